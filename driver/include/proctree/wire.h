@@ -1,0 +1,272 @@
+/*
+ * proctree/wire.h - the proctree event stream, version 1.
+ *
+ * The one definition shared by the Windows kernel driver, the Windows agent,
+ * the Linux collectors and the model's decoder. Plain C99, usable from kernel
+ * C (freestanding), user-mode C and C++. docs/wire-format.md describes it
+ * byte by byte; this header is normative where the two disagree.
+ *
+ * THE SOURCE -> SINK CONTRACT
+ * Every producer (driver agent, proc connector, eBPF, /proc poll, file
+ * replay) emits the same bytes and nothing else:
+ *   1. one pt_stream_header (magic, version, OS, source, host, clock origin);
+ *   2. an initial snapshot: PT_REC_SNAPSHOT_BEGIN, one PT_REC_PROCESS_CREATE
+ *      per process already running (parents before children where known),
+ *      PT_REC_SNAPSHOT_END;
+ *   3. live records, each a pt_record_header followed by its body.
+ * Producer obligations:
+ *   - every record's size is a multiple of 8 and covers header, body and
+ *     strings (padding bytes are zero); sequence numbers start at 0 and
+ *     increase by one per record; timestamps are ns since the Unix epoch;
+ *   - a process is identified by (pid, start_ns), never by pid alone, and
+ *     one producer computes start_ns the same way for snapshot and live
+ *     records (Linux: boot time + /proc starttime ticks, see below);
+ *   - strings are UTF-8 with explicit lengths, never NUL-terminated;
+ *   - when the producer loses events it says so with PT_REC_EVENTS_LOST and
+ *     then emits a resync snapshot (reason PT_SNAPSHOT_RESYNC) so that a
+ *     consumer converges to the truth again.
+ * Consumer obligations (the model's decoder):
+ *   - check every length before reading; skip unknown record types by size;
+ *   - on corrupt or truncated input, report the byte offset, keep what was
+ *     decoded before it, never read out of bounds;
+ *   - accept any minor version of its major version.
+ *
+ * Linux start_ns: btime (from /proc/stat, seconds since the epoch) * 1e9 +
+ * starttime (field 22 of /proc/PID/stat, in clock ticks) * 1e9 / CLK_TCK.
+ * Live sources that know a finer start time truncate it to clock ticks the
+ * same way, so that snapshot and live identities agree.
+ *
+ * All integers are little-endian. Every struct below is naturally aligned
+ * (no packing pragmas needed); sizes are checked by static assertions.
+ */
+#ifndef PROCTREE_WIRE_H
+#define PROCTREE_WIRE_H
+
+#ifdef __cplusplus
+#include <cstdint>
+#define PT_STATIC_ASSERT(c, m) static_assert(c, m)
+extern "C" {
+#else
+#include <stdint.h>
+#define PT_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+
+#define PT_WIRE_MAGIC "PROCTREE"   /* 8 bytes, no terminator in the stream */
+#define PT_WIRE_MAGIC_LEN 8
+#define PT_WIRE_VERSION_MAJOR 1
+#define PT_WIRE_VERSION_MINOR 0
+
+/* Largest record a producer may emit; a consumer rejects larger sizes as
+ * corrupt (an oversized length must never make it allocate without bound). */
+#define PT_MAX_RECORD_SIZE (64u * 1024u)
+/* Largest string a producer emits in one field (longer ones are cut at a
+ * UTF-8 boundary and flagged *_TRUNCATED); 4 such strings still fit in
+ * PT_MAX_RECORD_SIZE. */
+#define PT_MAX_STRING (12u * 1024u)
+#define PT_MAX_HOST 255u
+
+#define PT_ALIGN8(n) (((n) + 7u) & ~(uint32_t)7u)
+
+/* Producer operating system. */
+enum pt_os {
+    PT_OS_UNKNOWN = 0,
+    PT_OS_LINUX = 1,
+    PT_OS_WINDOWS = 2
+};
+
+/* How the producer learns about processes (shown in the viewer's status). */
+enum pt_source {
+    PT_SOURCE_UNKNOWN = 0,
+    PT_SOURCE_WINDOWS_DRIVER = 1, /* proctree.sys via proctree-agent.exe */
+    PT_SOURCE_NETLINK = 2,        /* Linux proc connector */
+    PT_SOURCE_EBPF = 3,           /* Linux sched tracepoints */
+    PT_SOURCE_POLL = 4,           /* /proc polling: misses short processes */
+    PT_SOURCE_SYNTHETIC = 5       /* generators, tests */
+};
+
+/* Stream header: 40 bytes, then host_len bytes of UTF-8 host name, zero
+ * padded so that header_size (= 40 + PT_ALIGN8(host_len)) is a multiple of 8. */
+struct pt_stream_header {
+    uint8_t magic[PT_WIRE_MAGIC_LEN]; /*  0: "PROCTREE" */
+    uint16_t version_major;           /*  8: PT_WIRE_VERSION_MAJOR */
+    uint16_t version_minor;           /* 10 */
+    uint16_t header_size;             /* 12: whole header incl. host, padded */
+    uint8_t os;                       /* 14: enum pt_os */
+    uint8_t source;                   /* 15: enum pt_source */
+    uint64_t clock_origin_ns;         /* 16: wall clock when the stream began */
+    uint64_t boot_time_ns;            /* 24: wall clock of the producer's boot, 0 if unknown */
+    uint32_t flags;                   /* 32: none defined yet; write 0 */
+    uint16_t host_len;                /* 36 */
+    uint16_t reserved;                /* 38: write 0 */
+};
+#define PT_STREAM_HEADER_FIXED 40u
+PT_STATIC_ASSERT(sizeof(struct pt_stream_header) == PT_STREAM_HEADER_FIXED, "stream header");
+
+/* Record types. Unknown types are skipped by size. */
+enum pt_record_type {
+    PT_REC_PROCESS_CREATE = 1,
+    PT_REC_PROCESS_EXIT = 2,
+    PT_REC_PROCESS_EXEC = 3,    /* Linux: the image changed */
+    PT_REC_PROCESS_RENAME = 4,  /* Linux: comm changed (prctl PR_SET_NAME) */
+    PT_REC_THREAD_CREATE = 5,
+    PT_REC_THREAD_EXIT = 6,
+    PT_REC_IMAGE_LOAD = 7,
+    PT_REC_SNAPSHOT_BEGIN = 8,
+    PT_REC_SNAPSHOT_END = 9,
+    PT_REC_EVENTS_LOST = 10
+};
+
+/* Every record starts with this 24-byte header. */
+struct pt_record_header {
+    uint16_t type;     /*  0: enum pt_record_type */
+    uint16_t flags;    /*  2: none defined yet; write 0 */
+    uint32_t size;     /*  4: whole record incl. this header, multiple of 8 */
+    uint64_t seq;      /*  8: 0, 1, 2, ... per stream */
+    uint64_t time_ns;  /* 16: when it happened, ns since the Unix epoch */
+};
+PT_STATIC_ASSERT(sizeof(struct pt_record_header) == 24, "record header");
+
+/* Process identity: PIDs are reused, (pid, start_ns) is not. start_ns is ns
+ * since the Unix epoch; 0 means "unknown" (consumers then resolve the pid to
+ * the living process with that pid, subject to the start-time rule). */
+struct pt_ident {
+    uint32_t pid;
+    uint32_t reserved; /* write 0 */
+    uint64_t start_ns;
+};
+PT_STATIC_ASSERT(sizeof(struct pt_ident) == 16, "ident");
+
+#define PT_UID_UNKNOWN 0xFFFFFFFFu
+
+/* pt_process_create.flags / pt_process_exec.flags */
+#define PT_PROC_NAME_TRUNCATED    0x0001u
+#define PT_PROC_IMAGE_TRUNCATED   0x0002u
+#define PT_PROC_CMDLINE_TRUNCATED 0x0004u
+#define PT_PROC_NAME_UNKNOWN      0x0008u /* producer could not learn the name */
+#define PT_PROC_KERNEL_THREAD     0x0010u /* Linux kthread */
+
+/* PT_REC_PROCESS_CREATE: 88 bytes fixed, then the strings name, user, image,
+ * cmdline laid end to end in that order, then zero padding to a multiple of 8.
+ * name: short name (Linux comm, Windows image base name). image: full path of
+ * the executable. cmdline: UTF-8; Linux producers join argv with single
+ * spaces. Inside a snapshot, a create describes a process already running. */
+struct pt_process_create {
+    struct pt_record_header h; /*  0 */
+    struct pt_ident proc;      /* 24 */
+    struct pt_ident parent;    /* 40: as the OS recorded it (may be dead/reused) */
+    uint32_t creator_pid;      /* 56: Windows: creating process (may differ from parent); else = parent pid */
+    uint32_t creator_tid;      /* 60: 0 if unknown */
+    uint32_t uid;              /* 64: PT_UID_UNKNOWN if unknown */
+    uint32_t flags;            /* 68: PT_PROC_* */
+    uint32_t threads;          /* 72: thread count when known (snapshot), else 1 */
+    uint16_t name_len;         /* 76 */
+    uint16_t user_len;         /* 78 */
+    uint32_t image_len;        /* 80 */
+    uint32_t cmdline_len;      /* 84 */
+    /* 88: name, user, image, cmdline */
+};
+#define PT_PROCESS_CREATE_FIXED 88u
+PT_STATIC_ASSERT(sizeof(struct pt_process_create) == PT_PROCESS_CREATE_FIXED, "create");
+
+/* pt_process_exit.flags */
+#define PT_EXIT_SIGNALED     0x0001u /* Linux: killed by `signal` */
+#define PT_EXIT_CORE_DUMPED  0x0002u
+#define PT_EXIT_CODE_UNKNOWN 0x0004u /* e.g. found gone by a poll or resync */
+
+/* PT_REC_PROCESS_EXIT: 48 bytes. Linux: exit_code is the exit status
+ * (0..255) when not signaled. Windows: exit_code is the NTSTATUS/exit code. */
+struct pt_process_exit {
+    struct pt_record_header h; /*  0 */
+    struct pt_ident proc;      /* 24 */
+    int32_t exit_code;         /* 40 */
+    uint16_t signal;           /* 44: Linux signal number when PT_EXIT_SIGNALED */
+    uint16_t flags;            /* 46: PT_EXIT_* */
+};
+PT_STATIC_ASSERT(sizeof(struct pt_process_exit) == 48, "exit");
+
+/* PT_REC_PROCESS_EXEC: 64 bytes fixed, then name, user, image, cmdline. */
+struct pt_process_exec {
+    struct pt_record_header h; /*  0 */
+    struct pt_ident proc;      /* 24 */
+    uint32_t uid;              /* 40: PT_UID_UNKNOWN if unknown */
+    uint32_t flags;            /* 44: PT_PROC_* */
+    uint16_t name_len;         /* 48 */
+    uint16_t user_len;         /* 50 */
+    uint32_t image_len;        /* 52 */
+    uint32_t cmdline_len;      /* 56 */
+    uint32_t reserved;         /* 60 */
+    /* 64: name, user, image, cmdline */
+};
+#define PT_PROCESS_EXEC_FIXED 64u
+PT_STATIC_ASSERT(sizeof(struct pt_process_exec) == PT_PROCESS_EXEC_FIXED, "exec");
+
+/* PT_REC_PROCESS_RENAME: 48 bytes fixed, then name. */
+struct pt_process_rename {
+    struct pt_record_header h; /*  0 */
+    struct pt_ident proc;      /* 24 */
+    uint32_t flags;            /* 40: PT_PROC_NAME_TRUNCATED */
+    uint16_t name_len;         /* 44 */
+    uint16_t reserved;         /* 46 */
+    /* 48: name */
+};
+#define PT_PROCESS_RENAME_FIXED 48u
+PT_STATIC_ASSERT(sizeof(struct pt_process_rename) == PT_PROCESS_RENAME_FIXED, "rename");
+
+/* PT_REC_THREAD_CREATE / PT_REC_THREAD_EXIT: 48 bytes. */
+struct pt_thread {
+    struct pt_record_header h; /*  0 */
+    struct pt_ident proc;      /* 24: owning process */
+    uint32_t tid;              /* 40 */
+    int32_t exit_code;         /* 44: THREAD_EXIT only, else 0 */
+};
+PT_STATIC_ASSERT(sizeof(struct pt_thread) == 48, "thread");
+
+/* PT_REC_IMAGE_LOAD: 64 bytes fixed, then path. */
+struct pt_image_load {
+    struct pt_record_header h; /*  0 */
+    struct pt_ident proc;      /* 24: 0/0 for kernel images */
+    uint64_t base;             /* 40 */
+    uint64_t size;             /* 48 */
+    uint32_t flags;            /* 56: PT_PROC_IMAGE_TRUNCATED */
+    uint32_t path_len;         /* 60 */
+    /* 64: path */
+};
+#define PT_IMAGE_LOAD_FIXED 64u
+PT_STATIC_ASSERT(sizeof(struct pt_image_load) == PT_IMAGE_LOAD_FIXED, "image");
+
+/* Snapshot reasons */
+#define PT_SNAPSHOT_INITIAL 1u
+#define PT_SNAPSHOT_RESYNC  2u
+/* pt_snapshot.flags: the snapshot lists every running process, so a consumer
+ * retires (as exited, code unknown) every process it knows that is not in
+ * it. Without this flag a resync carries only the differences. */
+#define PT_SNAPSHOT_COMPLETE 0x0001u
+
+/* PT_REC_SNAPSHOT_BEGIN / PT_REC_SNAPSHOT_END: 32 bytes. */
+struct pt_snapshot {
+    struct pt_record_header h; /*  0 */
+    uint32_t reason;           /* 24: PT_SNAPSHOT_* */
+    uint16_t flags;            /* 28: PT_SNAPSHOT_COMPLETE */
+    uint16_t reserved;         /* 30 */
+    /* END: reason repeats BEGIN's */
+};
+PT_STATIC_ASSERT(sizeof(struct pt_snapshot) == 32, "snapshot");
+
+/* Events-lost reasons */
+#define PT_LOST_KERNEL_BUFFER 1u /* netlink ENOBUFS, ring buffer full */
+#define PT_LOST_QUEUE_FULL    2u /* driver per-reader queue cap */
+#define PT_LOST_OTHER         3u
+
+/* PT_REC_EVENTS_LOST: 40 bytes. count is 0 when unknown (netlink overrun). */
+struct pt_events_lost {
+    struct pt_record_header h; /*  0 */
+    uint64_t count;            /* 24 */
+    uint32_t reason;           /* 32: PT_LOST_* */
+    uint32_t reserved;         /* 36 */
+};
+PT_STATIC_ASSERT(sizeof(struct pt_events_lost) == 40, "lost");
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+#endif /* PROCTREE_WIRE_H */

@@ -1,0 +1,31 @@
+// proctree/model/export.hpp - the view as text or JSON, exactly as shown
+// (filter and collapse state included), every string escaped.
+#pragma once
+
+#include <proctree/model/tree.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace proctree::model {
+
+struct ExportInfo {
+    std::uint64_t time_ns = 0;  // when the export was made (wall clock)
+    std::string host;
+    std::string source;         // "netlink", "file tests/data/x.ptr", ...
+};
+
+// Header lines (time, host, source, filter), then one line per row:
+// "PID  [state] tree-glyphs name  cmdline  (exit 0 after 12 ms)".
+std::string export_text(const ProcessTree& tree, const ExportInfo& info);
+// {"time":..,"host":..,"source":..,"filter":..,"processes":[{pid, ppid,
+//  start_ns, name, cmdline, image, user, state, exit_code, exit_signal,
+//  lifetime_ns, children:[...]}]}
+std::string export_json(const ProcessTree& tree, const ExportInfo& info);
+
+// Shared formatting for the screen and exports.
+std::string format_duration(std::uint64_t ns);  // "850 us", "12 ms", "3.2 s", "5 min"
+std::string describe_exit(const Process& p);     // "exit 0", "signal 9 (KILL)", "exit ?"
+std::string format_utc(std::uint64_t ns);        // "2026-11-21 19:23:48 UTC"
+
+} // namespace proctree::model

@@ -1,0 +1,120 @@
+// proctree/model/record.hpp - decoded records of the wire stream
+// (driver/include/proctree/wire.h). Strings are views into the decoder's
+// buffer: valid only during the handler call that receives them.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace proctree::model {
+
+// A process is (pid, start time), never the pid alone: PIDs are reused.
+struct Identity {
+    std::uint32_t pid = 0;
+    std::uint64_t start_ns = 0;  // 0: unknown
+    friend bool operator==(const Identity&, const Identity&) = default;
+    friend auto operator<=>(const Identity&, const Identity&) = default;
+};
+
+struct IdentityHash {
+    std::size_t operator()(const Identity& id) const noexcept
+    {
+        std::uint64_t h = id.start_ns * 0x9E3779B97F4A7C15ull ^ id.pid;
+        return static_cast<std::size_t>(h ^ (h >> 29));
+    }
+};
+
+enum class Os : std::uint8_t { Unknown = 0, Linux = 1, Windows = 2 };
+enum class SourceKind : std::uint8_t { Unknown = 0, WindowsDriver = 1, Netlink = 2, Ebpf = 3, Poll = 4, Synthetic = 5 };
+
+std::string_view to_string(Os os);
+std::string_view to_string(SourceKind source);  // "windows-driver", "netlink", "ebpf", "poll", ...
+
+struct StreamHeader {
+    std::uint16_t version_major = 0;
+    std::uint16_t version_minor = 0;
+    Os os = Os::Unknown;
+    SourceKind source = SourceKind::Unknown;
+    std::uint64_t clock_origin_ns = 0;
+    std::uint64_t boot_time_ns = 0;
+    std::string host;
+};
+
+struct ProcessCreate {
+    Identity proc;
+    Identity parent;
+    std::uint32_t creator_pid = 0;
+    std::uint32_t creator_tid = 0;
+    std::uint32_t uid = 0xFFFFFFFFu;
+    std::uint32_t flags = 0;
+    std::uint32_t threads = 1;
+    std::string_view name, user, image, cmdline;
+};
+
+struct ProcessExit {
+    Identity proc;
+    std::int32_t code = 0;
+    std::uint16_t signal = 0;
+    std::uint16_t flags = 0;  // PT_EXIT_*
+};
+
+struct ProcessExec {
+    Identity proc;
+    std::uint32_t uid = 0xFFFFFFFFu;
+    std::uint32_t flags = 0;
+    std::string_view name, user, image, cmdline;
+};
+
+struct ProcessRename {
+    Identity proc;
+    std::uint32_t flags = 0;
+    std::string_view name;
+};
+
+struct ThreadEvent {
+    Identity proc;
+    std::uint32_t tid = 0;
+    std::int32_t exit_code = 0;
+    bool created = true;
+};
+
+struct ImageLoad {
+    Identity proc;
+    std::uint64_t base = 0;
+    std::uint64_t size = 0;
+    std::uint32_t flags = 0;
+    std::string_view path;
+};
+
+struct Snapshot {
+    bool begin = true;
+    std::uint32_t reason = 0;  // PT_SNAPSHOT_INITIAL / PT_SNAPSHOT_RESYNC
+    std::uint16_t flags = 0;   // PT_SNAPSHOT_COMPLETE
+};
+
+struct EventsLost {
+    std::uint64_t count = 0;  // 0: unknown
+    std::uint32_t reason = 0;
+};
+
+struct UnknownRecord {};  // a type this version does not know; skipped by size
+
+using RecordBody = std::variant<ProcessCreate, ProcessExit, ProcessExec, ProcessRename, ThreadEvent,
+                                ImageLoad, Snapshot, EventsLost, UnknownRecord>;
+
+struct Record {
+    std::uint16_t type = 0;
+    std::uint32_t size = 0;
+    std::uint64_t seq = 0;
+    std::uint64_t time_ns = 0;
+    std::uint64_t offset = 0;  // byte offset of the record in the stream
+    RecordBody body;
+};
+
+std::string_view record_type_name(std::uint16_t type);  // "create", "exit", ... "unknown"
+
+} // namespace proctree::model

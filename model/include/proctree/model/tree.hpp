@@ -1,0 +1,172 @@
+// proctree/model/tree.hpp - the process tree rebuilt from records.
+//
+// Rules (design.md, "Model"):
+//  - identity is (pid, start time); a reused pid is a new process;
+//  - a recorded parent that started after its child is not its parent (the
+//    child is an orphan at the root); a child whose parent has not arrived
+//    yet waits at the root and moves under the parent when it arrives;
+//  - children are kept in creation order;
+//  - a process is New for highlight_ns after its create, Exiting for
+//    highlight_ns after its exit, then it leaves and its children move up to
+//    the nearest living ancestor (remembering the original parent);
+//  - processes from a snapshot are never New.
+// Time comes only from record timestamps and advance(now): deterministic.
+//
+// The tree also holds the view state (filter, collapsed processes) and
+// keeps per-process row counts up to date on every change, so that the
+// flattened view (view.hpp) costs O(rows produced), not O(processes).
+#pragma once
+
+#include <proctree/model/record.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace proctree::model {
+
+struct TreeConfig {
+    std::uint64_t highlight_ns = 3'000'000'000ull;
+};
+
+enum class ProcState : std::uint8_t { Normal, New, Exiting };
+
+struct Process {
+    Identity id;
+    Identity recorded_parent;   // as the producer recorded it
+    Identity original_parent;   // the tree parent before it was moved up; {} if never moved
+    std::uint32_t creator_pid = 0;
+    std::uint32_t uid = 0xFFFFFFFFu;
+    std::uint32_t threads = 1;
+    std::uint32_t flags = 0;    // PT_PROC_*
+    bool from_snapshot = false;
+    bool exited = false;
+    std::int32_t exit_code = 0;
+    std::uint16_t exit_signal = 0;
+    std::uint16_t exit_flags = 0;  // PT_EXIT_*
+    std::uint64_t created_ns = 0;  // time of the create record
+    std::uint64_t exited_ns = 0;   // time of the exit record
+    std::string name, user, image, cmdline;
+
+    const Process* parent() const { return parent_; }
+    const Process* first_child() const { return first_child_; }
+    const Process* next_sibling() const { return next_; }
+    bool collapsed() const { return collapsed_; }
+
+private:
+    friend class ProcessTree;
+    Process* parent_ = nullptr;
+    Process* first_child_ = nullptr;
+    Process* last_child_ = nullptr;
+    Process* prev_ = nullptr;
+    Process* next_ = nullptr;
+    // Rows this subtree contributes: [0] unfiltered, [1] under the name filter.
+    std::uint32_t rows_[2] = {1, 0};
+    std::uint32_t child_rows_[2] = {0, 0};
+    std::uint32_t matches_below_ = 0;  // name-filter matches strictly inside the subtree
+    bool matches_ = false;
+    bool collapsed_ = false;
+    bool in_snapshot_ = false;  // seen in the current complete snapshot
+};
+
+// Filters keep the structure: a name filter shows matches and, dimmed, their
+// ancestors; a PID filter shows that process, its ancestors and its whole
+// subtree (including descendants created later). Both may be set: the name
+// filter then applies inside the PID's subtree.
+struct Filter {
+    std::string name;             // case-insensitive substring; empty: none
+    bool match_cmdline = false;   // also match the command line
+    std::optional<std::uint32_t> pid;
+    bool empty() const { return name.empty() && !pid; }
+    std::string describe() const; // "name~ssh pid=42", "" when empty
+};
+
+struct TreeStats {
+    std::uint64_t records = 0;
+    std::uint64_t creates = 0;
+    std::uint64_t exits = 0;
+    std::uint64_t execs = 0;
+    std::uint64_t events_lost = 0;      // sum of counts (unknown counts add 0)
+    std::uint64_t loss_reports = 0;     // events-lost records seen
+    std::uint64_t unknown_records = 0;
+    std::uint64_t unmatched_exits = 0;  // exits for processes never seen
+    std::size_t living = 0;
+};
+
+class ProcessTree {
+public:
+    explicit ProcessTree(TreeConfig config = {});
+    ~ProcessTree();
+    ProcessTree(const ProcessTree&) = delete;
+    ProcessTree& operator=(const ProcessTree&) = delete;
+
+    void apply_header(const StreamHeader& header);
+    void apply(const Record& record);  // also moves now() forward to record.time_ns
+    // Sets the clock (never backwards) and retires exited processes whose
+    // highlight time has passed.
+    void advance(std::uint64_t now_ns);
+
+    std::uint64_t now() const { return now_; }
+    const TreeConfig& config() const { return config_; }
+    ProcState state(const Process& p) const;
+    // Earliest time at which some state changes by time alone; UINT64_MAX if none.
+    std::uint64_t next_change_ns() const;
+    // Bumped by every change that can alter what a view shows.
+    std::uint64_t generation() const { return generation_; }
+
+    const Process* find(Identity id) const;
+    // The living process with this pid; else the most recent one with it.
+    const Process* find_pid(std::uint32_t pid) const;
+    std::size_t size() const { return by_id_.size(); }
+    const TreeStats& stats() const { return stats_; }
+    const std::optional<StreamHeader>& header() const { return header_; }
+    const Process* first_root() const { return root_.first_child_; }
+
+    // View state.
+    void set_filter(Filter filter);
+    const Filter& filter() const { return filter_; }
+    bool matches_filter(const Process& p) const { return p.matches_; }
+    void set_collapsed(Identity id, bool collapsed);
+    void toggle_collapsed(Identity id);
+    bool is_collapsed(Identity id) const { return collapsed_ids_.contains(id); }
+
+private:
+    friend class TreeView;
+    Process* node(Identity id) const;
+    Process* resolve_parent(const Process& child) const;
+    Process* create(const Record& r, const ProcessCreate& c);
+    void on_exit(const Record& r, const ProcessExit& e);
+    void on_snapshot(const Snapshot& s, std::uint64_t time_ns);
+    void retire(Process* p);
+    void link(Process* parent, Process* child);
+    void unlink(Process* child);
+    void adopt_waiting(Process* parent);
+    bool name_matches(const Process& p) const;
+    void refresh_match(Process* p);
+    void propagate(Process* from);
+    void recount_all();
+
+    TreeConfig config_;
+    Process root_;  // sentinel: its children are the roots
+    std::unordered_map<Identity, std::unique_ptr<Process>, IdentityHash> by_id_;
+    std::unordered_map<std::uint32_t, Process*> by_pid_;  // newest process per pid
+    // Children whose recorded parent has not arrived: parent identity -> children.
+    std::unordered_multimap<Identity, Process*, IdentityHash> waiting_;
+    std::vector<std::pair<std::uint64_t, Identity>> expiry_;  // min-heap on exit time + highlight
+    std::vector<std::pair<std::uint64_t, Identity>> newness_; // min-heap on create time + highlight
+    std::unordered_set<Identity, IdentityHash> collapsed_ids_;
+    Filter filter_;
+    std::string filter_lower_;
+    std::optional<StreamHeader> header_;
+    TreeStats stats_;
+    std::uint64_t now_ = 0;
+    std::uint64_t generation_ = 0;
+    bool in_snapshot_ = false;
+    bool snapshot_complete_ = false;
+};
+
+} // namespace proctree::model
