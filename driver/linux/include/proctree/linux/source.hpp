@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace proctree::collect {
 
@@ -58,6 +59,10 @@ std::unique_ptr<Source> open_source(const SourceOptions& options, std::string& e
 // snapshot` need. Returns false when the sink failed.
 bool write_proc_snapshot(WireWriter& out, const ProcFs& procfs, std::uint32_t reason,
                          std::uint16_t flags);
+// The same for a scan the caller already holds (ProcFs::scan() order), e.g.
+// to seed its own table of known processes from the very same scan.
+bool write_snapshot_of(WireWriter& out, const std::vector<ProcInfo>& procs, std::uint32_t reason,
+                       std::uint16_t flags);
 
 // Writes the stream header for a Linux source (host name, boot time).
 bool write_linux_stream_header(WireWriter& out, const ProcFs& procfs, pt_source source);

@@ -1,0 +1,40 @@
+// Internal: parsing the text of /proc files, shared by ProcFs and the live
+// sources (which read single files on the hot path). Exposed for unit tests.
+#pragma once
+
+#include <proctree/linux/procfs.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace proctree::collect {
+
+struct StatFields {
+    std::string comm;
+    char state = '?';
+    std::uint32_t ppid = 0;
+    std::uint64_t flags = 0;
+    std::uint32_t threads = 0;
+    std::uint64_t start_ticks = 0;
+};
+
+// /proc/PID/stat; nullopt when malformed.
+std::optional<StatFields> parse_stat(std::string_view text);
+// /proc/PID/cmdline: argv joined by single spaces.
+std::string join_cmdline(std::string_view raw);
+// /proc/PID/status: the effective uid, and the Tgid when tgid is non-null.
+std::optional<std::uint32_t> parse_status_uid(std::string_view status, std::optional<std::uint32_t>* tgid);
+// Whole file up to limit bytes; false when it cannot be opened or read.
+bool read_small_file(const std::string& path, std::string& out, std::size_t limit);
+// readlink of proc_dir/exe; empty when unreadable.
+std::string read_exe_link(const std::string& proc_dir);
+// Cached user name of uid; empty when unknown.
+std::string user_name(std::uint32_t uid);
+// Parents before children (sorted by start time, ancestors pulled forward).
+std::vector<ProcInfo> order_parents_first(std::vector<ProcInfo> procs);
+
+} // namespace proctree::collect
