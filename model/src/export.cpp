@@ -1,1 +1,158 @@
-// in progress
+// Text and JSON exports of exactly what the view shows.
+#include <proctree/model/escape.hpp>
+#include <proctree/model/export.hpp>
+#include <proctree/model/view.hpp>
+#include <proctree/wire.h>
+
+#include <fmt/core.h>
+
+#include <array>
+#include <chrono>
+
+namespace proctree::model {
+
+namespace {
+
+constexpr std::array<const char*, 32> kSignalNames = {
+    "",     "HUP",  "INT",    "QUIT", "ILL",  "TRAP", "ABRT", "BUS",  "FPE",    "KILL", "USR1",
+    "SEGV", "USR2", "PIPE",   "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN",
+    "TTOU", "URG",  "XCPU",   "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR",  "SYS"};
+
+std::string_view state_tag(RowState s)
+{
+    switch (s) {
+    case RowState::New: return "[+]";
+    case RowState::Exiting: return "[x]";
+    case RowState::Context: return "[.]";
+    case RowState::Normal: break;
+    }
+    return "";
+}
+
+std::string_view state_word(RowState s)
+{
+    switch (s) {
+    case RowState::New: return "new";
+    case RowState::Exiting: return "exited";
+    case RowState::Context: return "context";
+    case RowState::Normal: break;
+    }
+    return "running";
+}
+
+std::uint64_t lifetime_ns(const Process& p)
+{
+    std::uint64_t start = p.id.start_ns && p.id.start_ns <= p.exited_ns ? p.id.start_ns : p.created_ns;
+    return p.exited_ns > start ? p.exited_ns - start : 0;
+}
+
+std::string json_str(std::string_view raw) { return json_quote(raw); }
+
+std::string export_header_text(const ProcessTree& tree, const ExportInfo& info, std::size_t rows)
+{
+    std::string f = tree.filter().describe();
+    return fmt::format("# proctree export\n# time: {}\n# host: {}\n# source: {}\n# filter: {}\n"
+                       "# rows: {} shown of {} processes\n",
+                       format_utc(info.time_ns), escape(info.host), escape(info.source),
+                       f.empty() ? "none" : escape(f), rows, tree.size());
+}
+
+} // namespace
+
+std::string format_duration(std::uint64_t ns)
+{
+    if (ns < 1'000'000) return fmt::format("{} us", ns / 1000);
+    if (ns < 1'000'000'000) return fmt::format("{} ms", ns / 1'000'000);
+    if (ns < 60'000'000'000ull) return fmt::format("{:.1f} s", double(ns) / 1e9);
+    if (ns < 3'600'000'000'000ull) return fmt::format("{} min", ns / 60'000'000'000ull);
+    return fmt::format("{:.1f} h", double(ns) / 3.6e12);
+}
+
+std::string describe_exit(const Process& p)
+{
+    if (!p.exited) return "";
+    if (p.exit_flags & PT_EXIT_CODE_UNKNOWN) return "exit ?";
+    if (p.exit_flags & PT_EXIT_SIGNALED) {
+        std::string s = p.exit_signal < kSignalNames.size() && p.exit_signal > 0
+                            ? fmt::format("signal {} ({})", p.exit_signal, kSignalNames[p.exit_signal])
+                            : fmt::format("signal {}", p.exit_signal);
+        if (p.exit_flags & PT_EXIT_CORE_DUMPED) s += ", core dumped";
+        return s;
+    }
+    if (p.exit_code < 0 || p.exit_code > 255) return fmt::format("exit 0x{:08X}", static_cast<std::uint32_t>(p.exit_code));
+    return fmt::format("exit {}", p.exit_code);
+}
+
+std::string format_utc(std::uint64_t ns)
+{
+    using namespace std::chrono;
+    sys_time<nanoseconds> tp{nanoseconds(ns)};
+    auto day = floor<days>(tp);
+    year_month_day ymd{day};
+    hh_mm_ss<seconds> hms{duration_cast<seconds>(tp - day)};
+    return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02} UTC", int(ymd.year()), unsigned(ymd.month()),
+                       unsigned(ymd.day()), hms.hours().count(), hms.minutes().count(), hms.seconds().count());
+}
+
+std::string export_text(const ProcessTree& tree, const ExportInfo& info)
+{
+    TreeView view(tree);
+    std::vector<Row> rows = view.all_rows();
+    std::string out = export_header_text(tree, info, rows.size());
+    out += fmt::format("{:>7}  {:<3}  {}\n", "PID", "", "TREE");
+    for (const Row& r : rows) {
+        const Process& p = *r.proc;
+        std::string line = fmt::format("{:>7}  {:<3}  {}{}{}", p.id.pid, state_tag(r.state), r.prefix,
+                                       r.collapsed && r.has_children ? "▶ " : "", escape(p.name));
+        if (!p.cmdline.empty()) line += "  " + escape(p.cmdline);
+        if (p.exited) line += fmt::format("  ({} after {})", describe_exit(p), format_duration(lifetime_ns(p)));
+        out += line;
+        out += '\n';
+    }
+    return out;
+}
+
+std::string export_json(const ProcessTree& tree, const ExportInfo& info)
+{
+    TreeView view(tree);
+    std::vector<Row> rows = view.all_rows();
+    std::string f = tree.filter().describe();
+    std::string out = fmt::format("{{\"time\":{},\"time_ns\":{},\"host\":{},\"source\":{},\"filter\":{},"
+                                  "\"processes_total\":{},\"processes\":[",
+                                  json_str(format_utc(info.time_ns)), info.time_ns, json_str(info.host),
+                                  json_str(info.source), json_str(f), tree.size());
+    std::vector<std::uint32_t> open;  // depths whose "children" array is open
+    bool first = true;
+    for (const Row& r : rows) {
+        while (!open.empty() && open.back() >= r.depth) {
+            out += "]}";
+            open.pop_back();
+            first = false;
+        }
+        if (!first) out += ',';
+        const Process& p = *r.proc;
+        out += fmt::format("{{\"pid\":{},\"start_ns\":{},\"ppid\":{},\"parent_start_ns\":{},\"name\":{},"
+                           "\"cmdline\":{},\"image\":{},\"user\":{},\"uid\":{},\"threads\":{},\"state\":\"{}\","
+                           "\"collapsed\":{}",
+                           p.id.pid, p.id.start_ns, p.recorded_parent.pid, p.recorded_parent.start_ns,
+                           json_str(p.name), json_str(p.cmdline), json_str(p.image), json_str(p.user),
+                           p.uid == PT_UID_UNKNOWN ? std::string("null") : std::to_string(p.uid), p.threads,
+                           state_word(r.state), r.collapsed ? "true" : "false");
+        if (p.exited) {
+            bool known = !(p.exit_flags & PT_EXIT_CODE_UNKNOWN);
+            bool signaled = p.exit_flags & PT_EXIT_SIGNALED;
+            out += fmt::format(",\"exit_code\":{},\"exit_signal\":{},\"exit\":{},\"lifetime_ns\":{}",
+                               known && !signaled ? std::to_string(p.exit_code) : "null",
+                               signaled ? std::to_string(p.exit_signal) : "null", json_str(describe_exit(p)),
+                               lifetime_ns(p));
+        }
+        out += ",\"children\":[";
+        open.push_back(r.depth);
+        first = true;
+    }
+    for (std::size_t i = 0; i < open.size(); ++i) out += "]}";
+    out += "]}\n";
+    return out;
+}
+
+} // namespace proctree::model

@@ -1,1 +1,461 @@
-// in progress
+// The process tree. Children are an intrusive list sorted by start time
+// (creation order); every node keeps the number of rows its subtree shows
+// with and without the name filter, updated along the ancestor chain on each
+// change, so the view never has to walk the whole tree.
+#include <proctree/model/tree.hpp>
+#include <proctree/wire.h>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cctype>
+#include <limits>
+
+namespace proctree::model {
+
+namespace {
+
+using HeapItem = std::pair<std::uint64_t, Identity>;
+constexpr auto kHeapOrder = [](const HeapItem& a, const HeapItem& b) { return a.first > b.first; };
+
+void heap_push(std::vector<HeapItem>& heap, HeapItem item)
+{
+    heap.push_back(item);
+    std::push_heap(heap.begin(), heap.end(), kHeapOrder);
+}
+
+void heap_pop(std::vector<HeapItem>& heap)
+{
+    std::pop_heap(heap.begin(), heap.end(), kHeapOrder);
+    heap.pop_back();
+}
+
+bool starts_before(const Process& a, const Process& b)
+{
+    return a.id.start_ns != b.id.start_ns ? a.id.start_ns < b.id.start_ns : a.created_ns < b.created_ns;
+}
+
+bool icontains(std::string_view haystack, std::string_view needle_lower)
+{
+    if (needle_lower.empty()) return true;
+    if (haystack.size() < needle_lower.size()) return false;
+    auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
+    for (std::size_t i = 0; i + needle_lower.size() <= haystack.size(); ++i) {
+        std::size_t j = 0;
+        while (j < needle_lower.size() && lower(haystack[i + j]) == needle_lower[j]) ++j;
+        if (j == needle_lower.size()) return true;
+    }
+    return false;
+}
+
+} // namespace
+
+std::string Filter::describe() const
+{
+    std::string out;
+    if (!name.empty()) out = fmt::format("{}~{}", match_cmdline ? "cmdline" : "name", name);
+    if (pid) out += fmt::format("{}pid={}", out.empty() ? "" : " ", *pid);
+    return out;
+}
+
+ProcessTree::ProcessTree(TreeConfig config) : config_(config)
+{
+    root_.rows_[0] = root_.rows_[1] = 0;
+    root_.sentinel_ = true;
+}
+
+ProcessTree::~ProcessTree() = default;
+
+void ProcessTree::apply_header(const StreamHeader& header)
+{
+    header_ = header;
+    ++generation_;
+}
+
+Process* ProcessTree::node(Identity id) const
+{
+    auto it = by_id_.find(id);
+    return it == by_id_.end() ? nullptr : it->second.get();
+}
+
+const Process* ProcessTree::find(Identity id) const { return node(id); }
+
+const Process* ProcessTree::find_pid(std::uint32_t pid) const
+{
+    auto it = by_pid_.find(pid);
+    return it == by_pid_.end() ? nullptr : it->second;
+}
+
+ProcState ProcessTree::state(const Process& p) const
+{
+    if (p.exited) return ProcState::Exiting;
+    if (!p.from_snapshot && now_ < p.created_ns + config_.highlight_ns) return ProcState::New;
+    return ProcState::Normal;
+}
+
+std::uint64_t ProcessTree::next_change_ns() const
+{
+    std::uint64_t next = std::numeric_limits<std::uint64_t>::max();
+    if (!expiry_.empty()) next = std::min(next, expiry_.front().first);
+    if (!newness_.empty()) next = std::min(next, newness_.front().first);
+    return next;
+}
+
+void ProcessTree::apply(const Record& r)
+{
+    ++stats_.records;
+    std::visit(
+        [&](const auto& body) {
+            using T = std::decay_t<decltype(body)>;
+            if constexpr (std::is_same_v<T, ProcessCreate>) {
+                create(r, body);
+            } else if constexpr (std::is_same_v<T, ProcessExit>) {
+                on_exit(r, body);
+            } else if constexpr (std::is_same_v<T, ProcessExec>) {
+                ++stats_.execs;
+                if (Process* p = node(body.proc)) {
+                    if (!body.name.empty()) p->name = body.name;
+                    p->image = body.image;
+                    p->cmdline = body.cmdline;
+                    if (!body.user.empty()) p->user = body.user;
+                    if (body.uid != PT_UID_UNKNOWN) p->uid = body.uid;
+                    p->flags = body.flags;
+                    refresh_match(p);
+                    ++generation_;
+                }
+            } else if constexpr (std::is_same_v<T, ProcessRename>) {
+                if (Process* p = node(body.proc); p && !body.name.empty()) {
+                    p->name = body.name;
+                    refresh_match(p);
+                    ++generation_;
+                }
+            } else if constexpr (std::is_same_v<T, ThreadEvent>) {
+                if (Process* p = node(body.proc)) {
+                    if (body.created) ++p->threads;
+                    else if (p->threads > 1) --p->threads;
+                    ++generation_;
+                }
+            } else if constexpr (std::is_same_v<T, Snapshot>) {
+                on_snapshot(body, r.time_ns);
+            } else if constexpr (std::is_same_v<T, EventsLost>) {
+                stats_.events_lost += body.count;
+                ++stats_.loss_reports;
+                ++generation_;
+            } else if constexpr (std::is_same_v<T, UnknownRecord>) {
+                ++stats_.unknown_records;
+            }
+            // ImageLoad: not part of the tree (yet); counted in records.
+        },
+        r.body);
+    advance(r.time_ns);
+}
+
+// The parent a process hangs under: its recorded parent if that is known and
+// did not start after it (a later start means the pid was reused).
+Process* ProcessTree::resolve_parent(const Process& child) const
+{
+    const Identity& rp = child.recorded_parent;
+    if (rp.pid == 0 || rp == child.id) return nullptr;
+    Process* cand = rp.start_ns != 0 ? node(rp) : const_cast<Process*>(find_pid(rp.pid));
+    if (!cand || cand == &child) return nullptr;
+    if (cand->id.start_ns > child.id.start_ns) return nullptr;
+    return cand;
+}
+
+void ProcessTree::link(Process* parent, Process* child)
+{
+    child->parent_ = parent;
+    // Sorted by start time; new children almost always go last.
+    Process* after = parent->last_child_;
+    while (after && starts_before(*child, *after)) after = after->prev_;
+    child->prev_ = after;
+    child->next_ = after ? after->next_ : parent->first_child_;
+    if (child->next_) child->next_->prev_ = child;
+    else parent->last_child_ = child;
+    if (after) after->next_ = child;
+    else parent->first_child_ = child;
+
+    int dmatch = filter_lower_.empty() ? 0 : int(child->matches_) + int(child->matches_below_);
+    parent->child_rows_[0] += child->rows_[0];
+    parent->child_rows_[1] += child->rows_[1];
+    parent->matches_below_ += static_cast<std::uint32_t>(dmatch);
+    propagate(parent, dmatch);
+}
+
+void ProcessTree::unlink(Process* child)
+{
+    Process* parent = child->parent_;
+    if (!parent) return;
+    if (child->prev_) child->prev_->next_ = child->next_;
+    else parent->first_child_ = child->next_;
+    if (child->next_) child->next_->prev_ = child->prev_;
+    else parent->last_child_ = child->prev_;
+    child->prev_ = child->next_ = nullptr;
+    child->parent_ = nullptr;
+
+    int dmatch = filter_lower_.empty() ? 0 : int(child->matches_) + int(child->matches_below_);
+    parent->child_rows_[0] -= child->rows_[0];
+    parent->child_rows_[1] -= child->rows_[1];
+    parent->matches_below_ -= static_cast<std::uint32_t>(dmatch);
+    propagate(parent, -dmatch);
+}
+
+// Recomputes n's row counts from its children and carries the differences
+// (and dmatch, the change in matches inside n's subtree) up to the root.
+void ProcessTree::propagate(Process* n, int dmatch)
+{
+    while (n) {
+        std::uint32_t rows0, rows1;
+        if (n == &root_) {
+            rows0 = n->child_rows_[0];
+            rows1 = n->child_rows_[1];
+        } else {
+            rows0 = 1 + (n->collapsed_ ? 0 : n->child_rows_[0]);
+            bool visible = n->matches_ || n->matches_below_ > 0;
+            rows1 = visible ? 1 + (n->collapsed_ ? 0 : n->child_rows_[1]) : 0;
+        }
+        std::int64_t d0 = std::int64_t(rows0) - n->rows_[0];
+        std::int64_t d1 = std::int64_t(rows1) - n->rows_[1];
+        n->rows_[0] = rows0;
+        n->rows_[1] = rows1;
+        Process* p = n->parent_;
+        if (!p || (d0 == 0 && d1 == 0 && dmatch == 0)) return;
+        p->child_rows_[0] = static_cast<std::uint32_t>(p->child_rows_[0] + d0);
+        p->child_rows_[1] = static_cast<std::uint32_t>(p->child_rows_[1] + d1);
+        p->matches_below_ = static_cast<std::uint32_t>(std::int64_t(p->matches_below_) + dmatch);
+        n = p;
+    }
+}
+
+bool ProcessTree::name_matches(const Process& p) const
+{
+    if (filter_lower_.empty()) return true;
+    return icontains(p.name, filter_lower_) || (filter_.match_cmdline && icontains(p.cmdline, filter_lower_));
+}
+
+void ProcessTree::refresh_match(Process* p)
+{
+    bool m = name_matches(*p);
+    if (m == p->matches_) return;
+    p->matches_ = m;
+    propagate(p, filter_lower_.empty() ? 0 : (m ? 1 : -1));
+}
+
+Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
+{
+    ++stats_.creates;
+    ++generation_;
+    if (Process* known = node(c.proc)) {  // a duplicate (snapshot after a resync): refresh it
+        known->in_snapshot_ = true;
+        if (!c.name.empty()) known->name = c.name;
+        if (!c.cmdline.empty()) known->cmdline = c.cmdline;
+        if (!c.image.empty()) known->image = c.image;
+        if (!c.user.empty()) known->user = c.user;
+        if (c.threads) known->threads = c.threads;
+        refresh_match(known);
+        return known;
+    }
+    // A new process with a pid we hold for a living one: the old one must have
+    // exited unseen (its exit was lost). Never confuse the two.
+    if (auto it = by_pid_.find(c.proc.pid); it != by_pid_.end()) {
+        Process* old = it->second;
+        if (!old->exited && old->id.start_ns <= c.proc.start_ns) {
+            on_exit(r, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN});
+            --stats_.exits;  // inferred, not reported
+        }
+    }
+
+    auto owned = std::make_unique<Process>();
+    Process* p = owned.get();
+    p->id = c.proc;
+    p->recorded_parent = c.parent;
+    p->creator_pid = c.creator_pid;
+    p->uid = c.uid;
+    p->threads = c.threads ? c.threads : 1;
+    p->flags = c.flags;
+    p->from_snapshot = in_snapshot_;
+    p->in_snapshot_ = in_snapshot_;
+    p->created_ns = r.time_ns;
+    p->name = c.name;
+    p->user = c.user;
+    p->image = c.image;
+    p->cmdline = c.cmdline;
+    p->matches_ = name_matches(*p);
+    p->rows_[0] = 1;
+    p->rows_[1] = p->matches_ ? 1 : 0;
+    by_id_.emplace(p->id, std::move(owned));
+    by_pid_[p->id.pid] = p;
+    ++stats_.living;
+
+    Process* parent = resolve_parent(*p);
+    const Identity& rp = c.parent;
+    bool may_arrive_later = rp.start_ns != 0 ? rp.start_ns <= c.proc.start_ns && !node(rp)
+                                             : !find_pid(rp.pid);
+    if (!parent && rp.pid != 0 && rp.pid != c.proc.pid && may_arrive_later)
+        waiting_.emplace(rp, p);  // events can arrive out of order: adopt it then
+    link(parent ? parent : &root_, p);
+    adopt_waiting(p);
+    if (!p->from_snapshot) heap_push(newness_, {r.time_ns + config_.highlight_ns, p->id});
+    return p;
+}
+
+// Children that arrived before this process and named it as their parent.
+void ProcessTree::adopt_waiting(Process* parent)
+{
+    for (Identity key : {parent->id, Identity{parent->id.pid, 0}}) {
+        auto [begin, end] = waiting_.equal_range(key);
+        for (auto it = begin; it != end;) {
+            Process* child = it->second;
+            if (child->parent_ == &root_ && resolve_parent(*child) == parent) {
+                unlink(child);
+                link(parent, child);
+                it = waiting_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+}
+
+void ProcessTree::on_exit(const Record& r, const ProcessExit& e)
+{
+    ++stats_.exits;
+    Process* p = e.proc.start_ns != 0 ? node(e.proc) : const_cast<Process*>(find_pid(e.proc.pid));
+    if (!p) {
+        ++stats_.unmatched_exits;
+        return;
+    }
+    if (p->exited) return;
+    p->exited = true;
+    p->exit_code = e.code;
+    p->exit_signal = e.signal;
+    p->exit_flags = e.flags;
+    p->exited_ns = std::max(r.time_ns, p->created_ns);
+    --stats_.living;
+    ++generation_;
+    heap_push(expiry_, {p->exited_ns + config_.highlight_ns, p->id});
+}
+
+void ProcessTree::on_snapshot(const Snapshot& s, std::uint64_t time_ns)
+{
+    ++generation_;
+    if (s.begin) {
+        in_snapshot_ = true;
+        snapshot_complete_ = (s.flags & PT_SNAPSHOT_COMPLETE) != 0;
+        if (snapshot_complete_)
+            for (auto& [id, p] : by_id_) p->in_snapshot_ = false;
+        return;
+    }
+    in_snapshot_ = false;
+    if (!snapshot_complete_) return;
+    snapshot_complete_ = false;
+    // A complete snapshot lists every running process: the others are gone.
+    std::vector<Identity> gone;
+    for (auto& [id, p] : by_id_)
+        if (!p->exited && !p->in_snapshot_) gone.push_back(id);
+    Record r;
+    r.time_ns = time_ns;
+    for (const Identity& id : gone) {
+        on_exit(r, ProcessExit{id, 0, 0, PT_EXIT_CODE_UNKNOWN});
+        --stats_.exits;
+    }
+}
+
+void ProcessTree::advance(std::uint64_t now_ns)
+{
+    now_ = std::max(now_, now_ns);
+    while (!newness_.empty() && newness_.front().first <= now_) {
+        heap_pop(newness_);
+        ++generation_;  // a row stops being green
+    }
+    while (!expiry_.empty() && expiry_.front().first <= now_) {
+        Identity id = expiry_.front().second;
+        heap_pop(expiry_);
+        if (Process* p = node(id); p && p->exited) retire(p);
+    }
+}
+
+// An exited process leaves after its highlight time; its children move up
+// to the nearest living ancestor (or become roots), remembering where they were.
+void ProcessTree::retire(Process* p)
+{
+    Process* heir = p->parent_;
+    while (heir && heir != &root_ && heir->exited) heir = heir->parent_;
+    if (!heir) heir = &root_;
+    unlink(p);
+    while (Process* c = p->first_child_) {
+        if (c->original_parent.pid == 0 && c->original_parent.start_ns == 0) c->original_parent = p->id;
+        unlink(c);
+        link(heir, c);
+    }
+    auto [begin, end] = waiting_.equal_range(p->recorded_parent);
+    for (auto it = begin; it != end; ++it)
+        if (it->second == p) {
+            waiting_.erase(it);
+            break;
+        }
+    if (auto it = by_pid_.find(p->id.pid); it != by_pid_.end() && it->second == p) by_pid_.erase(it);
+    collapsed_ids_.erase(p->id);
+    ++generation_;
+    by_id_.erase(p->id);  // frees p
+}
+
+void ProcessTree::set_collapsed(Identity id, bool collapsed)
+{
+    Process* p = node(id);
+    if (!p || p->collapsed_ == collapsed) return;
+    p->collapsed_ = collapsed;
+    if (collapsed) collapsed_ids_.insert(id);
+    else collapsed_ids_.erase(id);
+    propagate(p, 0);
+    ++generation_;
+}
+
+void ProcessTree::toggle_collapsed(Identity id) { set_collapsed(id, !is_collapsed(id)); }
+
+void ProcessTree::set_filter(Filter filter)
+{
+    filter_ = std::move(filter);
+    filter_lower_.clear();
+    for (char ch : filter_.name) filter_lower_ += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    recount_all();
+    ++generation_;
+}
+
+// Recomputes matches and row counts bottom-up, without recursion.
+void ProcessTree::recount_all()
+{
+    std::vector<Process*> order;
+    order.reserve(by_id_.size());
+    for (Process* c = root_.first_child_; c;) {
+        order.push_back(c);
+        if (c->first_child_) {
+            c = c->first_child_;
+            continue;
+        }
+        while (c && !c->next_) {
+            c = c->parent_ == &root_ ? nullptr : c->parent_;
+        }
+        if (c) c = c->next_;
+    }
+    bool name_active = !filter_lower_.empty();
+    root_.child_rows_[0] = root_.child_rows_[1] = root_.matches_below_ = 0;
+    for (Process* p : order) {
+        p->matches_ = name_matches(*p);
+        p->child_rows_[0] = p->child_rows_[1] = p->matches_below_ = 0;
+    }
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        Process* n = *it;
+        n->rows_[0] = 1 + (n->collapsed_ ? 0 : n->child_rows_[0]);
+        bool visible = n->matches_ || n->matches_below_ > 0;
+        n->rows_[1] = visible ? 1 + (n->collapsed_ ? 0 : n->child_rows_[1]) : 0;
+        Process* parent = n->parent_;
+        parent->child_rows_[0] += n->rows_[0];
+        parent->child_rows_[1] += n->rows_[1];
+        if (name_active) parent->matches_below_ += (n->matches_ ? 1 : 0) + n->matches_below_;
+    }
+    root_.rows_[0] = root_.child_rows_[0];
+    root_.rows_[1] = root_.child_rows_[1];
+}
+
+} // namespace proctree::model

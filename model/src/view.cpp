@@ -1,1 +1,223 @@
-// in progress
+// Flattening the tree into rows without visiting what is not shown: the
+// per-node row counts let us jump to row `first` and then walk exactly
+// `count` rows. Iterative throughout (a 10,000-deep chain must not overflow
+// the stack).
+#include <proctree/model/view.hpp>
+
+#include <algorithm>
+
+namespace proctree::model {
+
+namespace {
+
+struct Scope {
+    const Process* top = nullptr;  // subtree root the view is limited to (nullptr: whole tree)
+    std::vector<const Process*> context;  // PID filter: ancestors shown above `top`
+    int k = 0;                            // which row count: 0 all, 1 name filter
+};
+
+std::uint32_t rows_of(const Process* p, int k);
+
+} // namespace
+
+// Friend access lives in this helper so view.hpp stays free of internals.
+class TreeViewAccess {
+public:
+    static std::uint32_t rows(const Process* p, int k) { return p->rows_[k]; }
+    static const Process* root(const ProcessTree& t) { return &t.root_; }
+    static bool name_filter(const ProcessTree& t) { return !t.filter_lower_.empty(); }
+};
+
+namespace {
+
+std::uint32_t rows_of(const Process* p, int k) { return TreeViewAccess::rows(p, k); }
+
+const Process* next_visible(const Process* p, int k)
+{
+    while (p && rows_of(p, k) == 0) p = p->next_sibling();
+    return p;
+}
+
+Scope scope_of(const ProcessTree& tree)
+{
+    Scope s;
+    s.k = TreeViewAccess::name_filter(tree) ? 1 : 0;
+    if (tree.filter().pid) {
+        s.top = tree.find_pid(*tree.filter().pid);
+        if (s.top && rows_of(s.top, s.k) == 0) s.top = nullptr;
+        if (!s.top) return s;
+        for (const Process* a = s.top->parent(); a; a = a->parent()) s.context.push_back(a);
+        std::reverse(s.context.begin(), s.context.end());
+    }
+    return s;
+}
+
+std::size_t scope_rows(const ProcessTree& tree, const Scope& s)
+{
+    if (tree.filter().pid) return s.top ? s.context.size() + rows_of(s.top, s.k) : 0;
+    return rows_of(TreeViewAccess::root(tree), s.k);
+}
+
+bool has_later_visible_sibling(const Process* p, int k) { return next_visible(p->next_sibling(), k) != nullptr; }
+
+Row make_row(const ProcessTree& tree, const Process* p, std::uint32_t depth, bool context,
+             const std::vector<bool>& bars, bool last, int k)
+{
+    Row row;
+    row.proc = p;
+    row.depth = depth;
+    row.collapsed = p->collapsed();
+    row.has_children = next_visible(p->first_child(), k) != nullptr;
+    bool unmatched = TreeViewAccess::name_filter(tree) && !tree.matches_filter(*p);
+    if (context || unmatched) {
+        row.state = RowState::Context;
+    } else {
+        switch (tree.state(*p)) {
+        case ProcState::New: row.state = RowState::New; break;
+        case ProcState::Exiting: row.state = RowState::Exiting; break;
+        case ProcState::Normal: row.state = RowState::Normal; break;
+        }
+    }
+    if (depth > 0) {
+        row.prefix.reserve(depth * 5);
+        for (std::uint32_t level = 1; level < depth; ++level) row.prefix += bars[level] ? "│  " : "   ";
+        row.prefix += last ? "└─ " : "├─ ";
+    }
+    return row;
+}
+
+} // namespace
+
+std::size_t TreeView::row_count() const { return scope_rows(tree_, scope_of(tree_)); }
+
+std::vector<Row> TreeView::rows(std::size_t first, std::size_t count) const
+{
+    std::vector<Row> out;
+    Scope s = scope_of(tree_);
+    std::size_t total = scope_rows(tree_, s);
+    if (first >= total || count == 0) return out;
+    count = std::min(count, total - first);
+    out.reserve(count);
+    const int k = s.k;
+
+    // bars[level]: the ancestor at `level` has a later visible sibling, so a
+    // vertical line runs through this level.
+    std::vector<bool> bars;
+    auto depth_of_top = static_cast<std::uint32_t>(s.context.size());
+
+    // PID filter: the ancestors come first, as context, each the last child shown.
+    std::size_t idx = first;
+    if (s.top) {
+        for (std::size_t i = 0; i < s.context.size() && out.size() < count; ++i) {
+            bars.assign(i + 1, false);
+            if (i >= idx) out.push_back(make_row(tree_, s.context[i], static_cast<std::uint32_t>(i), true, bars, true, k));
+        }
+        if (out.size() == count) return out;
+        idx = idx > s.context.size() ? idx - s.context.size() : 0;
+    }
+
+    // Find the node at row `idx` within the scope, recording the path.
+    std::vector<const Process*> path;
+    const Process* cur;
+    if (s.top) {
+        cur = s.top;
+        path.push_back(cur);
+        while (idx > 0) {
+            --idx;  // the row of cur itself
+            const Process* c = next_visible(cur->first_child(), k);
+            while (c && idx >= rows_of(c, k)) {
+                idx -= rows_of(c, k);
+                c = next_visible(c->next_sibling(), k);
+            }
+            cur = c;  // non-null: idx < total rows
+            path.push_back(cur);
+        }
+    } else {
+        const Process* c = next_visible(tree_.first_root(), k);
+        for (;;) {
+            while (c && idx >= rows_of(c, k)) {
+                idx -= rows_of(c, k);
+                c = next_visible(c->next_sibling(), k);
+            }
+            path.push_back(c);
+            if (idx == 0) break;
+            --idx;
+            c = next_visible(c->first_child(), k);
+        }
+        cur = c;
+    }
+
+    // Depth and the "has a later sibling" flags along the path.
+    std::uint32_t depth = depth_of_top + static_cast<std::uint32_t>(path.size()) - 1;
+    bars.assign(depth + 1, false);
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        std::uint32_t level = depth_of_top + static_cast<std::uint32_t>(i);
+        bool is_top = s.top && i == 0;
+        bars[level] = !is_top && has_later_visible_sibling(path[i], k);
+    }
+
+    // Walk pre-order from cur, never leaving the scope.
+    const Process* limit = s.top;  // nullptr: the whole tree
+    while (cur && out.size() < count) {
+        bool context = false;
+        out.push_back(make_row(tree_, cur, depth, context, bars, !bars[depth], k));
+        const Process* child = cur->collapsed() ? nullptr : next_visible(cur->first_child(), k);
+        if (child) {
+            cur = child;
+            ++depth;
+            if (bars.size() <= depth) bars.resize(depth + 1);
+            bars[depth] = has_later_visible_sibling(cur, k);
+            continue;
+        }
+        // Climb until a later visible sibling exists.
+        for (;;) {
+            if (cur == limit) {
+                cur = nullptr;
+                break;
+            }
+            const Process* sib = next_visible(cur->next_sibling(), k);
+            if (sib) {
+                cur = sib;
+                bars[depth] = has_later_visible_sibling(cur, k);
+                break;
+            }
+            cur = cur->parent();
+            if (!cur) break;
+            --depth;
+        }
+    }
+    return out;
+}
+
+std::optional<std::size_t> TreeView::index_of(Identity id) const
+{
+    const Process* p = tree_.find(id);
+    if (!p) return std::nullopt;
+    Scope s = scope_of(tree_);
+    const int k = s.k;
+    if (rows_of(p, k) == 0) return std::nullopt;
+    if (s.top) {
+        for (std::size_t i = 0; i < s.context.size(); ++i)
+            if (s.context[i] == p) return i;
+    }
+    // Rows before p: for p and each ancestor up to the scope's top, the rows
+    // of earlier visible siblings, plus one row per ancestor.
+    std::size_t index = 0;
+    const Process* n = p;
+    for (;;) {
+        if (n == s.top) break;
+        const Process* parent = n->parent();
+        if (parent && parent->collapsed()) return std::nullopt;
+        const Process* first = parent ? parent->first_child() : tree_.first_root();
+        for (const Process* c = first; c != n; c = c->next_sibling()) index += rows_of(c, k);
+        if (!parent) {
+            if (s.top) return std::nullopt;  // outside the PID filter's subtree
+            break;
+        }
+        index += 1;  // the parent's own row
+        n = parent;
+    }
+    return index + (s.top ? s.context.size() : 0);
+}
+
+} // namespace proctree::model

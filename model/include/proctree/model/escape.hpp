@@ -13,6 +13,10 @@ namespace proctree::model {
 // escapes: \e \a \b \t \n \r \\ (backslash doubled), \xNN, \u{NNNN}.
 std::string escape(std::string_view raw);
 
+// escape(raw) as a quoted JSON string (so JSON consumers never get raw
+// control bytes back either).
+std::string json_quote(std::string_view raw);
+
 // Number of terminal columns escape()d text takes (wide CJK counts 2).
 std::size_t display_width(std::string_view escaped);
 

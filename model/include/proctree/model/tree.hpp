@@ -52,13 +52,14 @@ struct Process {
     std::uint64_t exited_ns = 0;   // time of the exit record
     std::string name, user, image, cmdline;
 
-    const Process* parent() const { return parent_; }
+    const Process* parent() const { return parent_ && !parent_->sentinel_ ? parent_ : nullptr; }
     const Process* first_child() const { return first_child_; }
     const Process* next_sibling() const { return next_; }
     bool collapsed() const { return collapsed_; }
 
 private:
     friend class ProcessTree;
+    friend class TreeViewAccess;
     Process* parent_ = nullptr;
     Process* first_child_ = nullptr;
     Process* last_child_ = nullptr;
@@ -71,6 +72,7 @@ private:
     bool matches_ = false;
     bool collapsed_ = false;
     bool in_snapshot_ = false;  // seen in the current complete snapshot
+    bool sentinel_ = false;     // the tree's invisible root
 };
 
 // Filters keep the structure: a name filter shows matches and, dimmed, their
@@ -136,6 +138,7 @@ public:
 
 private:
     friend class TreeView;
+    friend class TreeViewAccess;
     Process* node(Identity id) const;
     Process* resolve_parent(const Process& child) const;
     Process* create(const Record& r, const ProcessCreate& c);
@@ -147,7 +150,7 @@ private:
     void adopt_waiting(Process* parent);
     bool name_matches(const Process& p) const;
     void refresh_match(Process* p);
-    void propagate(Process* from);
+    void propagate(Process* from, int dmatch);
     void recount_all();
 
     TreeConfig config_;
