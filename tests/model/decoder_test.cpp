@@ -1,0 +1,217 @@
+// Unit tests for model/src/decoder.cpp.
+#include "../support/stream_builder.hpp"
+
+#include <proctree/model/decoder.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+using namespace proctree::model;
+using proctree::testing::Id;
+using proctree::testing::StreamBuilder;
+
+namespace {
+
+struct Collected : RecordHandler {
+    std::optional<StreamHeader> header;
+    std::vector<Record> records;
+    std::vector<std::string> names;  // copies: views die after the callback
+    void on_header(const StreamHeader& h) override { header = h; }
+    void on_record(const Record& r) override
+    {
+        records.push_back(r);
+        if (auto* c = std::get_if<ProcessCreate>(&r.body)) names.emplace_back(c->name);
+    }
+};
+
+StreamBuilder sample()
+{
+    StreamBuilder b("host-α", PT_OS_LINUX, PT_SOURCE_NETLINK, 1000);
+    b.snapshot(1, true)
+        .create(2, {1, 100}, {0, 0}, "init", "/sbin/init splash", "root", "/sbin/init", 3)
+        .snapshot(3, false)
+        .create(10, {42, 500}, {1, 100}, "bash", "bash -l")
+        .exec(11, {42, 500}, "ls", "ls -la /tmp", "/usr/bin/ls")
+        .rename(12, {42, 500}, "ls-renamed")
+        .thread(13, {42, 500}, 43, true)
+        .thread(14, {42, 500}, 43, false)
+        .image(15, {42, 500}, "C:\\Windows\\System32\\ntdll.dll")
+        .lost(16, 7)
+        .exit(17, {42, 500}, 0, 9, PT_EXIT_SIGNALED);
+    return b;
+}
+
+Collected decode_all(std::string_view bytes, StreamDecoder& d)
+{
+    Collected c;
+    d.feed(bytes, c);
+    d.finish();
+    return c;
+}
+
+} // namespace
+
+TEST(Decoder, RoundTripsEveryRecordKind)
+{
+    StreamBuilder b = sample();
+    StreamDecoder d;
+    Collected c = decode_all(b.bytes(), d);
+    ASSERT_FALSE(d.error()) << d.error()->describe();
+    ASSERT_TRUE(c.header);
+    EXPECT_EQ(c.header->host, "host-α");
+    EXPECT_EQ(c.header->os, Os::Linux);
+    EXPECT_EQ(c.header->source, SourceKind::Netlink);
+    EXPECT_EQ(c.header->clock_origin_ns, 1000u);
+    ASSERT_EQ(c.records.size(), 11u);
+    for (std::size_t i = 0; i < c.records.size(); ++i) EXPECT_EQ(c.records[i].seq, i);
+
+    auto& init = std::get<ProcessCreate>(c.records[1].body);
+    EXPECT_EQ(init.proc, (Identity{1, 100}));
+    EXPECT_EQ(init.threads, 3u);
+    EXPECT_EQ(c.names[0], "init");
+    auto& exec = std::get<ProcessExec>(c.records[4].body);
+    EXPECT_EQ(exec.proc, (Identity{42, 500}));
+    auto& exit = std::get<ProcessExit>(c.records[10].body);
+    EXPECT_EQ(exit.signal, 9);
+    EXPECT_EQ(exit.flags, PT_EXIT_SIGNALED);
+    EXPECT_EQ(std::get<EventsLost>(c.records[9].body).count, 7u);
+    EXPECT_TRUE(std::get<ThreadEvent>(c.records[6].body).created);
+    EXPECT_FALSE(std::get<ThreadEvent>(c.records[7].body).created);
+    EXPECT_EQ(c.records[10].time_ns, 17u);
+    EXPECT_EQ(d.bytes_consumed(), b.size());
+}
+
+TEST(Decoder, SplitReadsAtEveryByteGiveTheSameRecords)
+{
+    StreamBuilder b = sample();
+    const std::string& bytes = b.bytes();
+    for (std::size_t chunk : {1u, 3u, 7u, 24u, 100u}) {
+        StreamDecoder d;
+        Collected c;
+        for (std::size_t i = 0; i < bytes.size(); i += chunk)
+            ASSERT_TRUE(d.feed(std::string_view(bytes).substr(i, chunk), c));
+        ASSERT_TRUE(d.finish()) << "chunk " << chunk;
+        EXPECT_EQ(c.records.size(), 11u) << "chunk " << chunk;
+        EXPECT_EQ(c.names, (std::vector<std::string>{"init", "bash"}));
+    }
+}
+
+TEST(Decoder, TruncatedStreamKeepsEarlierRecordsAndNamesTheOffset)
+{
+    StreamBuilder b = sample();
+    std::string cut = b.bytes().substr(0, b.size() - 20);  // inside the final exit record
+    StreamDecoder d;
+    Collected c = decode_all(cut, d);
+    ASSERT_TRUE(d.error());
+    EXPECT_EQ(c.records.size(), 10u);
+    EXPECT_EQ(d.error()->offset, b.size() - 48);  // where the exit record begins
+    EXPECT_NE(d.error()->describe().find("truncated"), std::string::npos);
+    EXPECT_NE(d.error()->describe().find(std::to_string(b.size() - 48)), std::string::npos);
+}
+
+TEST(Decoder, TruncatedHeaderAndEmptyStreamAreErrors)
+{
+    StreamBuilder b;
+    StreamDecoder d1;
+    decode_all(b.bytes().substr(0, 20), d1);
+    ASSERT_TRUE(d1.error());
+    EXPECT_EQ(d1.error()->offset, 0u);
+    StreamDecoder d2;
+    decode_all("", d2);
+    ASSERT_TRUE(d2.error());
+    EXPECT_NE(d2.error()->message.find("empty"), std::string::npos);
+}
+
+TEST(Decoder, RejectsBadMagicAndUnknownMajorVersion)
+{
+    StreamBuilder b;
+    std::string bad = b.bytes();
+    bad[0] = 'X';
+    StreamDecoder d1;
+    decode_all(bad, d1);
+    ASSERT_TRUE(d1.error());
+    EXPECT_NE(d1.error()->message.find("magic"), std::string::npos);
+
+    std::string v2 = b.bytes();
+    v2[8] = 2;  // version_major
+    StreamDecoder d2;
+    decode_all(v2, d2);
+    ASSERT_TRUE(d2.error());
+    EXPECT_NE(d2.error()->message.find("version 2"), std::string::npos);
+}
+
+TEST(Decoder, RecordSizeNotMultipleOfEightIsCorrupt)
+{
+    StreamBuilder b;
+    b.create(1, {1, 1}, {0, 0}, "a").create(2, {2, 2}, {1, 1}, "b");
+    std::string bytes = b.bytes();
+    std::size_t second = bytes.size() - 96;  // "b" create: 88 + 1 -> 96
+    std::uint32_t size = 13;
+    std::memcpy(&bytes[second + 4], &size, 4);
+    StreamDecoder d;
+    Collected c = decode_all(bytes, d);
+    ASSERT_TRUE(d.error());
+    EXPECT_EQ(d.error()->offset, second);
+    EXPECT_EQ(c.records.size(), 1u);
+}
+
+TEST(Decoder, OversizedRecordIsRejectedWithoutWaitingForIt)
+{
+    StreamBuilder b;
+    b.create(1, {1, 1}, {0, 0}, "a");
+    std::string bytes = b.bytes();
+    const std::size_t record = bytes.size() - 96;  // after the stream header
+    std::uint32_t huge = 0xFFFFFFF8u;
+    std::memcpy(&bytes[record + 4], &huge, 4);
+    StreamDecoder d;
+    Collected c;
+    EXPECT_FALSE(d.feed(bytes, c));  // known corrupt at once, not "waiting for 4 GiB"
+    ASSERT_TRUE(d.error());
+    EXPECT_EQ(d.error()->offset, record);
+}
+
+TEST(Decoder, StringLengthsBeyondTheRecordAreCorrupt)
+{
+    StreamBuilder b;
+    b.create(1, {1, 1}, {0, 0}, "abc", "cmd");
+    std::string bytes = b.bytes();
+    std::uint32_t cmdline_len = 5000;
+    std::memcpy(&bytes[bytes.size() - 96 + 84], &cmdline_len, 4);
+    StreamDecoder d;
+    Collected c = decode_all(bytes, d);
+    ASSERT_TRUE(d.error());
+    EXPECT_EQ(c.records.size(), 0u);
+    EXPECT_NE(d.error()->message.find("string lengths"), std::string::npos);
+}
+
+TEST(Decoder, KnownTypeShorterThanItsFixedPartIsCorrupt)
+{
+    StreamBuilder b;
+    b.unknown(1, PT_REC_PROCESS_CREATE, 16);  // a "create" of 40 bytes
+    StreamDecoder d;
+    decode_all(b.bytes(), d);
+    ASSERT_TRUE(d.error());
+    EXPECT_NE(d.error()->message.find("shorter than its fixed part"), std::string::npos);
+}
+
+TEST(Decoder, UnknownTypesAreSkippedBySize)
+{
+    StreamBuilder b;
+    b.create(1, {1, 1}, {0, 0}, "a").unknown(2, 999, 100).create(3, {2, 2}, {1, 1}, "b");
+    StreamDecoder d;
+    Collected c = decode_all(b.bytes(), d);
+    ASSERT_FALSE(d.error());
+    ASSERT_EQ(c.records.size(), 3u);
+    EXPECT_TRUE(std::holds_alternative<UnknownRecord>(c.records[1].body));
+    EXPECT_EQ(c.names, (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(Decoder, NoInputAcceptedAfterAnError)
+{
+    StreamDecoder d;
+    Collected c;
+    EXPECT_FALSE(d.feed(std::string_view("garbage!garbage!garbage!garbage!garbage!"), c));
+    EXPECT_FALSE(d.feed(StreamBuilder().bytes(), c));
+    EXPECT_FALSE(c.header);
+}

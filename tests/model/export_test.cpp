@@ -1,0 +1,83 @@
+// Unit tests for model/src/export.cpp.
+#include "tree_fixture.hpp"
+
+#include <proctree/model/export.hpp>
+
+using namespace proctree::model;
+using namespace proctree::testing;
+
+namespace {
+constexpr std::uint64_t T0 = 1'795'000'000'000'000'000ull;  // 2026-11-18
+
+ProcessTree& fill(ProcessTree& tree)
+{
+    StreamBuilder b;
+    b.create(T0, {1, T0}, {0, 0}, "init", "/sbin/init")
+        .create(T0 + 1, {2, T0 + 1}, {1, T0}, "\x1b]2;owned\a", "evil \x1b[2J --flag")
+        .create(T0 + 2, {3, T0 + 2}, {1, T0}, "short")
+        .exit(T0 + 2 + 12'000'000, {3, T0 + 2}, 0, 9, PT_EXIT_SIGNALED);
+    feed(tree, b);
+    return tree;
+}
+} // namespace
+
+TEST(Export, TextHasHeaderAndOneEscapedLinePerRow)
+{
+    ProcessTree tree;
+    fill(tree);
+    std::string text = export_text(tree, ExportInfo{T0, "box", "netlink"});
+    EXPECT_NE(text.find("# time: 2026-11-18"), std::string::npos) << text;
+    EXPECT_NE(text.find("# host: box\n"), std::string::npos);
+    EXPECT_NE(text.find("# source: netlink\n"), std::string::npos);
+    EXPECT_NE(text.find("# filter: none\n"), std::string::npos);
+    EXPECT_NE(text.find("├─ \\e]2;owned\\a  evil \\e[2J --flag"), std::string::npos) << text;
+    EXPECT_NE(text.find("[x]  └─ short  (signal 9 (KILL) after 12 ms)"), std::string::npos) << text;
+    EXPECT_EQ(text.find('\x1b'), std::string::npos);
+    EXPECT_EQ(text.find('\a'), std::string::npos);
+}
+
+TEST(Export, TextFollowsTheFilter)
+{
+    ProcessTree tree;
+    fill(tree);
+    tree.set_filter(Filter{"short", false, std::nullopt});
+    std::string text = export_text(tree, ExportInfo{T0, "box", "file x"});
+    EXPECT_NE(text.find("# filter: name~short"), std::string::npos);
+    EXPECT_NE(text.find("# rows: 2 shown of 3 processes"), std::string::npos);
+    EXPECT_NE(text.find("[.]  init"), std::string::npos) << text;
+    EXPECT_EQ(text.find("owned"), std::string::npos);
+}
+
+TEST(Export, JsonIsNestedAndEscaped)
+{
+    ProcessTree tree;
+    fill(tree);
+    std::string json = export_json(tree, ExportInfo{T0, "box", "netlink"});
+    EXPECT_EQ(json.find('\x1b'), std::string::npos);
+    EXPECT_NE(json.find("\"name\":\"\\\\e]2;owned\\\\a\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"exit_signal\":9"), std::string::npos);
+    EXPECT_NE(json.find("\"lifetime_ns\":12000000"), std::string::npos);
+    // init's children array holds both children; braces balance.
+    EXPECT_EQ(std::count(json.begin(), json.end(), '{'), std::count(json.begin(), json.end(), '}'));
+    EXPECT_EQ(std::count(json.begin(), json.end(), '['), std::count(json.begin(), json.end(), ']'));
+    EXPECT_NE(json.find("\"children\":[{\"pid\":2"), std::string::npos) << json;
+}
+
+TEST(Export, DescribeExitAndDurations)
+{
+    Process p;
+    p.exited = true;
+    p.exit_code = 3;
+    EXPECT_EQ(describe_exit(p), "exit 3");
+    p.exit_code = static_cast<std::int32_t>(0xC0000005u);
+    EXPECT_EQ(describe_exit(p), "exit 0xC0000005");
+    p.exit_flags = PT_EXIT_SIGNALED | PT_EXIT_CORE_DUMPED;
+    p.exit_signal = 11;
+    EXPECT_EQ(describe_exit(p), "signal 11 (SEGV), core dumped");
+    p.exit_flags = PT_EXIT_CODE_UNKNOWN;
+    EXPECT_EQ(describe_exit(p), "exit ?");
+    EXPECT_EQ(format_duration(850'000), "850 us");
+    EXPECT_EQ(format_duration(12'000'000), "12 ms");
+    EXPECT_EQ(format_duration(3'200'000'000), "3.2 s");
+    EXPECT_EQ(format_utc(0), "1970-01-01 00:00:00 UTC");
+}

@@ -1,0 +1,248 @@
+// Unit tests for model/src/tree.cpp: identity, parentage, lifecycle.
+#include "tree_fixture.hpp"
+
+using namespace proctree::model;
+using namespace proctree::testing;
+
+namespace {
+constexpr std::uint64_t kMs = 1'000'000;
+constexpr std::uint64_t kH = 3000 * kMs;  // default highlight
+constexpr std::uint64_t T0 = 1'700'000'000'000'000'000ull;
+} // namespace
+
+TEST(Tree, ChildrenHangUnderTheirParentInCreationOrder)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {1, T0 - 100}, {0, 0}, "init")
+        .create(T0 + 1, {30, T0 + 1}, {1, T0 - 100}, "c")
+        .create(T0 + 2, {10, T0 + 2}, {1, T0 - 100}, "a")
+        .create(T0 + 3, {20, T0 + 3}, {1, T0 - 100}, "b");
+    feed(tree, b);
+    EXPECT_EQ(child_names(tree.first_root()), (std::vector<std::string>{"c", "a", "b"}));
+    EXPECT_EQ(tree.size(), 4u);
+}
+
+TEST(Tree, ReusedPidIsANewProcessAndTheOldOneIsNotConfusedWithIt)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {1, T0 - 100}, {0, 0}, "init")
+        .create(T0 + 1, {42, T0 + 1}, {1, T0 - 100}, "first")
+        .exit(T0 + 2, {42, T0 + 1}, 3)
+        .create(T0 + 3, {42, T0 + 3}, {1, T0 - 100}, "second");
+    feed(tree, b);
+    const Process* first = tree.find({42, T0 + 1});
+    const Process* second = tree.find({42, T0 + 3});
+    ASSERT_TRUE(first && second);
+    EXPECT_NE(first, second);
+    EXPECT_TRUE(first->exited);
+    EXPECT_EQ(first->exit_code, 3);
+    EXPECT_FALSE(second->exited);
+    EXPECT_EQ(tree.find_pid(42), second);
+    // An exit naming the old identity never touches the new process.
+    StreamBuilder late;
+    late.exit(T0 + 4, {42, T0 + 1}, 99);
+    feed(tree, late);
+    EXPECT_FALSE(tree.find({42, T0 + 3})->exited);
+}
+
+TEST(Tree, ReusedPidWhoseExitWasLostRetiresThePredecessor)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {42, T0}, {0, 0}, "old").create(T0 + 5, {42, T0 + 5}, {0, 0}, "new");
+    feed(tree, b);
+    EXPECT_TRUE(tree.find({42, T0})->exited);
+    EXPECT_TRUE(tree.find({42, T0})->exit_flags & PT_EXIT_CODE_UNKNOWN);
+    EXPECT_FALSE(tree.find({42, T0 + 5})->exited);
+    EXPECT_EQ(tree.stats().living, 1u);
+}
+
+TEST(Tree, ChildArrivingBeforeItsParentIsAdoptedWhenTheParentArrives)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0 + 5, {20, T0 + 5}, {10, T0 + 1}, "child")
+        .create(T0 + 6, {21, T0 + 6}, {10, 0}, "child-pid-only")  // parent start unknown
+        .create(T0 + 7, {10, T0 + 1}, {0, 0}, "parent");
+    feed(tree, b);
+    EXPECT_EQ(parent_name(tree, {20, T0 + 5}), "parent");
+    EXPECT_EQ(parent_name(tree, {21, T0 + 6}), "parent");
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:parent", "1:child", "1:child-pid-only"}));
+}
+
+TEST(Tree, RecordedParentThatStartedAfterTheChildIsNotItsParent)
+{
+    // Windows keeps dead parent ids: pid 10 was reused by a younger process.
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0 + 9, {10, T0 + 9}, {0, 0}, "younger-reuser")
+        .create(T0 + 10, {20, T0 + 2}, {10, 0}, "orphan");  // started at +2, before the reuser
+    feed(tree, b);
+    EXPECT_EQ(parent_name(tree, {20, T0 + 2}), "<root>");
+    EXPECT_TRUE(child_names(tree.find({10, T0 + 9})).empty());
+}
+
+TEST(Tree, ExitedProcessLeavesAfterHighlightAndChildrenMoveToNearestLivingAncestor)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {1, T0}, {0, 0}, "init")
+        .create(T0 + 1, {2, T0 + 1}, {1, T0}, "grandparent")
+        .create(T0 + 2, {3, T0 + 2}, {2, T0 + 1}, "parent")
+        .create(T0 + 3, {4, T0 + 3}, {3, T0 + 2}, "child")
+        .exit(T0 + 10, {2, T0 + 1}, 0)   // grandparent exits first
+        .exit(T0 + 20, {3, T0 + 2}, 1);  // then parent
+    feed(tree, b);
+    EXPECT_EQ(parent_name(tree, {4, T0 + 3}), "parent");  // still shown, red
+    tree.advance(T0 + 10 + kH);                             // grandparent's highlight over
+    EXPECT_FALSE(tree.find({2, T0 + 1}));
+    EXPECT_EQ(parent_name(tree, {3, T0 + 2}), "init");
+    tree.advance(T0 + 20 + kH);
+    EXPECT_FALSE(tree.find({3, T0 + 2}));
+    const Process* child = tree.find({4, T0 + 3});
+    ASSERT_TRUE(child);
+    EXPECT_EQ(parent_name(tree, child->id), "init");
+    EXPECT_EQ(child->original_parent, (Identity{3, T0 + 2}));
+    EXPECT_EQ(child->recorded_parent, (Identity{3, T0 + 2}));
+}
+
+TEST(Tree, ChildrenOfAnExitedRootBecomeRoots)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {1, T0}, {0, 0}, "root").create(T0 + 1, {2, T0 + 1}, {1, T0}, "kid").exit(T0 + 2, {1, T0}, 0);
+    feed(tree, b);
+    tree.advance(T0 + 2 + kH);
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:kid"}));
+}
+
+TEST(Tree, LifecycleNewThenNormalExitingThenGoneOnTheInjectedClock)
+{
+    ProcessTree tree(TreeConfig{500 * kMs});
+    StreamBuilder b;
+    b.create(T0, {7, T0}, {0, 0}, "p");
+    feed(tree, b);
+    const Process* p = tree.find({7, T0});
+    EXPECT_EQ(tree.state(*p), ProcState::New);
+    EXPECT_EQ(tree.next_change_ns(), T0 + 500 * kMs);
+    tree.advance(T0 + 499 * kMs);
+    EXPECT_EQ(tree.state(*p), ProcState::New);
+    tree.advance(T0 + 500 * kMs);
+    EXPECT_EQ(tree.state(*p), ProcState::Normal);
+    StreamBuilder e;
+    e.exit(T0 + 1000 * kMs, {7, T0}, 0);
+    feed(tree, e);
+    EXPECT_EQ(tree.state(*tree.find({7, T0})), ProcState::Exiting);
+    tree.advance(T0 + 1499 * kMs);
+    EXPECT_TRUE(tree.find({7, T0}));
+    tree.advance(T0 + 1500 * kMs);
+    EXPECT_FALSE(tree.find({7, T0}));
+    EXPECT_EQ(tree.size(), 0u);
+}
+
+TEST(Tree, ClockNeverRunsBackwards)
+{
+    ProcessTree tree;
+    tree.advance(T0 + 100);
+    tree.advance(T0);
+    EXPECT_EQ(tree.now(), T0 + 100);
+}
+
+TEST(Tree, SnapshotProcessesAreNeverNew)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.snapshot(T0, true).create(T0, {1, T0 - 5000}, {0, 0}, "old").snapshot(T0, false).create(T0 + 1, {2, T0 + 1}, {1, T0 - 5000}, "fresh");
+    feed(tree, b);
+    EXPECT_EQ(tree.state(*tree.find({1, T0 - 5000})), ProcState::Normal);
+    EXPECT_EQ(tree.state(*tree.find({2, T0 + 1})), ProcState::New);
+}
+
+TEST(Tree, CompleteResyncSnapshotRetiresProcessesNoLongerRunning)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {1, T0}, {0, 0}, "init")
+        .create(T0 + 1, {2, T0 + 1}, {1, T0}, "missed-exit")
+        .lost(T0 + 2, 0)
+        .snapshot(T0 + 3, true, PT_SNAPSHOT_RESYNC, PT_SNAPSHOT_COMPLETE)
+        .create(T0 + 3, {1, T0}, {0, 0}, "init")
+        .create(T0 + 3, {3, T0 + 2}, {1, T0}, "missed-create")
+        .snapshot(T0 + 3, false, PT_SNAPSHOT_RESYNC, PT_SNAPSHOT_COMPLETE);
+    feed(tree, b);
+    EXPECT_TRUE(tree.find({2, T0 + 1})->exited);
+    EXPECT_FALSE(tree.find({1, T0})->exited);
+    EXPECT_EQ(tree.state(*tree.find({3, T0 + 2})), ProcState::Normal);  // learnt from a snapshot
+    EXPECT_EQ(tree.stats().loss_reports, 1u);
+    EXPECT_EQ(tree.stats().living, 2u);
+}
+
+TEST(Tree, ExecRenameAndThreadsUpdateTheProcess)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {5, T0}, {0, 0}, "bash", "bash")
+        .exec(T0 + 1, {5, T0}, "python3", "python3 -m http.server", "/usr/bin/python3.11")
+        .thread(T0 + 2, {5, T0}, 6, true)
+        .thread(T0 + 3, {5, T0}, 7, true)
+        .thread(T0 + 4, {5, T0}, 6, false)
+        .rename(T0 + 5, {5, T0}, "worker");
+    feed(tree, b);
+    const Process* p = tree.find({5, T0});
+    EXPECT_EQ(p->name, "worker");
+    EXPECT_EQ(p->cmdline, "python3 -m http.server");
+    EXPECT_EQ(p->image, "/usr/bin/python3.11");
+    EXPECT_EQ(p->threads, 2u);
+}
+
+TEST(Tree, ExitOfAnUnknownProcessIsCountedNotFatal)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.exit(T0, {99, T0}, 1);
+    feed(tree, b);
+    EXPECT_EQ(tree.stats().unmatched_exits, 1u);
+    EXPECT_EQ(tree.size(), 0u);
+}
+
+TEST(Tree, TenThousandDeepChainBuildsFlattensAndUnwinds)
+{
+    constexpr std::uint32_t kDepth = 10'000;
+    ProcessTree tree(TreeConfig{kMs});
+    StreamBuilder b;
+    for (std::uint32_t i = 1; i <= kDepth; ++i) b.create(T0 + i, {i, T0 + i}, {i - 1, i > 1 ? T0 + i - 1 : 0}, "n");
+    feed(tree, b);
+    TreeView view(tree);
+    ASSERT_EQ(view.row_count(), kDepth);
+    auto last = view.rows(kDepth - 1, 5);
+    ASSERT_EQ(last.size(), 1u);
+    EXPECT_EQ(last[0].depth, kDepth - 1);
+    EXPECT_EQ(view.index_of({kDepth, T0 + kDepth}), kDepth - 1);
+    // The middle exits: its subtree moves up one level.
+    StreamBuilder e;
+    e.exit(T0 + kDepth + 1, {5000, T0 + 5000}, 0);
+    feed(tree, e);
+    tree.advance(T0 + kDepth + 1 + kMs);
+    EXPECT_EQ(view.row_count(), kDepth - 1);
+    EXPECT_EQ(parent_name(tree, {5001, T0 + 5001}), "n");
+    EXPECT_EQ(tree.find({5001, T0 + 5001})->parent()->id.pid, 4999u);
+}
+
+TEST(Tree, HundredThousandSiblings)
+{
+    constexpr std::uint32_t kN = 100'000;
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {1, T0}, {0, 0}, "init");
+    for (std::uint32_t i = 0; i < kN; ++i) b.create(T0 + 1 + i, {i + 2, T0 + 1 + i}, {1, T0}, "sib");
+    feed(tree, b);
+    TreeView view(tree);
+    EXPECT_EQ(view.row_count(), kN + 1);
+    auto tail = view.rows(kN - 1, 10);
+    ASSERT_EQ(tail.size(), 2u);
+    EXPECT_EQ(tail[1].prefix, "└─ ");
+    EXPECT_EQ(tail[0].prefix, "├─ ");
+    EXPECT_EQ(view.index_of({kN + 1, T0 + kN}), kN);
+}

@@ -1,0 +1,114 @@
+// tests/support/stream_builder.hpp - builds wire streams in memory with the
+// shared C encoder, for unit tests, fuzz seeds, benchmarks and the sample
+// generator.
+#pragma once
+
+#include <proctree/wire_encode.h>
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace proctree::testing {
+
+struct Id {
+    std::uint32_t pid = 0;
+    std::uint64_t start_ns = 0;
+};
+
+inline pt_ident wire(Id id) { return pt_ident{id.pid, 0, id.start_ns}; }
+inline pt_str str(std::string_view s) { return pt_str{s.data(), static_cast<std::uint32_t>(s.size())}; }
+
+class StreamBuilder {
+public:
+    explicit StreamBuilder(std::string_view host = "testhost", std::uint8_t os = PT_OS_LINUX,
+                           std::uint8_t source = PT_SOURCE_SYNTHETIC, std::uint64_t origin_ns = 0)
+    {
+        put(pt_encode_stream_header(buf_, sizeof buf_, os, source, origin_ns, 0, str(host)));
+    }
+
+    StreamBuilder& create(std::uint64_t t, Id self, Id parent, std::string_view name,
+                          std::string_view cmdline = {}, std::string_view user = {},
+                          std::string_view image = {}, std::uint32_t threads = 1)
+    {
+        pt_create_args a{};
+        a.proc = wire(self);
+        a.parent = wire(parent);
+        a.creator_pid = parent.pid;
+        a.uid = PT_UID_UNKNOWN;
+        a.threads = threads;
+        a.name = str(name);
+        a.user = str(user);
+        a.image = str(image);
+        a.cmdline = str(cmdline);
+        return put(pt_encode_process_create(buf_, sizeof buf_, seq_, t, &a));
+    }
+    StreamBuilder& exit(std::uint64_t t, Id self, std::int32_t code, std::uint16_t signal = 0,
+                        std::uint16_t flags = 0)
+    {
+        return put(pt_encode_process_exit(buf_, sizeof buf_, seq_, t, wire(self), code, signal, flags));
+    }
+    StreamBuilder& exec(std::uint64_t t, Id self, std::string_view name, std::string_view cmdline,
+                        std::string_view image = {})
+    {
+        pt_exec_args a{};
+        a.proc = wire(self);
+        a.uid = PT_UID_UNKNOWN;
+        a.name = str(name);
+        a.image = str(image);
+        a.cmdline = str(cmdline);
+        return put(pt_encode_process_exec(buf_, sizeof buf_, seq_, t, &a));
+    }
+    StreamBuilder& rename(std::uint64_t t, Id self, std::string_view name)
+    {
+        return put(pt_encode_process_rename(buf_, sizeof buf_, seq_, t, wire(self), str(name)));
+    }
+    StreamBuilder& thread(std::uint64_t t, Id self, std::uint32_t tid, bool created)
+    {
+        return put(pt_encode_thread(buf_, sizeof buf_, created ? PT_REC_THREAD_CREATE : PT_REC_THREAD_EXIT, seq_, t,
+                                    wire(self), tid, 0));
+    }
+    StreamBuilder& image(std::uint64_t t, Id self, std::string_view path)
+    {
+        return put(pt_encode_image_load(buf_, sizeof buf_, seq_, t, wire(self), 0x140000000ull, 4096, str(path)));
+    }
+    StreamBuilder& snapshot(std::uint64_t t, bool begin, std::uint32_t reason = PT_SNAPSHOT_INITIAL,
+                            std::uint16_t flags = PT_SNAPSHOT_COMPLETE)
+    {
+        return put(pt_encode_snapshot(buf_, sizeof buf_, begin ? PT_REC_SNAPSHOT_BEGIN : PT_REC_SNAPSHOT_END, seq_, t,
+                                      reason, flags));
+    }
+    StreamBuilder& lost(std::uint64_t t, std::uint64_t count)
+    {
+        return put(pt_encode_events_lost(buf_, sizeof buf_, seq_, t, count, PT_LOST_KERNEL_BUFFER));
+    }
+    // A record of a type this version does not know, `body` bytes long.
+    StreamBuilder& unknown(std::uint64_t t, std::uint16_t type, std::uint32_t body)
+    {
+        std::string rec(PT_ALIGN8(24 + body), '\0');
+        pt_record_header h{type, 0, static_cast<std::uint32_t>(rec.size()), seq_, t};
+        std::memcpy(rec.data(), &h, sizeof h);
+        ++seq_;
+        bytes_ += rec;
+        return *this;
+    }
+
+    const std::string& bytes() const { return bytes_; }
+    std::size_t size() const { return bytes_.size(); }
+
+private:
+    StreamBuilder& put(std::uint32_t n)
+    {
+        bytes_.append(reinterpret_cast<const char*>(buf_), n);
+        if (bytes_.size() > 0 && n != 0 && bytes_.size() != n) ++seq_;  // the stream header has no sequence
+        return *this;
+    }
+
+    alignas(8) unsigned char buf_[PT_MAX_RECORD_SIZE];
+    std::string bytes_;
+    std::uint64_t seq_ = 0;
+};
+
+} // namespace proctree::testing
