@@ -1,17 +1,140 @@
-// `proctree record`: owned by the Linux collectors work (issue 3).
+// `proctree record`: headless recording of this machine's process events
+// (stream header, snapshot, live records) to a file or stdout, until the
+// duration ends or SIGINT/SIGTERM. The sink is flushed after every batch of
+// records, so an interrupted recording is valid up to its last record.
 #include "cli.hpp"
+
+#include <proctree/linux/fd_sink.hpp>
+#include <proctree/linux/source.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
 
 #include <fmt/core.h>
 
 namespace proctree::cli {
 
+namespace {
+
+// Set by SIGINT/SIGTERM (a lock-free atomic store is async-signal-safe) and
+// by the duration timer; the source checks it at least every 100 ms.
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+struct RecordOptions {
+    std::string output = "-";
+    double duration_s = 0;  // 0: until a signal
+    std::string source = "auto";
+    int interval_ms = 500;
+    int receive_buffer = 0;
+};
+
+void install_signal_handlers()
+{
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    // A closed reading end makes write() fail with EPIPE: the sink reports
+    // it and the source stops, instead of the process dying mid-record.
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int record(const RecordOptions& opt)
+{
+    static const std::map<std::string, collect::SourceKind> kinds{{"auto", collect::SourceKind::Auto},
+                                                                 {"ebpf", collect::SourceKind::Ebpf},
+                                                                 {"netlink", collect::SourceKind::Netlink},
+                                                                 {"poll", collect::SourceKind::Poll}};
+    collect::SourceOptions so;
+    so.kind = kinds.at(opt.source);
+    so.poll_interval = std::chrono::milliseconds(opt.interval_ms);
+    so.receive_buffer = opt.receive_buffer;
+    so.notice = [](std::string_view message) { fmt::print(stderr, "proctree record: {}\n", message); };
+
+    std::string error;
+    std::unique_ptr<collect::Source> source = collect::open_source(so, error);
+    if (!source) {
+        fmt::print(stderr, "proctree record: {}\n", error);
+        return kExitFailure;
+    }
+
+    int fd = STDOUT_FILENO;
+    if (opt.output != "-") {
+        fd = ::open(opt.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            fmt::print(stderr, "proctree record: cannot write {}: {}\n", opt.output, std::strerror(errno));
+            return kExitFailure;
+        }
+    }
+
+    install_signal_handlers();
+    std::thread timer;
+    std::atomic<bool> done{false};
+    if (opt.duration_s > 0) {
+        timer = std::thread([&] {
+            const auto deadline = std::chrono::steady_clock::now() +
+                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                      std::chrono::duration<double>(opt.duration_s));
+            while (!done.load() && !g_stop.load() && std::chrono::steady_clock::now() < deadline)
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            g_stop.store(true);
+        });
+    }
+
+    int status = kExitOk;
+    {
+        collect::FdSink sink(fd);
+        if (source->run(sink, g_stop) != 0) status = kExitFailure;
+        sink.flush();
+        if (sink.failed()) {
+            fmt::print(stderr, "proctree record: writing {} failed: {}\n",
+                       opt.output == "-" ? std::string("stdout") : opt.output, sink.error());
+            status = kExitFailure;
+        }
+    }
+    done.store(true);
+    if (timer.joinable()) timer.join();
+    if (fd != STDOUT_FILENO && ::close(fd) != 0) {
+        fmt::print(stderr, "proctree record: closing {} failed: {}\n", opt.output, std::strerror(errno));
+        status = kExitFailure;
+    }
+    return status;
+}
+
+} // namespace
+
 Action add_record(CLI::App& app)
 {
-    app.add_subcommand("record", "Record this machine's process events to a stream (not built yet)");
-    return [] {
-        fmt::print(stderr, "proctree record: not built yet\n");
-        return kExitFailure;
-    };
+    auto opt = std::make_shared<RecordOptions>();
+    CLI::App* cmd = app.add_subcommand(
+        "record", "Record this machine's process events as a proctree stream (headless; Ctrl-C stops)");
+    cmd->add_option("-o,--output", opt->output, "Output file, or - for stdout")->capture_default_str();
+    cmd->add_option("--duration", opt->duration_s, "Stop after this many seconds (default: until SIGINT/SIGTERM)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--source", opt->source,
+                    "auto (ebpf, else netlink, else poll), ebpf, netlink (proc connector) or poll (/proc)")
+        ->check(CLI::IsMember({"auto", "ebpf", "netlink", "poll"}))
+        ->capture_default_str();
+    cmd->add_option("--interval", opt->interval_ms, "Poll source: milliseconds between /proc scans")
+        ->check(CLI::Range(1, 3'600'000))
+        ->capture_default_str();
+    cmd->add_option("--receive-buffer", opt->receive_buffer,
+                    "Netlink receive buffer in bytes (default: large; tiny values force loss, for tests)")
+        ->check(CLI::NonNegativeNumber);
+    return [opt] { return record(*opt); };
 }
 
 } // namespace proctree::cli

@@ -31,6 +31,7 @@ public:
 
     const std::string& root() const { return root_; }
     std::uint64_t boot_time_ns() const { return boot_time_ns_; }
+    std::uint64_t ticks_per_second() const { return ticks_per_second_; }  // CLK_TCK
     std::uint64_t start_ns_from_ticks(std::uint64_t ticks) const;
 
     // One process; nullopt when it vanished (or is not a process).

@@ -1,0 +1,137 @@
+// The real proc connector channel: a NETLINK_CONNECTOR socket.
+#include "netlink_channel.hpp"
+
+#include "proc_event.hpp"
+
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include <fmt/core.h>
+
+namespace proctree::collect {
+
+namespace {
+
+// Default receive buffer: room for a few hundred thousand queued events, so
+// that a fork storm does not overrun a reader that is briefly descheduled.
+// Memory is only used while events wait.
+constexpr int kDefaultReceiveBuffer = 64 << 20;
+
+class ProcConnector final : public EventChannel {
+public:
+    explicit ProcConnector(int fd) : fd_(fd) {}
+    ~ProcConnector() override
+    {
+        send_op(PROC_CN_MCAST_IGNORE);  // keeps the kernel's listener count right
+        ::close(fd_);
+    }
+
+    long receive(std::byte* buf, std::size_t cap, int timeout_ms) override
+    {
+        pollfd p{fd_, POLLIN, 0};
+        int r = ::poll(&p, 1, timeout_ms);
+        if (r < 0) return errno == EINTR ? 0 : -errno;
+        if (r == 0) return 0;
+        ssize_t n = ::recv(fd_, buf, cap, MSG_DONTWAIT);
+        if (n < 0) return (errno == EAGAIN || errno == EINTR) ? 0 : -errno;
+        return static_cast<long>(n);
+    }
+
+    std::string describe() const override { return description_; }
+
+    bool send_op(proc_cn_mcast_op op)
+    {
+        // nlmsghdr, cn_msg, then the operation; laid out by hand because
+        // cn_msg ends in a flexible array.
+        std::byte msg[NLMSG_HDRLEN + sizeof(cn_msg) + sizeof op]{};
+        nlmsghdr nh{};
+        nh.nlmsg_len = sizeof msg;
+        nh.nlmsg_type = NLMSG_DONE;
+        cn_msg cn{};
+        cn.id.idx = CN_IDX_PROC;
+        cn.id.val = CN_VAL_PROC;
+        cn.len = sizeof op;
+        std::memcpy(msg, &nh, sizeof nh);
+        std::memcpy(msg + NLMSG_HDRLEN, &cn, sizeof cn);
+        std::memcpy(msg + NLMSG_HDRLEN + sizeof cn, &op, sizeof op);
+        return ::send(fd_, msg, sizeof msg, 0) == static_cast<ssize_t>(sizeof msg);
+    }
+
+    void set_description(std::string d) { description_ = std::move(d); }
+
+private:
+    int fd_;
+    std::string description_;
+};
+
+int size_receive_buffer(int fd, int wanted)
+{
+    // SO_RCVBUFFORCE passes rmem_max with CAP_NET_ADMIN; without it the
+    // plain option is capped at net.core.rmem_max.
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &wanted, sizeof wanted) != 0)
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &wanted, sizeof wanted);
+    int got = 0;
+    socklen_t len = sizeof got;
+    ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
+    return got;
+}
+
+} // namespace
+
+std::unique_ptr<EventChannel> open_proc_connector(int receive_buffer, std::string& why_not)
+{
+    int fd = ::socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+    if (fd < 0) {
+        why_not = fmt::format("proc connector: cannot open a netlink socket: {}", std::strerror(errno));
+        return nullptr;
+    }
+    sockaddr_nl addr{};
+    addr.nl_family = AF_NETLINK;
+    addr.nl_groups = CN_IDX_PROC;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        int e = errno;
+        ::close(fd);
+        why_not = fmt::format("proc connector refused: {}{}", std::strerror(e),
+                              e == EPERM ? " (needs CAP_NET_ADMIN: run as root)" : "");
+        return nullptr;
+    }
+    const int got = size_receive_buffer(fd, receive_buffer > 0 ? receive_buffer : kDefaultReceiveBuffer);
+    auto channel = std::make_unique<ProcConnector>(fd);
+    channel->set_description(fmt::format("receive buffer {} KiB", got / 1024));
+    if (!channel->send_op(PROC_CN_MCAST_LISTEN)) {
+        why_not = fmt::format("proc connector refused the subscription: {}", std::strerror(errno));
+        return nullptr;
+    }
+    // The kernel answers with an ack (err 0 or an errno). It says nothing to
+    // a requester outside the initial user/pid namespace: time out then.
+    std::vector<std::byte> buf(64 * 1024);
+    std::vector<ProcEvent> events;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (std::chrono::steady_clock::now() < deadline) {
+        long n = channel->receive(buf.data(), buf.size(), 100);
+        if (n <= 0) continue;  // events lost before the snapshot do not matter
+        events.clear();
+        parse_proc_connector({buf.data(), static_cast<std::size_t>(n)}, events);
+        for (const ProcEvent& ev : events) {
+            if (ev.kind != ProcEvent::Kind::Ack) continue;
+            if (ev.ack_error == 0) return channel;
+            why_not = fmt::format("proc connector refused the subscription: {}{}",
+                                  std::strerror(static_cast<int>(ev.ack_error)),
+                                  ev.ack_error == EPERM ? " (needs CAP_NET_ADMIN: run as root)" : "");
+            return nullptr;
+        }
+    }
+    why_not = "proc connector did not answer the subscription (not in the initial user/pid namespace?)";
+    return nullptr;
+}
+
+} // namespace proctree::collect

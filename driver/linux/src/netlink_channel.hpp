@@ -1,0 +1,33 @@
+// Internal: the proc connector behind a thin syscall seam. The real channel
+// is a NETLINK_CONNECTOR socket subscribed to CN_IDX_PROC; unit tests give
+// the source a channel that returns canned datagrams (and errors).
+#pragma once
+
+#include <proctree/linux/source.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace proctree::collect {
+
+class EventChannel {
+public:
+    virtual ~EventChannel() = default;
+    // Waits up to timeout_ms for one datagram. Returns its size (> 0), 0 on
+    // timeout, or -errno: -ENOBUFS means the kernel dropped events because
+    // the receive buffer was full.
+    virtual long receive(std::byte* buf, std::size_t cap, int timeout_ms) = 0;
+    // One line for notices, e.g. "receive buffer 64 MiB".
+    virtual std::string describe() const { return {}; }
+};
+
+// Opens, sizes (receive_buffer bytes; 0: a large default) and subscribes;
+// nullptr with why_not when the kernel refuses.
+std::unique_ptr<EventChannel> open_proc_connector(int receive_buffer, std::string& why_not);
+
+// The proc connector source reading from `channel`, with /proc at proc_root.
+std::unique_ptr<Source> make_netlink_source_on(const SourceOptions& options, std::unique_ptr<EventChannel> channel,
+                                               std::string proc_root);
+
+} // namespace proctree::collect

@@ -1,0 +1,72 @@
+// The /proc polling source: for machines where no event source may run
+// (no privilege). It rescans /proc every interval and reports the
+// difference, so it misses whatever lives shorter than an interval.
+#include "proc_tracker.hpp"
+
+#include <proctree/linux/source.hpp>
+
+#include <algorithm>
+#include <thread>
+
+#include <fmt/core.h>
+
+namespace proctree::collect {
+
+namespace {
+
+class PollSource final : public Source {
+public:
+    explicit PollSource(const SourceOptions& options) : options_(options) {}
+
+    pt_source kind() const override { return PT_SOURCE_POLL; }
+
+    int run(ByteSink& sink, const std::atomic<bool>& stop) override
+    {
+        ProcFs procfs;
+        WireWriter out(sink);
+        ProcTracker tracker(procfs, out);
+        if (!write_linux_stream_header(out, procfs, PT_SOURCE_POLL) || !tracker.initial_snapshot())
+            return sink_failed();
+        out.flush();
+        using clock = std::chrono::steady_clock;
+        auto next = clock::now() + options_.poll_interval;
+        while (!stop.load(std::memory_order_relaxed)) {
+            // Sleep in short steps so that a stop is seen within 100 ms.
+            auto now = clock::now();
+            if (now < next) {
+                std::this_thread::sleep_for(std::min<clock::duration>(next - now, std::chrono::milliseconds(100)));
+                continue;
+            }
+            next = now + options_.poll_interval;
+            if (!tracker.poll_difference()) return sink_failed();
+            out.flush();
+        }
+        out.flush();
+        return 0;
+    }
+
+private:
+    int sink_failed()
+    {
+        if (options_.notice) options_.notice("poll: the output stopped taking data; stopping");
+        return 1;
+    }
+
+    SourceOptions options_;
+};
+
+} // namespace
+
+std::unique_ptr<Source> make_poll_source(const SourceOptions& options, std::string& why_not)
+{
+    if (options.poll_interval.count() <= 0) {
+        why_not = "poll: the interval must be positive";
+        return nullptr;
+    }
+    if (options.notice)
+        options.notice(fmt::format("polling /proc every {} ms: processes shorter-lived than that will be missed",
+                                   options.poll_interval.count()));
+    return std::make_unique<PollSource>(options);
+}
+
+} // namespace proctree::collect

@@ -1,0 +1,243 @@
+// ProcTracker: events and rescans -> wire records (see proc_tracker.hpp).
+#include "proc_tracker.hpp"
+
+#include "proc_records.hpp"
+#include "procfs_text.hpp"
+
+#include <proctree/linux/source.hpp>
+
+#include <time.h>
+
+namespace proctree::collect {
+
+namespace {
+
+std::uint64_t clock_ns(clockid_t id)
+{
+    timespec ts{};
+    ::clock_gettime(id, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+} // namespace
+
+ProcTracker::ProcTracker(const ProcFs& procfs, WireWriter& out) : procfs_(procfs), out_(out)
+{
+    const std::uint64_t mono = clock_ns(CLOCK_MONOTONIC);
+    wall_offset_ = clock_ns(CLOCK_REALTIME) - mono;
+    boottime_offset_ = clock_ns(CLOCK_BOOTTIME) - mono;
+}
+
+std::uint64_t ProcTracker::start_ns_from_monotonic(std::uint64_t monotonic_ns) const
+{
+    // The kernel's starttime is boot-based ns truncated to clock ticks.
+    const std::uint64_t boot_ns = monotonic_ns + boottime_offset_;
+    const std::uint64_t ns_per_tick = 1'000'000'000ull / procfs_.ticks_per_second();
+    return procfs_.start_ns_from_ticks(boot_ns / ns_per_tick);
+}
+
+void ProcTracker::remember(const ProcInfo& info)
+{
+    Known& k = known_[info.pid];
+    k.start_ns = info.start_ns;
+    k.ppid = info.ppid;
+    k.uid = info.uid;
+    k.name = info.name;
+    k.exe = info.exe;
+    k.cmdline = info.cmdline;
+    k.user = info.user;
+    k.name_seen_after_fork.clear();
+}
+
+bool ProcTracker::initial_snapshot()
+{
+    std::vector<ProcInfo> scan = procfs_.scan();
+    known_.clear();
+    for (const ProcInfo& p : scan) remember(p);
+    return write_snapshot_of(out_, scan, PT_SNAPSHOT_INITIAL, PT_SNAPSHOT_COMPLETE);
+}
+
+pt_ident ProcTracker::parent_ident(std::uint32_t ppid,
+                                   const std::unordered_map<std::uint32_t, std::uint64_t>* scan) const
+{
+    if (ppid == 0) return ident_of(0, 0);
+    if (auto it = known_.find(ppid); it != known_.end()) return ident_of(ppid, it->second.start_ns);
+    if (scan)
+        if (auto it = scan->find(ppid); it != scan->end()) return ident_of(ppid, it->second);
+    return ident_of(ppid, procfs_.start_ns(ppid).value_or(0));
+}
+
+bool ProcTracker::apply(const ProcEvent& ev)
+{
+    switch (ev.kind) {
+    case ProcEvent::Kind::Fork: return on_fork(ev);
+    case ProcEvent::Kind::Exec: return on_exec(ev);
+    case ProcEvent::Kind::Exit: return on_exit(ev);
+    case ProcEvent::Kind::Comm: return on_comm(ev);
+    case ProcEvent::Kind::Lost: return lost_and_resync(0, PT_LOST_KERNEL_BUFFER);
+    case ProcEvent::Kind::Ack: return true;
+    }
+    return true;
+}
+
+bool ProcTracker::on_fork(const ProcEvent& ev)
+{
+    const std::uint64_t time = wall_from_monotonic(ev.monotonic_ns);
+    if (!ev.is_process()) {
+        auto it = known_.find(ev.tgid);
+        pt_ident owner = ident_of(ev.tgid, it != known_.end() ? it->second.start_ns : 0);
+        return out_.thread(time, PT_REC_THREAD_CREATE, owner, ev.pid);
+    }
+    const std::uint64_t start = ev.start_ns ? *ev.start_ns : start_ns_from_monotonic(ev.monotonic_ns);
+    if (auto it = known_.find(ev.tgid); it != known_.end()) {
+        // Already reported by the snapshot or a resync that raced this event.
+        if (it->second.start_ns == start) return true;
+        // A stale entry: its exit was lost. Retire it before the new one.
+        if (!out_.exit(time, ident_of(ev.tgid, it->second.start_ns), 0, 0, PT_EXIT_CODE_UNKNOWN)) return false;
+        known_.erase(it);
+    }
+    // At fork the child is a copy of its parent: same name, image, command
+    // line and user. The exec that usually follows says what it became.
+    ProcInfo child;
+    child.pid = ev.tgid;
+    child.ppid = ev.parent_tgid;
+    child.start_ns = start;
+    if (auto pit = known_.find(ev.parent_tgid); pit != known_.end()) {
+        const Known& parent = pit->second;
+        child.name = parent.name;
+        child.exe = parent.exe;
+        child.cmdline = parent.cmdline;
+        child.uid = parent.uid;
+        child.user = parent.user;
+    } else {
+        child.name = ev.seen_comm;
+    }
+    if (!emit_create(time, child)) return false;
+    Known& k = known_[child.pid];
+    if (!ev.seen_comm.empty() && ev.seen_comm != child.name) k.name_seen_after_fork = ev.seen_comm;
+    return true;
+}
+
+bool ProcTracker::emit_create(std::uint64_t time_ns, const ProcInfo& info)
+{
+    pt_create_args args = create_args_for(info, parent_ident(info.ppid, nullptr));
+    if (!out_.create(time_ns, args)) return false;
+    remember(info);
+    return true;
+}
+
+bool ProcTracker::on_exec(const ProcEvent& ev)
+{
+    const std::uint64_t time = wall_from_monotonic(ev.monotonic_ns);
+    auto it = known_.find(ev.tgid);
+    if (it == known_.end()) {
+        // Never reported (started while events were lost): report it whole.
+        if (auto info = procfs_.read(ev.tgid)) return emit_create(time, *info);
+        return true;
+    }
+    Known& k = it->second;
+    ProcInfo now;
+    now.pid = ev.tgid;
+    now.start_ns = k.start_ns;
+    if (ev.details_read) {
+        now.name = ev.seen_comm.empty() ? k.name : ev.seen_comm;
+        now.exe = ev.exe;
+        now.cmdline = ev.cmdline;
+        now.uid = ev.uid != PT_UID_UNKNOWN ? ev.uid : k.uid;
+    } else {
+        // Gone before it could be read: keep the best name known rather
+        // than invent one; its image and command line are unknown.
+        now.name = !k.name_seen_after_fork.empty() ? k.name_seen_after_fork : k.name;
+        now.uid = k.uid;
+    }
+    now.user = now.uid == k.uid ? k.user : user_name(now.uid);
+    if (!out_.exec(time, exec_args_for(now))) return false;
+    k.name = now.name;
+    k.exe = now.exe;
+    k.cmdline = now.cmdline;
+    k.uid = now.uid;
+    k.user = now.user;
+    k.name_seen_after_fork.clear();
+    return true;
+}
+
+bool ProcTracker::on_exit(const ProcEvent& ev)
+{
+    const std::uint64_t time = wall_from_monotonic(ev.monotonic_ns);
+    const DecodedExit d = decode_wait_status(ev.exit_status);
+    auto it = known_.find(ev.tgid);
+    // The thread-group leader's exit is the process's exit (the kernel
+    // reports it with the group's exit status once the group is done).
+    if (!ev.is_process()) {
+        pt_ident owner = ident_of(ev.tgid, it != known_.end() ? it->second.start_ns : 0);
+        return out_.thread(time, PT_REC_THREAD_EXIT, owner, ev.pid, d.code);
+    }
+    if (it == known_.end()) return true;  // never reported, so nothing to retire
+    const bool ok = out_.exit(time, ident_of(ev.tgid, it->second.start_ns), d.code, d.signal, d.flags);
+    known_.erase(it);
+    return ok;
+}
+
+bool ProcTracker::on_comm(const ProcEvent& ev)
+{
+    if (!ev.is_process()) return true;  // a thread's name is not the process's
+    auto it = known_.find(ev.tgid);
+    if (it == known_.end()) return true;
+    it->second.name = ev.comm;
+    return out_.rename(wall_from_monotonic(ev.monotonic_ns), ident_of(ev.tgid, it->second.start_ns), ev.comm);
+}
+
+bool ProcTracker::lost_and_resync(std::uint64_t count, std::uint32_t reason)
+{
+    const std::uint64_t now = wall_clock_ns();
+    if (!out_.events_lost(now, count, reason)) return false;
+    if (!out_.snapshot_begin(now, PT_SNAPSHOT_RESYNC, 0)) return false;
+    std::vector<ProcInfo> scan = procfs_.scan();
+    if (!emit_difference(scan, wall_clock_ns())) return false;
+    return out_.snapshot_end(wall_clock_ns(), PT_SNAPSHOT_RESYNC, 0);
+}
+
+bool ProcTracker::poll_difference()
+{
+    std::vector<ProcInfo> scan = procfs_.scan();
+    return emit_difference(scan, wall_clock_ns());
+}
+
+bool ProcTracker::emit_difference(const std::vector<ProcInfo>& scan, std::uint64_t now)
+{
+    std::unordered_map<std::uint32_t, std::uint64_t> start_of;
+    start_of.reserve(scan.size());
+    for (const ProcInfo& p : scan) start_of.emplace(p.pid, p.start_ns);
+
+    // Gone (or pid reused): exits first, so a reused pid's new process
+    // never meets its predecessor in the consumer's tree.
+    for (auto it = known_.begin(); it != known_.end();) {
+        auto s = start_of.find(it->first);
+        if (s != start_of.end() && s->second == it->second.start_ns) {
+            ++it;
+            continue;
+        }
+        if (!out_.exit(now, ident_of(it->first, it->second.start_ns), 0, 0, PT_EXIT_CODE_UNKNOWN)) return false;
+        it = known_.erase(it);
+    }
+    for (const ProcInfo& p : scan) {
+        auto it = known_.find(p.pid);
+        if (it == known_.end()) {
+            pt_create_args args = create_args_for(p, parent_ident(p.ppid, &start_of));
+            if (!out_.create(now, args)) return false;
+            remember(p);
+            continue;
+        }
+        // Same process; did it exec (or rename) while we were not looking?
+        // A zombie has lost its exe and cmdline: that is not a change.
+        Known& k = it->second;
+        const bool changed = p.name != k.name || (!p.exe.empty() && p.exe != k.exe) ||
+                             (!p.cmdline.empty() && p.cmdline != k.cmdline);
+        if (!changed) continue;
+        if (!out_.exec(now, exec_args_for(p))) return false;
+        remember(p);
+    }
+    return true;
+}
+
+} // namespace proctree::collect
