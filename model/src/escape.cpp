@@ -62,8 +62,7 @@ std::string escape(std::string_view raw)
     for (std::size_t i = 0; i < raw.size();) {
         auto c = static_cast<unsigned char>(raw[i]);
         if (c >= 0x20 && c < 0x7F) {
-            if (c == '\\') out += "\\\\";
-            else out += static_cast<char>(c);
+            out += static_cast<char>(c);
             ++i;
             continue;
         }

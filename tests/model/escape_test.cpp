@@ -23,10 +23,9 @@ TEST(Escape, TerminalEscapeSequencesBecomeVisible)
     EXPECT_EQ(escape("\x7f"), "\\x7f");
 }
 
-TEST(Escape, BackslashIsDoubledSoEscapesAreUnambiguous)
+TEST(Escape, WindowsPathsStayReadable)
 {
-    EXPECT_EQ(escape("\\e"), "\\\\e");
-    EXPECT_NE(escape("\\e"), escape("\x1b"));
+    EXPECT_EQ(escape("C:\\Windows\\System32\\cmd.exe"), "C:\\Windows\\System32\\cmd.exe");
 }
 
 TEST(Escape, C1ControlsAndBidiOverridesAreEscaped)

@@ -10,7 +10,8 @@ namespace proctree::model {
 
 // Valid printable UTF-8 passes unchanged. C0 controls, DEL, C1 controls
 // (U+0080..U+009F), bidi overrides and invalid UTF-8 bytes become visible
-// escapes: \e \a \b \t \n \r \\ (backslash doubled), \xNN, \u{NNNN}.
+// escapes: \e \a \b \t \n \r, \xNN, \u{NNNN}. Backslashes stay as they are so
+// Windows paths read naturally; only raw control bytes are dangerous.
 std::string escape(std::string_view raw);
 
 // escape(raw) as a quoted JSON string (so JSON consumers never get raw

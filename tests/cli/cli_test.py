@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""End-to-end tests of `proctree decode` and `proctree snapshot --from` on the
+sample streams of tests/data and on corrupted copies: what a user runs."""
+import argparse
+import filecmp
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+ARGS = None
+
+
+def run(*argv, stdin=None):
+    return subprocess.run([ARGS.proctree, *argv], input=stdin, capture_output=True, timeout=60)
+
+
+def data(name):
+    return os.path.join(ARGS.data, name)
+
+
+class Samples(unittest.TestCase):
+    def test_committed_samples_are_the_generators_output(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            subprocess.run([ARGS.make_samples, tmp], check=True, capture_output=True)
+            names = sorted(n for n in os.listdir(tmp))
+            self.assertEqual(names, sorted(n for n in os.listdir(ARGS.data) if n.endswith(".ptr")))
+            _, mismatch, errors = filecmp.cmpfiles(tmp, ARGS.data, names, shallow=False)
+            self.assertEqual(mismatch + errors, [], "regenerate with make_samples tests/data")
+
+
+class Decode(unittest.TestCase):
+    def test_every_record_is_one_json_line(self):
+        r = run("decode", data("linux-build.ptr"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = [json.loads(line) for line in r.stdout.decode().splitlines()]
+        self.assertEqual(lines[0]["type"], "header")
+        self.assertEqual(lines[0]["host"], "buildbox")
+        self.assertEqual(lines[0]["source"], "netlink")
+        kinds = [l["type"] for l in lines[1:]]
+        self.assertEqual([l["seq"] for l in lines[1:]], list(range(len(kinds))))
+        for k in ("create", "exec", "exit", "thread_create", "thread_exit", "events_lost",
+                  "snapshot_begin", "snapshot_end"):
+            self.assertIn(k, kinds)
+        killed = [l for l in lines if l["type"] == "exit" and l["pid"] == 2100][0]
+        self.assertEqual(killed["signal"], 9)
+
+    def test_reads_standard_input(self):
+        with open(data("windows-triage.ptr"), "rb") as f:
+            r = run("decode", "-", stdin=f.read())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn('"os":"windows"', r.stdout.decode())
+
+    def test_unknown_record_types_are_skipped(self):
+        r = run("decode", data("future-records.ptr"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        kinds = [json.loads(l)["type"] for l in r.stdout.decode().splitlines()]
+        self.assertEqual(kinds, ["header", "create", "unknown", "create", "unknown", "exit"])
+
+    def test_hostile_names_never_reach_the_output_raw(self):
+        r = run("decode", data("hostile-names.ptr"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout
+        for raw in (b"\x1b", b"\x07", b"\xc2\x9b", b"\xe2\x80\xae", b"\xff", b"\x00"):
+            self.assertNotIn(raw, out)
+        self.assertIn("\\e]2;owned\\a", "".join(json.loads(l).get("name", "") for l in out.decode().splitlines()))
+
+    def test_truncated_stream_keeps_valid_records_and_names_the_offset(self):
+        good = run("decode", data("linux-build.ptr")).stdout.decode().splitlines()
+        r = run("decode", data("corrupt-truncated.ptr"))
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(r.stdout.decode().splitlines(), good[:-1])
+        err = r.stderr.decode().strip().splitlines()
+        self.assertEqual(len(err), 1, err)
+        last = json.loads(good[-1])
+        self.assertIn(f"byte {last['offset']}", err[0])
+        self.assertIn("truncated", err[0])
+
+    def test_corrupt_size_stops_at_the_bad_record(self):
+        r = run("decode", data("corrupt-size.ptr"))
+        self.assertEqual(r.returncode, 2)
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 1 + 7)  # header + the 7 records before the bad one
+        self.assertRegex(r.stderr.decode(), r"^proctree decode: .*corrupt stream at byte 736: record size 77")
+
+    def test_not_a_stream_and_missing_file(self):
+        r = run("decode", "-", stdin=b"hello, this is not a proctree stream at all")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not a proctree stream", r.stderr.decode())
+        r = run("decode", "/nonexistent/x.ptr")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot open /nonexistent/x.ptr", r.stderr.decode())
+
+
+class Snapshot(unittest.TestCase):
+    def test_final_tree_as_text(self):
+        r = run("snapshot", "--from", data("linux-build.ptr"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        text = r.stdout.decode()
+        self.assertIn("# host: buildbox", text)
+        self.assertIn("│  └─ bash  -bash", text)
+        self.assertIn("│  └─ cc1  cc1 -O2 src/file3.c  (exit 1 after 25 ms)", text)
+        self.assertIn("└─ sleep  sleep 1000  (signal 9 (KILL) after 400 ms)", text)
+        self.assertIn("└─ backup  backup --daily", text)
+
+    def test_final_tree_as_json(self):
+        r = run("snapshot", "--from", data("windows-triage.ptr"), "--format", "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        doc = json.loads(r.stdout)
+        roots = {p["name"]: p for p in doc["processes"]}
+        # The reused pid 6000 is not the parent of the older powershell.
+        self.assertIn("powershell.exe", roots)
+        services = roots["System"]["children"][0]
+        self.assertEqual(services["name"], "services.exe")
+        names = [c["name"] for c in services["children"]]
+        self.assertEqual(names, ["explorer.exe", "svchost.exe"])
+
+    def test_filters(self):
+        r = run("snapshot", "--from", data("linux-build.ptr"), "--filter", "CRON")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = [l for l in r.stdout.decode().splitlines() if not l.startswith("#")][1:]
+        # The match and its ancestor as context; cron's non-matching child is hidden.
+        self.assertEqual(rows, ["      1  [.]  systemd  /sbin/init", "    530       └─ cron  /usr/sbin/cron -f"])
+        r = run("snapshot", "--from", data("linux-build.ptr"), "--pid", "530", "--format", "json")
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["filter"], "pid=530")
+        self.assertEqual(doc["processes"][0]["state"], "context")
+
+    def test_corrupt_stream_prints_what_was_valid_then_fails(self):
+        r = run("snapshot", "--from", data("corrupt-size.ptr"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("sshd", r.stdout.decode())
+        self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1)
+        self.assertIn("byte 736", r.stderr.decode())
+
+    def test_help_and_version(self):
+        self.assertEqual(run("--help").returncode, 0)
+        v = run("--version")
+        self.assertEqual(v.returncode, 0)
+        self.assertRegex(v.stdout.decode(), r"^proctree \d+\.\d+\.\d+")
+        self.assertEqual(run("snapshot", "--format", "xml").returncode, 2)
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("--proctree", required=True)
+    p.add_argument("--make-samples", required=True)
+    p.add_argument("--data", required=True)
+    ARGS, rest = p.parse_known_args()
+    unittest.main(argv=[sys.argv[0], *rest], verbosity=2)
