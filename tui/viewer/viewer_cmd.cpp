@@ -1,15 +1,72 @@
-// The live viewer's options and entry point: owned by the viewer work (issue 4).
+// The live viewer's options (on the main command: `proctree [options]`) and
+// entry point. Issue 4.
 #include "cli.hpp"
+
+#include "viewer/viewer_loop.hpp"
 
 #include <fmt/core.h>
 
+#include <exception>
+#include <map>
+#include <memory>
+
 namespace proctree::cli {
 
-Action add_viewer(CLI::App&)
+Action add_viewer(CLI::App& app)
 {
-    return [] {
-        fmt::print(stderr, "proctree: the live viewer is not built yet; try `proctree snapshot --from FILE`\n");
-        return kExitFailure;
+    struct Args {
+        std::string source = "auto";
+        int interval_ms = 500;
+        std::string from;
+        double speed = 1.0;
+        std::uint64_t highlight_ms = 3000;
+        std::string filter;
+        std::uint32_t pid = 0;
+        bool pid_set = false;
+        std::string export_dir = ".";
+    };
+    auto args = std::make_shared<Args>();
+    app.add_option("--source", args->source, "Live source: auto, ebpf, netlink or poll")
+        ->check(CLI::IsMember({"auto", "ebpf", "netlink", "poll"}))
+        ->capture_default_str();
+    app.add_option("--interval", args->interval_ms, "Polling interval in ms (poll source)")
+        ->check(CLI::Range(10, 60'000))
+        ->capture_default_str();
+    app.add_option("--from", args->from,
+                   "Show a recorded or remote stream: FILE, - (stdin) or tcp:HOST:PORT");
+    app.add_option("--speed", args->speed, "Replay speed of a recorded file (0: at once)")
+        ->check(CLI::Range(0.0, 1e6))
+        ->capture_default_str();
+    app.add_option("--highlight-ms", args->highlight_ms, "How long new and exited processes stay marked")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{86'400'000}))
+        ->capture_default_str();
+    app.add_option("--filter", args->filter, "Start with this name filter");
+    app.add_option("--pid", args->pid, "Start with this PID filter (the process and its subtree)")
+        ->each([args](const std::string&) { args->pid_set = true; });
+    app.add_option("--export-dir", args->export_dir, "Where s and S write their exports")
+        ->capture_default_str();
+
+    return [args] {
+        viewer::ViewerOptions o;
+        static const std::map<std::string, collect::SourceKind> kinds = {
+            {"auto", collect::SourceKind::Auto},
+            {"ebpf", collect::SourceKind::Ebpf},
+            {"netlink", collect::SourceKind::Netlink},
+            {"poll", collect::SourceKind::Poll}};
+        o.source = kinds.at(args->source);
+        o.interval = std::chrono::milliseconds(args->interval_ms);
+        o.from = args->from;
+        o.speed = args->speed;
+        o.highlight_ms = args->highlight_ms;
+        o.filter = args->filter;
+        if (args->pid_set) o.pid = args->pid;
+        o.export_dir = args->export_dir;
+        try {
+            return viewer::run_viewer(o);
+        } catch (const std::exception& e) {
+            fmt::print(stderr, "proctree: {}\n", e.what());
+            return kExitFailure;
+        }
     };
 }
 

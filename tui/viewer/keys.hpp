@@ -1,0 +1,75 @@
+// tui/viewer/keys.hpp - the key/event layer: terminal-independent input
+// events mapped to actions on the interaction state and the tree's view
+// state (filter, collapse). The ncurses layer only translates its key codes
+// into Events; tests drive the Controller with Events directly.
+#pragma once
+
+#include "state.hpp"
+
+#include <proctree/model/tree.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace proctree::viewer {
+
+enum class Key : std::uint8_t {
+    None,
+    Char,       // a character, in Event::ch
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Enter,
+    Escape,
+    Backspace,
+    WheelUp,
+    WheelDown,
+    Click,      // a button-1 press at (x, y)
+    Resize
+};
+
+struct Event {
+    Key key = Key::None;
+    char32_t ch = 0;
+    int x = 0;
+    int y = 0;
+
+    static Event of(Key k) { return Event{k, 0, 0, 0}; }
+    static Event character(char32_t c) { return Event{Key::Char, c, 0, 0}; }
+    static Event click(int x, int y) { return Event{Key::Click, 0, x, y}; }
+};
+
+// What the session has to do after an event (besides redrawing).
+enum class Request : std::uint8_t { None, Redraw, Quit, ExportText, ExportJson };
+
+class Controller {
+public:
+    Controller(model::ProcessTree& tree, UiState& ui) : tree_(tree), ui_(ui) {}
+
+    // Handles one event; returns Request::None when the event changed nothing.
+    Request handle(const Event& e);
+
+    static constexpr int kWheelStep = 3;
+
+private:
+    Request normal(const Event& e);
+    Request edit_name(const Event& e);
+    Request edit_pid(const Event& e);
+    void move_to(std::ptrdiff_t index);
+    void move_by(std::ptrdiff_t delta) { move_to(static_cast<std::ptrdiff_t>(ui_.sel_index) + delta); }
+    void scroll(std::ptrdiff_t delta);
+    void set_name_filter(const std::string& name);
+    std::ptrdiff_t page() const { return ui_.body_rows > 1 ? ui_.body_rows - 1 : 1; }
+
+    model::ProcessTree& tree_;
+    UiState& ui_;
+};
+
+// UTF-8 helpers for the prompt buffer.
+void append_utf8(std::string& s, char32_t c);
+void pop_utf8(std::string& s);
+
+} // namespace proctree::viewer

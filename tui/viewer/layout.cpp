@@ -1,0 +1,315 @@
+#include "layout.hpp"
+
+#include <proctree/model/escape.hpp>
+#include <proctree/model/export.hpp>
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <ctime>
+
+namespace proctree::viewer {
+
+namespace {
+
+using model::Process;
+using model::Row;
+using model::RowState;
+
+constexpr int kPidW = 7, kUserW = 8, kStartW = 8, kThrW = 4;
+constexpr int kTreeX = kPidW + 1 + kUserW + 1 + kStartW + 1 + kThrW + 2;
+
+struct Segment {
+    std::string text;
+    bool alert = false;
+};
+
+std::string rate(double per_s)
+{
+    if (per_s >= 100) return fmt::format("{:.0f}", per_s);
+    return fmt::format("{:.1f}", per_s);
+}
+
+std::vector<Segment> status_segments(const UiState& ui, const StatusInfo& s, const model::Filter& filter)
+{
+    std::vector<Segment> out;
+    if (ui.paused) out.push_back({"PAUSED", true});
+    out.push_back({s.polling ? fmt::format("{} (polling)", s.source) : s.source, false});
+    if (!s.host.empty()) out.push_back({"host " + model::escape(s.host), false});
+    out.push_back({fmt::format("{} procs", s.processes), false});
+    out.push_back({fmt::format("+{}/s -{}/s", rate(s.creates_per_s), rate(s.exits_per_s)), false});
+    if (s.loss_reports > 0 && s.events_lost == 0)
+        out.push_back({fmt::format("lost ? ({}x)", s.loss_reports), true});
+    else
+        out.push_back({fmt::format("lost {}", s.events_lost), s.events_lost > 0});
+    if (!filter.empty()) out.push_back({"filter " + model::escape(filter.describe()), false});
+    if (!s.replay.empty()) out.push_back({s.replay, false});
+    if (!s.export_path.empty()) out.push_back({"saved " + model::escape(s.export_path), false});
+    if (!s.error.empty()) out.push_back({"error: " + model::escape(s.error), true});
+    if (!s.notice.empty()) out.push_back({model::escape(s.notice), false});
+    out.push_back({"? help", false});
+    return out;
+}
+
+// Packs segments into at most two lines of `width` columns.
+std::vector<std::vector<Segment>> wrap_segments(const std::vector<Segment>& segs, int width)
+{
+    std::vector<std::vector<Segment>> lines(1);
+    int used = 0;
+    for (const Segment& s : segs) {
+        int w = text_width(s.text) + (lines.back().empty() ? 1 : 3);
+        if (used + w > width && !lines.back().empty() && lines.size() < 2) {
+            lines.emplace_back();
+            used = 0;
+            w = text_width(s.text) + 1;
+        }
+        lines.back().push_back(s);
+        used += w;
+    }
+    return lines;
+}
+
+void paint_status_line(Grid& g, int y, const std::vector<Segment>& segs, const Theme& theme)
+{
+    g.fill(0, y, -1, theme.status);
+    int x = 1;
+    bool first = true;
+    for (const Segment& s : segs) {
+        if (!first) x = g.put(x, y, " │ ", theme.status);
+        first = false;
+        x = g.put(x, y, s.text, s.alert ? theme.status_alert : theme.status);
+    }
+}
+
+int footer_height(const UiState& ui, const StatusInfo& status, const model::Filter& filter, int width)
+{
+    int h = static_cast<int>(wrap_segments(status_segments(ui, status, filter), width).size());
+    if (ui.mode == Mode::EditName || ui.mode == Mode::EditPid) ++h;
+    return h;
+}
+
+void paint_footer(const UiState& ui, const StatusInfo& status, const model::Filter& filter,
+                  const Theme& theme, Grid& g)
+{
+    int y = g.height() - 1;
+    g.cursor.reset();
+    if (ui.mode == Mode::EditName || ui.mode == Mode::EditPid) {
+        g.fill(0, y, -1, theme.normal);
+        const char* label = ui.mode == Mode::EditName ? "Filter by name: " : "Filter by PID: ";
+        int x = g.put(0, y, label, theme.prompt);
+        std::string shown = model::escape(ui.edit);
+        int room = g.width() - x - 1;
+        std::string_view tail = shown;
+        while (text_width(tail) > room && !tail.empty()) tail.remove_prefix(1);
+        x = g.put(x, y, tail, theme.normal);
+        g.cursor = std::make_pair(std::min(x, g.width() - 1), y);
+        std::string hint = "  (Enter keeps, Esc cancels)";
+        if (x + text_width(hint) < g.width()) g.put(x + 1, y, hint, theme.context);
+        --y;
+    }
+    auto lines = wrap_segments(status_segments(ui, status, filter), g.width());
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it, --y) paint_status_line(g, y, *it, theme);
+}
+
+void paint_header(Grid& g, const Theme& theme)
+{
+    g.fill(0, 0, -1, theme.header);
+    std::string h = fmt::format("{:>{}} {:<{}} {:>{}} {:>{}}  {}", "PID", kPidW, "USER", kUserW, "START",
+                                kStartW, "THR", kThrW, "PROCESS");
+    g.put(0, 0, h, theme.header);
+}
+
+std::string user_of(const Process& p)
+{
+    if (!p.user.empty()) return model::escape(p.user);
+    if (p.uid != 0xFFFFFFFFu) return std::to_string(p.uid);
+    return "?";
+}
+
+void paint_row(const model::ProcessTree& tree, const Row& row, int y, bool selected, const Theme& theme,
+               Grid& g)
+{
+    const Process& p = *row.proc;
+    Style st = theme.row_style(row.state);
+    Style cmd = row.state == RowState::Normal ? theme.cmdline : st;
+    g.fill(0, y, -1, st);
+    std::string user = user_of(p);
+    int x = g.put(0, y, fmt::format("{:>{}} ", p.id.pid, kPidW), st);
+    g.put(x, y, user, st, x + kUserW);
+    x += kUserW + 1;
+    x = g.put(x, y, fmt::format("{:>{}} {:>{}}  ", format_start(p.id.start_ns, tree.now()), kStartW,
+                                p.threads, kThrW), st);
+    std::string label = row_label(tree, row, theme);
+    // Name part in the row style, command line in `cmd` style.
+    std::string_view all = label;
+    std::size_t split = label.find("\x1f");
+    if (split == std::string::npos) {
+        g.put(x, y, all, st);
+    } else {
+        x = g.put(x, y, all.substr(0, split), st);
+        g.put(x, y, all.substr(split + 1), cmd);
+    }
+    if (selected) g.add_reverse(0, y, -1);
+}
+
+void paint_help(Grid& g, int top, int rows, const Theme& theme)
+{
+    auto lines = help_lines();
+    for (int i = 0; i < rows; ++i) {
+        g.fill(0, top + i, -1, theme.normal);
+        if (i < static_cast<int>(lines.size()))
+            g.put(2, top + i, lines[static_cast<std::size_t>(i)], i == 0 ? theme.help_title : theme.normal);
+    }
+}
+
+void paint_too_small(Grid& g, const Theme& theme)
+{
+    g.clear(theme.normal);
+    std::string msg = fmt::format("Terminal too small: {}x{}, proctree needs at least {}x{}.", g.width(),
+                                  g.height(), kMinWidth, kMinHeight);
+    // Wrap on the available width so that even a tiny terminal says so.
+    int y = 0;
+    std::string_view rest = msg;
+    while (!rest.empty() && y < g.height()) {
+        std::string_view line = fit_prefix(rest, std::max(1, g.width()));
+        if (line.empty()) break;
+        g.put(0, y++, line, theme.error);
+        rest.remove_prefix(line.size());
+        while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    }
+    if (y < g.height()) g.put(0, y, "q quits", theme.normal);
+}
+
+} // namespace
+
+std::string format_start(std::uint64_t start_ns, std::uint64_t now_ns)
+{
+    if (start_ns == 0) return "-";
+    std::time_t t = static_cast<std::time_t>(start_ns / 1'000'000'000ull);
+    std::tm tm{};
+    if (!localtime_r(&t, &tm)) return "?";
+    char buf[16];
+    bool recent = now_ns < start_ns || now_ns - start_ns < 86'400'000'000'000ull;
+    std::size_t n = std::strftime(buf, sizeof buf, recent ? "%H:%M:%S" : "%b%d", &tm);
+    return std::string(buf, n);
+}
+
+std::string row_label(const model::ProcessTree& tree, const Row& row, const Theme& theme)
+{
+    (void)tree;
+    const Process& p = *row.proc;
+    std::string s = row.prefix;
+    if (row.has_children && row.collapsed) s += "▸ ";
+    s += theme.marker(row.state);
+    s += model::escape(p.name.empty() ? std::string_view("?") : std::string_view(p.name));
+    if (p.exited) {
+        std::uint64_t born = p.id.start_ns && p.id.start_ns <= p.exited_ns ? p.id.start_ns : p.created_ns;
+        s += " (" + model::describe_exit(p);
+        if (born && born <= p.exited_ns) s += " after " + model::format_duration(p.exited_ns - born);
+        s += ")";
+    }
+    // \x1f separates the part in the row style from the command line; it
+    // can't come from a process (escape() shows control bytes as \xNN).
+    s += '\x1f';
+    if (!p.cmdline.empty()) s += "  " + model::escape(p.cmdline);
+    return s;
+}
+
+std::vector<std::string> help_lines()
+{
+    return {
+        "proctree - keys",
+        "",
+        "  Up/Down, j/k      move the selection",
+        "  PgUp/PgDn         move by a page",
+        "  Home/End          first / last process",
+        "  Enter, Space      collapse or expand the selected subtree",
+        "  /                 filter by name, typed live (Enter keeps, Esc cancels)",
+        "  p                 filter by PID: the process, its ancestors and subtree",
+        "  Esc               clear all filters",
+        "  s                 export the view as text to the export directory",
+        "  S                 export the view as JSON",
+        "  P                 pause the screen (events are still applied)",
+        "  ?                 this help (any key closes it)",
+        "  q                 quit",
+        "  mouse             wheel scrolls, click selects",
+        "",
+        "  Colours: green = new, red = exited (with exit status and lifetime),",
+        "  dim = ancestor shown for context. Without colour: [+] new, [x] exited.",
+    };
+}
+
+void sync_selection(const model::TreeView& view, UiState& ui, int body_rows)
+{
+    std::size_t n = view.row_count();
+    std::size_t page = static_cast<std::size_t>(std::max(1, body_rows));
+    if (n == 0) {
+        ui.selected.reset();
+        ui.sel_index = 0;
+        ui.top = 0;
+        return;
+    }
+    std::size_t idx = std::min(ui.sel_index, n - 1);
+    std::optional<std::size_t> found;
+    if (ui.selected) found = view.index_of(*ui.selected);
+    if (found) {
+        idx = *found;
+    } else {
+        auto r = view.rows(idx, 1);
+        if (!r.empty()) ui.selected = r.front().proc->id;
+    }
+    // Keep the selection on the same screen row when rows moved above it.
+    if (idx != ui.sel_index && ui.sel_index >= ui.top && ui.sel_index < ui.top + page) {
+        std::ptrdiff_t delta = static_cast<std::ptrdiff_t>(idx) - static_cast<std::ptrdiff_t>(ui.sel_index);
+        std::ptrdiff_t top = static_cast<std::ptrdiff_t>(ui.top) + delta;
+        ui.top = static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, top));
+    }
+    ui.sel_index = idx;
+    if (ui.top > idx) ui.top = idx;
+    if (idx >= ui.top + page) ui.top = idx - page + 1;
+    std::size_t max_top = n > page ? n - page : 0;
+    if (ui.top > max_top) ui.top = max_top;
+}
+
+void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& status, const Theme& theme,
+            Grid& g)
+{
+    g.clear(theme.normal);
+    ui.too_small = g.width() < kMinWidth || g.height() < kMinHeight;
+    if (ui.too_small) {
+        ui.body_rows = 0;
+        paint_too_small(g, theme);
+        return;
+    }
+    int footer = footer_height(ui, status, tree.filter(), g.width());
+    ui.body_top = 1;
+    ui.body_rows = g.height() - 1 - footer;
+    paint_header(g, theme);
+    if (ui.mode == Mode::Help) {
+        paint_help(g, ui.body_top, ui.body_rows, theme);
+    } else {
+        model::TreeView view(tree);
+        sync_selection(view, ui, ui.body_rows);
+        auto rows = view.rows(ui.top, static_cast<std::size_t>(ui.body_rows));
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            bool sel = ui.selected && rows[i].proc->id == *ui.selected;
+            paint_row(tree, rows[i], ui.body_top + static_cast<int>(i), sel, theme, g);
+        }
+        if (rows.empty() && view.row_count() == 0) {
+            const char* msg = tree.filter().empty() ? "(no processes yet)" : "(no process matches the filter)";
+            g.put(2, ui.body_top, msg, theme.context);
+        }
+    }
+    paint_footer(ui, status, tree.filter(), theme, g);
+}
+
+bool render_footer(const model::Filter& filter, UiState& ui, const StatusInfo& status, const Theme& theme,
+                   Grid& g)
+{
+    if (ui.too_small || ui.mode == Mode::Help) return false;
+    if (footer_height(ui, status, filter, g.width()) != g.height() - 1 - ui.body_rows) return false;
+    paint_footer(ui, status, filter, theme, g);
+    return true;
+}
+
+} // namespace proctree::viewer

@@ -1,0 +1,274 @@
+#include "session.hpp"
+
+#include <proctree/model/export.hpp>
+
+#include <fmt/core.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+
+namespace proctree::viewer {
+
+std::uint64_t steady_ns_now()
+{
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::steady_clock::now().time_since_epoch())
+                                          .count());
+}
+
+std::uint64_t wall_ns_now()
+{
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+}
+
+std::string export_file_name(std::uint64_t wall_ns, bool json)
+{
+    std::time_t t = static_cast<std::time_t>(wall_ns / 1'000'000'000ull);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+    return fmt::format("proctree-{}-{:03}.{}", buf, (wall_ns / 1'000'000ull) % 1000, json ? "json" : "txt");
+}
+
+std::uint64_t TreeClock::at(std::uint64_t steady_ns) const
+{
+    if (!anchored_) return 0;
+    if (hold_ || steady_ns <= base_steady_) return base_tree_;
+    return base_tree_ + static_cast<std::uint64_t>(static_cast<double>(steady_ns - base_steady_) * rate_);
+}
+
+void TreeClock::saw(std::uint64_t record_ns, std::uint64_t steady_ns)
+{
+    if (anchored_ && at(steady_ns) >= record_ns) return;
+    anchored_ = true;
+    base_tree_ = record_ns;
+    base_steady_ = steady_ns;
+}
+
+void TreeClock::release(std::uint64_t steady_ns)
+{
+    if (!hold_) return;
+    base_tree_ = at(steady_ns);
+    base_steady_ = steady_ns;
+    hold_ = false;
+    rate_ = 1.0;
+}
+
+Session::Session(ViewerOptions options)
+    : options_(std::move(options)),
+      tree_(model::TreeConfig{options_.highlight_ms * 1'000'000ull}),
+      clock_(options_.speed > 0 ? options_.speed : 1.0, false)
+{
+    model::Filter f;
+    f.name = options_.filter;
+    f.pid = options_.pid;
+    if (!f.empty()) tree_.set_filter(std::move(f));
+    status_.source = "starting";
+}
+
+Session::~Session()
+{
+    if (reader_) reader_->stop();
+    reader_.reset();
+}
+
+bool Session::start(std::string& error)
+{
+    if (!options_.from.empty()) {
+        cli::StreamInput in = cli::StreamInput::open(options_.from);
+        if (!in.ok()) {
+            error = in.error();
+            return false;
+        }
+        input_description_ = in.description();
+        replay_file_ = in.is_regular_file();
+        if (replay_file_ && options_.speed <= 0) clock_ = TreeClock(1.0, true);
+        status_.source = input_description_;
+        reader_ = Reader::stream(std::move(in), channel_, options_.speed);
+        return true;
+    }
+    collect::SourceOptions so;
+    so.kind = options_.source;
+    so.poll_interval = options_.interval;
+    ByteChannel* ch = &channel_;
+    so.notice = [ch](std::string_view m) { ch->notice(std::string(m)); };
+    auto source = collect::open_source(so, error);
+    if (!source) return false;
+    reader_ = Reader::live(std::move(source), channel_);
+    return true;
+}
+
+void Session::start_detached(bool replay_file)
+{
+    replay_file_ = replay_file;
+    if (replay_file && options_.speed <= 0) clock_ = TreeClock(1.0, true);
+}
+
+std::string Session::source_label() const
+{
+    std::string kind;
+    if (tree_.header()) kind = std::string(model::to_string(tree_.header()->source));
+    if (input_description_.empty()) return kind.empty() ? std::string("starting") : kind;
+    return kind.empty() ? input_description_ : fmt::format("{} ({})", input_description_, kind);
+}
+
+void Session::on_header(const model::StreamHeader& header)
+{
+    tree_.apply_header(header);
+}
+
+void Session::on_record(const model::Record& record)
+{
+    if (const auto* s = std::get_if<model::Snapshot>(&record.body)) {
+        in_snapshot_ = s->begin;
+    } else if (!in_snapshot_) {
+        if (std::holds_alternative<model::ProcessCreate>(record.body)) count(steady_now_, false);
+        else if (std::holds_alternative<model::ProcessExit>(record.body)) count(steady_now_, true);
+    }
+    tree_.apply(record);
+    clock_.saw(record.time_ns, steady_now_);
+}
+
+void Session::feed(std::string_view bytes, std::uint64_t steady_ns)
+{
+    steady_now_ = steady_ns;
+    if (corrupt_ || bytes.empty()) return;
+    if (!decoder_.feed(bytes, *this)) {
+        corrupt_ = true;
+        if (decoder_.error()) status_.error = decoder_.error()->describe();
+    }
+}
+
+bool Session::pump(std::uint64_t steady_ns, std::size_t max_bytes)
+{
+    channel_.drain(drained_, max_bytes);
+    for (auto& n : drained_.notices) status_.notice = std::move(n);
+    feed(drained_.bytes, steady_ns);
+    if (drained_.finished && !finished_) input_finished(drained_, steady_ns);
+    return channel_.pending() > 0;
+}
+
+void Session::input_finished(const ByteChannel::Drained& d, std::uint64_t steady_ns)
+{
+    finished_ = true;
+    if (!corrupt_ && !decoder_.finish()) {
+        corrupt_ = true;
+        if (decoder_.error()) status_.error = decoder_.error()->describe();
+    }
+    if (d.status != 0) {
+        std::string why = d.why;
+        if (!status_.notice.empty()) why += ": " + status_.notice;
+        status_.error = why;
+    } else if (input_description_.empty() && status_.error.empty()) {
+        status_.error = d.why.empty() ? "the source stopped" : d.why;
+    }
+    clock_.release(steady_ns);
+}
+
+void Session::tick(std::uint64_t steady_ns)
+{
+    steady_now_ = steady_ns;
+    if (clock_.anchored()) tree_.advance(clock_.at(steady_ns));
+}
+
+void Session::count(std::uint64_t steady_ns, bool exit)
+{
+    std::uint64_t sec = steady_ns / 1'000'000'000ull;
+    if (buckets_.empty() || buckets_.back().second != sec) buckets_.push_back(Bucket{sec, 0, 0});
+    if (exit) ++buckets_.back().exits;
+    else ++buckets_.back().creates;
+    while (buckets_.size() > kRateWindowS + 1) buckets_.pop_front();
+}
+
+void Session::rates(std::uint64_t steady_ns, double& creates, double& exits) const
+{
+    std::uint64_t sec = steady_ns / 1'000'000'000ull;
+    std::uint64_t c = 0, e = 0;
+    for (const Bucket& b : buckets_) {
+        if (b.second + kRateWindowS <= sec) continue;  // outside [sec - window + 1, sec]
+        c += b.creates;
+        e += b.exits;
+    }
+    creates = static_cast<double>(c) / kRateWindowS;
+    exits = static_cast<double>(e) / kRateWindowS;
+}
+
+std::uint64_t Session::next_wake(std::uint64_t steady_ns) const
+{
+    std::uint64_t wake = UINT64_MAX;
+    std::uint64_t next = tree_.next_change_ns();
+    double rate = clock_.rate();
+    if (next != UINT64_MAX && clock_.anchored() && rate > 0) {
+        std::uint64_t now = clock_.at(steady_ns);
+        std::uint64_t dt = next > now ? next - now : 0;
+        wake = steady_ns + static_cast<std::uint64_t>(static_cast<double>(dt) / rate) + 1'000'000ull;
+    }
+    // A non-zero rate decays when its second leaves the window.
+    std::uint64_t sec = steady_ns / 1'000'000'000ull;
+    for (const Bucket& b : buckets_) {
+        if (b.second + kRateWindowS <= sec) continue;
+        std::uint64_t at = (sec + 1) * 1'000'000'000ull;
+        if (at < wake) wake = at;
+        break;
+    }
+    return wake;
+}
+
+bool Session::refresh_status(std::uint64_t steady_ns)
+{
+    StatusInfo s = status_;
+    s.source = source_label();
+    s.polling = tree_.header() && tree_.header()->source == model::SourceKind::Poll;
+    s.host = tree_.header() ? tree_.header()->host : std::string();
+    s.processes = tree_.stats().living;
+    rates(steady_ns, s.creates_per_s, s.exits_per_s);
+    s.events_lost = tree_.stats().events_lost;
+    s.loss_reports = tree_.stats().loss_reports;
+    if (!options_.from.empty()) {
+        if (!replay_file_) s.replay = finished_ ? "stream ended" : "";
+        else if (finished_) s.replay = "replay done";
+        else if (options_.speed <= 0) s.replay = "loading";
+        else s.replay = fmt::format("replay {}x", options_.speed);
+    }
+    bool changed = s.source != status_.source || s.polling != status_.polling || s.host != status_.host ||
+                   s.processes != status_.processes || s.creates_per_s != status_.creates_per_s ||
+                   s.exits_per_s != status_.exits_per_s || s.events_lost != status_.events_lost ||
+                   s.loss_reports != status_.loss_reports || s.replay != status_.replay ||
+                   s.error != status_.error || s.notice != status_.notice ||
+                   s.export_path != status_.export_path;
+    status_ = std::move(s);
+    return changed;
+}
+
+void Session::export_view(bool json)
+{
+    std::uint64_t wall = wall_ns_now();
+    model::ExportInfo info;
+    info.time_ns = wall;
+    info.host = tree_.header() ? tree_.header()->host : std::string();
+    info.source = source_label();
+    std::string body = json ? model::export_json(tree_, info) : model::export_text(tree_, info);
+    std::string dir = options_.export_dir.empty() ? std::string(".") : options_.export_dir;
+    std::string path = dir + (dir.back() == '/' ? "" : "/") + export_file_name(wall, json);
+    std::FILE* f = std::fopen(path.c_str(), "wx");
+    if (!f) {
+        status_.error = fmt::format("cannot write {}: {}", path, std::strerror(errno));
+        return;
+    }
+    bool ok = std::fwrite(body.data(), 1, body.size(), f) == body.size();
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok) {
+        status_.error = fmt::format("writing {} failed: {}", path, std::strerror(errno));
+        return;
+    }
+    status_.export_path = path;
+    if (status_.error.rfind("cannot write", 0) == 0 || status_.error.rfind("writing", 0) == 0)
+        status_.error.clear();
+}
+
+} // namespace proctree::viewer

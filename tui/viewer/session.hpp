@@ -1,0 +1,134 @@
+// tui/viewer/session.hpp - the viewer minus the terminal: where the bytes
+// come from, decoding and applying them, the tree's clock, the rates and
+// the status facts, exports. The terminal loop (viewer_loop.cpp) drives it.
+//
+// Clock: the tree's time is the records' time. It is anchored at the first
+// record and then runs with the monotonic clock (times --speed for a
+// replay); a record ahead of it moves it forward (a remote producer whose
+// clock is ahead). `--speed 0` holds the clock at the last record until the
+// file ends, then lets it run.
+#pragma once
+
+#include "channel.hpp"
+#include "reader.hpp"
+#include "state.hpp"
+
+#include <proctree/linux/source.hpp>
+#include <proctree/model/decoder.hpp>
+#include <proctree/model/tree.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace proctree::viewer {
+
+struct ViewerOptions {
+    std::string from;  // FILE, "-", tcp:HOST:PORT; empty: this machine, live
+    collect::SourceKind source = collect::SourceKind::Auto;
+    std::chrono::milliseconds interval{500};
+    double speed = 1.0;
+    std::uint64_t highlight_ms = 3000;
+    std::string filter;
+    std::optional<std::uint32_t> pid;
+    std::string export_dir = ".";
+};
+
+class TreeClock {
+public:
+    explicit TreeClock(double rate = 1.0, bool hold = false) : rate_(rate), hold_(hold) {}
+    bool anchored() const { return anchored_; }
+    std::uint64_t at(std::uint64_t steady_ns) const;
+    // A record with this time was applied at steady_ns.
+    void saw(std::uint64_t record_ns, std::uint64_t steady_ns);
+    // Stop holding (speed 0 at end of file): run at rate 1 from here.
+    void release(std::uint64_t steady_ns);
+    double rate() const { return hold_ ? 0.0 : rate_; }
+
+private:
+    double rate_;
+    bool hold_;
+    bool anchored_ = false;
+    std::uint64_t base_tree_ = 0;
+    std::uint64_t base_steady_ = 0;
+};
+
+class Session final : public model::RecordHandler {
+public:
+    explicit Session(ViewerOptions options);
+    ~Session() override;
+
+    // Opens the source or input and starts the reader thread. False (with
+    // error set, one line) when nothing can be read at all.
+    bool start(std::string& error);
+    // For tests and benchmarks: no reader; bytes come through feed().
+    void start_detached(bool replay_file = false);
+
+    int channel_fd() const { return channel_.fd(); }
+    // Drains the channel (at most max_bytes), decodes and applies. Returns
+    // true when more is pending.
+    bool pump(std::uint64_t steady_ns, std::size_t max_bytes = 4u << 20);
+    // Decodes and applies bytes directly (tests, benchmarks).
+    void feed(std::string_view bytes, std::uint64_t steady_ns);
+    // Moves the tree's clock to steady_ns (retires expired processes).
+    void tick(std::uint64_t steady_ns);
+    // When something will change by time alone (a highlight ends, a rate
+    // decays), in steady ns; UINT64_MAX when nothing will.
+    std::uint64_t next_wake(std::uint64_t steady_ns) const;
+    // Refreshes the status facts; returns true when they changed.
+    bool refresh_status(std::uint64_t steady_ns);
+
+    // Writes the current view (text or JSON) into the export directory;
+    // sets status().export_path or status().error.
+    void export_view(bool json);
+
+    model::ProcessTree& tree() { return tree_; }
+    const model::ProcessTree& tree() const { return tree_; }
+    UiState& ui() { return ui_; }
+    const StatusInfo& status() const { return status_; }
+    const ViewerOptions& options() const { return options_; }
+    std::string source_label() const;
+
+    // model::RecordHandler
+    void on_header(const model::StreamHeader& header) override;
+    void on_record(const model::Record& record) override;
+
+private:
+    void count(std::uint64_t steady_ns, bool exit);
+    void rates(std::uint64_t steady_ns, double& creates, double& exits) const;
+    void input_finished(const ByteChannel::Drained& d, std::uint64_t steady_ns);
+
+    ViewerOptions options_;
+    model::ProcessTree tree_;
+    model::StreamDecoder decoder_;
+    ByteChannel channel_;
+    std::unique_ptr<Reader> reader_;
+    UiState ui_;
+    StatusInfo status_;
+    TreeClock clock_;
+    std::string input_description_;  // "file x.ptr", "stdin", ""
+    bool replay_file_ = false;
+    bool finished_ = false;
+    bool corrupt_ = false;
+    bool in_snapshot_ = false;
+    std::uint64_t steady_now_ = 0;
+    // Live creates/exits per steady second (snapshots excluded), last few s.
+    struct Bucket {
+        std::uint64_t second = 0;
+        std::uint32_t creates = 0;
+        std::uint32_t exits = 0;
+    };
+    std::deque<Bucket> buckets_;
+    ByteChannel::Drained drained_;
+};
+
+inline constexpr std::uint64_t kRateWindowS = 3;
+std::uint64_t steady_ns_now();
+std::uint64_t wall_ns_now();
+// "proctree-20261121-193044-123.txt" for a wall-clock time.
+std::string export_file_name(std::uint64_t wall_ns, bool json);
+
+} // namespace proctree::viewer
