@@ -34,7 +34,8 @@ std::vector<Segment> status_segments(const UiState& ui, const StatusInfo& s, con
 {
     std::vector<Segment> out;
     if (ui.paused) out.push_back({"PAUSED", true});
-    out.push_back({s.polling ? fmt::format("{} (polling)", s.source) : s.source, false});
+    if (!s.source.empty())
+        out.push_back({s.polling ? fmt::format("{} (polling)", s.source) : s.source, false});
     if (!s.host.empty()) out.push_back({"host " + model::escape(s.host), false});
     out.push_back({fmt::format("{} procs", s.processes), false});
     out.push_back({fmt::format("+{}/s -{}/s", rate(s.creates_per_s), rate(s.exits_per_s)), false});
@@ -199,7 +200,7 @@ std::string row_label(const model::ProcessTree& tree, const Row& row, const Them
     (void)tree;
     const Process& p = *row.proc;
     std::string s = row.prefix;
-    if (row.has_children && row.collapsed) s += "▸ ";
+    if (row.has_children && row.collapsed) s += "▶ ";
     s += theme.marker(row.state);
     s += model::escape(p.name.empty() ? std::string_view("?") : std::string_view(p.name));
     if (p.exited) {
