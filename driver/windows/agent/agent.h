@@ -1,0 +1,68 @@
+/*
+ * agent.h - proctree-agent.exe internals: the output sink (stdout, file or
+ * one TCP client), the stream writer that numbers records, and the
+ * Toolhelp32 snapshot.
+ */
+#ifndef PROCTREE_AGENT_H
+#define PROCTREE_AGENT_H
+
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <windows.h>
+#include <winioctl.h>
+#include <stdint.h>
+
+#include "proctree_ioctl.h"
+
+enum pt_sink_kind { PT_SINK_STDOUT, PT_SINK_FILE, PT_SINK_TCP };
+
+typedef struct pt_sink {
+    enum pt_sink_kind kind;
+    HANDLE file;          /* stdout or -o FILE */
+    SOCKET listener;      /* --listen */
+    SOCKET client;        /* the one connected client */
+} pt_sink;
+
+/* Writes everything or fails (returns -1: for TCP, the client is gone). */
+int pt_sink_write(pt_sink *sink, const void *data, uint32_t len);
+int pt_sink_open_file(pt_sink *sink, const wchar_t *path);
+int pt_sink_open_stdout(pt_sink *sink);
+/* Listens on "ADDR:PORT" (IPv4 or [IPv6]); returns 0 or prints an error. */
+int pt_sink_listen(pt_sink *sink, const wchar_t *addr_port);
+/* Waits for the next client (or until stop is signalled: returns -1). */
+int pt_sink_accept(pt_sink *sink, HANDLE stop);
+/* Refuses extra clients while one is served (non-blocking). */
+void pt_sink_refuse_extra(pt_sink *sink);
+void pt_sink_drop_client(pt_sink *sink);
+
+/* Buffers records, gives them this stream's sequence numbers. */
+typedef struct pt_writer {
+    pt_sink *sink;
+    uint8_t *buf;
+    uint32_t used;
+    uint32_t cap;
+    uint64_t seq;
+    uint64_t records;     /* records written (all kinds) */
+    uint64_t bytes;
+    int failed;
+} pt_writer;
+
+int pt_writer_init(pt_writer *w, pt_sink *sink);
+void pt_writer_free(pt_writer *w);
+/* Appends raw bytes (the stream header). */
+void pt_writer_raw(pt_writer *w, const void *data, uint32_t len);
+/* Appends one whole record, rewriting its seq. */
+void pt_writer_record(pt_writer *w, const void *record);
+/* Sends what is buffered; returns -1 once the sink failed. */
+int pt_writer_flush(pt_writer *w);
+
+uint64_t pt_now_ns(void);
+/* UTF-16 -> UTF-8 into out (cap bytes); returns the length. */
+uint32_t pt_utf8(const wchar_t *s, int len, char *out, uint32_t cap);
+
+/* snapshot.c */
+void pt_write_stream_header(pt_writer *w);
+/* SNAPSHOT_BEGIN, one create per running process (parents first), END. */
+int pt_write_snapshot(pt_writer *w, uint32_t reason);
+
+#endif
