@@ -75,7 +75,7 @@ void ProcessTree::apply_header(const StreamHeader& header)
 Process* ProcessTree::node(Identity id) const
 {
     auto it = by_id_.find(id);
-    return it == by_id_.end() ? nullptr : it->second.get();
+    return it == by_id_.end() ? nullptr : const_cast<Process*>(&it->second);
 }
 
 const Process* ProcessTree::find(Identity id) const { return node(id); }
@@ -265,8 +265,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
         }
     }
 
-    auto owned = std::make_unique<Process>();
-    Process* p = owned.get();
+    Process* p = &by_id_.try_emplace(c.proc).first->second;
     p->id = c.proc;
     p->recorded_parent = c.parent;
     p->creator_pid = c.creator_pid;
@@ -283,7 +282,6 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
     p->matches_ = name_matches(*p);
     p->rows_[0] = 1;
     p->rows_[1] = p->matches_ ? 1 : 0;
-    by_id_.emplace(p->id, std::move(owned));
     by_pid_[p->id.pid] = p;
     ++stats_.living;
 
@@ -343,7 +341,7 @@ void ProcessTree::on_snapshot(const Snapshot& s, std::uint64_t time_ns)
         in_snapshot_ = true;
         snapshot_complete_ = (s.flags & PT_SNAPSHOT_COMPLETE) != 0;
         if (snapshot_complete_)
-            for (auto& [id, p] : by_id_) p->in_snapshot_ = false;
+            for (auto& [id, p] : by_id_) p.in_snapshot_ = false;
         return;
     }
     in_snapshot_ = false;
@@ -352,7 +350,7 @@ void ProcessTree::on_snapshot(const Snapshot& s, std::uint64_t time_ns)
     // A complete snapshot lists every running process: the others are gone.
     std::vector<Identity> gone;
     for (auto& [id, p] : by_id_)
-        if (!p->exited && !p->in_snapshot_) gone.push_back(id);
+        if (!p.exited && !p.in_snapshot_) gone.push_back(id);
     Record r;
     r.time_ns = time_ns;
     for (const Identity& id : gone) {
@@ -397,7 +395,8 @@ void ProcessTree::retire(Process* p)
     if (auto it = by_pid_.find(p->id.pid); it != by_pid_.end() && it->second == p) by_pid_.erase(it);
     collapsed_ids_.erase(p->id);
     ++generation_;
-    by_id_.erase(p->id);  // frees p
+    Identity id = p->id;
+    by_id_.erase(id);  // frees p
 }
 
 void ProcessTree::set_collapsed(Identity id, bool collapsed)

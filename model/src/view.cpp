@@ -79,7 +79,9 @@ Row make_row(const ProcessTree& tree, const Process* p, std::uint32_t depth, boo
         }
     }
     if (depth > 0) {
-        row.prefix.reserve(depth * 5);
+        std::size_t bytes = 7;  // "├─ " / "└─ "
+        for (std::uint32_t level = 1; level < depth; ++level) bytes += bars[level] ? 5 : 3;
+        row.prefix.reserve(bytes);
         for (std::uint32_t level = 1; level < depth; ++level) row.prefix += bars[level] ? "│  " : "   ";
         row.prefix += last ? "└─ " : "├─ ";
     }

@@ -155,7 +155,7 @@ private:
 
     TreeConfig config_;
     Process root_;  // sentinel: its children are the roots
-    std::unordered_map<Identity, std::unique_ptr<Process>, IdentityHash> by_id_;
+    std::unordered_map<Identity, Process, IdentityHash> by_id_;  // node-based: addresses are stable
     std::unordered_map<std::uint32_t, Process*> by_pid_;  // newest process per pid
     // Children whose recorded parent has not arrived: parent identity -> children.
     std::unordered_multimap<Identity, Process*, IdentityHash> waiting_;
