@@ -1,0 +1,19 @@
+// make_ebpf_source when the build could not include the eBPF collector
+// (PROCTREE_EBPF=OFF, or clang, bpftool, libbpf or the kernel's BTF were
+// missing at configure time): it says so, and what to do.
+#include <proctree/linux/source.hpp>
+
+#ifndef PROCTREE_EBPF_MISSING
+#define PROCTREE_EBPF_MISSING "the eBPF collector was disabled"
+#endif
+
+namespace proctree::collect {
+
+std::unique_ptr<Source> make_ebpf_source(const SourceOptions&, std::string& why_not)
+{
+    why_not = "ebpf: not built into this proctree (" PROCTREE_EBPF_MISSING
+              "); install clang, bpftool and libbpf-dev and rebuild, or use --source netlink or poll";
+    return nullptr;
+}
+
+} // namespace proctree::collect
