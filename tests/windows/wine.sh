@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# tests/windows/wine.sh - runs proctree.sys (test build), proctree-agent.exe
+# and proctree-wintest.exe under Wine for ctest (label "windows").
+#
+#   wine.sh setup     PREFIX BIN [QUEUE_CAP]   fresh prefix, install + start the test driver
+#   wine.sh case      PREFIX BIN CASE          one proctree-wintest case
+#   wine.sh agent     PREFIX BIN PROCTREE CHECK  agent -o FILE, known tree, check on Linux
+#   wine.sh agent-tcp PREFIX BIN PROCTREE CHECK PORT  same through --listen
+#   wine.sh agent-errors PREFIX BIN           one-line errors: not installed / not started
+#   wine.sh teardown  PREFIX
+#
+# Rules (Wine 8): never pipe wine's output (services.exe inherits the pipe and
+# the reader hangs) - everything goes to files, stdin from /dev/null; a fresh
+# prefix needs `wineboot -i` then `wineserver -w`; `wineserver -p` keeps the
+# services (and the driver) alive between test processes. Every wait polls
+# its condition against a deadline. Missing Wine is a failure, not a skip.
+set -u
+
+WINE64="${PT_WINE64:-}"
+WINESERVER="${PT_WINESERVER:-}"
+die() { echo "FAIL: $*"; exit 1; }
+
+[ -n "$WINE64" ] && [ -x "$WINE64" ] ||
+    die "wine64 not found (PT_WINE64='$WINE64'): install wine64 and wine (./dev test installs tools/apt-packages.txt)"
+[ -n "$WINESERVER" ] && [ -x "$WINESERVER" ] || die "wineserver not found: install wine64"
+
+cmd="$1"
+export WINEPREFIX="$2"
+export WINEDEBUG="${PT_WINEDEBUG:--all}"
+export WINEDLLOVERRIDES="mscoree,mshtml="   # no Mono/Gecko installer dialogs
+export WINEARCH=win64
+unset DISPLAY WAYLAND_DISPLAY
+LOGDIR="$WINEPREFIX.logs"
+mkdir -p "$LOGDIR"
+
+# run_wine NAME ARGS...: runs one Windows program to completion, output in
+# files that are shown afterwards; returns its exit status.
+run_wine() {
+    local name="$1"; shift
+    local out="$LOGDIR/$name.out" err="$LOGDIR/$name.err" rc
+    "$WINE64" "$@" >"$out" 2>"$err" </dev/null
+    rc=$?
+    cat "$out"
+    [ -s "$err" ] && sed 's/^/  stderr: /' "$err"
+    return $rc
+}
+
+# wait_pid PID SECONDS: waits for our own background process; kills it on timeout.
+wait_pid() {
+    local pid="$1" deadline=$((SECONDS + $2))
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ $SECONDS -ge $deadline ]; then
+            kill "$pid" 2>/dev/null
+            wait "$pid" 2>/dev/null
+            return 124
+        fi
+        sleep 0.1
+    done
+    wait "$pid"
+}
+
+# wait_for SECONDS CMD...: polls CMD until it succeeds.
+wait_for() {
+    local deadline=$((SECONDS + $1)); shift
+    until "$@" >/dev/null 2>&1; do
+        [ $SECONDS -ge $deadline ] && return 1
+        sleep 0.2
+    done
+}
+
+drivers_dir() { echo "$WINEPREFIX/drive_c/windows/system32/drivers"; }
+
+case "$cmd" in
+setup)
+    BIN="$3"; CAP="${4:-65536}"
+    for f in proctree-test.sys proctree-agent.exe proctree-wintest.exe; do
+        [ -f "$BIN/$f" ] || die "$BIN/$f missing: build first (cmake --build)"
+    done
+    "$WINESERVER" -k >/dev/null 2>&1 </dev/null   # a server left by an earlier run of this prefix
+    rm -rf "$WINEPREFIX" "$LOGDIR"; mkdir -p "$WINEPREFIX" "$LOGDIR"
+    run_wine wineboot wineboot -i || die "wineboot -i failed"
+    "$WINESERVER" -w >/dev/null 2>&1 </dev/null || die "wineserver -w failed"
+    "$WINESERVER" -p >/dev/null 2>&1 </dev/null || die "wineserver -p failed"
+    cp "$BIN/proctree-test.sys" "$(drivers_dir)/proctree-test.sys" || die "copy driver"
+    cp "$BIN/proctree-agent.exe" "$BIN/proctree-wintest.exe" "$WINEPREFIX/drive_c/" || die "copy programs"
+    run_wine sc-create sc create proctree type= kernel \
+        binPath= 'C:\windows\system32\drivers\proctree-test.sys' || die "sc create"
+    run_wine reg-add reg add 'HKLM\System\CurrentControlSet\Services\proctree\Parameters' \
+        /v QueueCapBytes /t REG_DWORD /d "$CAP" /f || die "reg add QueueCapBytes"
+    run_wine sc-start sc start proctree || die "sc start proctree"
+    # the device answers (poll, generous deadline)
+    wait_for 120 "$WINE64" 'C:\proctree-wintest.exe' version || die "\\\\.\\ProcTree never answered"
+    echo "ok setup: $WINEPREFIX, proctree-test.sys running, queue cap $CAP"
+    ;;
+case)
+    run_wine "case-$4" 'C:\proctree-wintest.exe' "$4"
+    exit $?
+    ;;
+agent|agent-tcp)
+    PROCTREE="$4"; CHECK="$5"; PORT="${6:-}"
+    OUT="$LOGDIR/agent-$cmd.bin"; rm -f "$OUT"
+    base=$(( 90000 + (RANDOM % 1000) * 16 ))
+    if [ "$cmd" = agent ]; then
+        "$WINE64" 'C:\proctree-agent.exe' -o "Z:$(echo "$OUT" | tr / '\\')" --count 5 --stats \
+            >"$LOGDIR/$cmd.out" 2>"$LOGDIR/$cmd.err" </dev/null &
+        apid=$!
+    else
+        "$WINE64" 'C:\proctree-agent.exe' --listen "127.0.0.1:$PORT" --count 5 --stats \
+            >"$LOGDIR/$cmd.out" 2>"$LOGDIR/$cmd.err" </dev/null &
+        apid=$!
+        # the Linux side is the client, as `proctree --from tcp:` would be
+        /usr/bin/python3 - "$PORT" "$OUT" >"$LOGDIR/tcp-client.log" 2>&1 </dev/null <<'EOF' &
+import socket, sys, time
+port, out = int(sys.argv[1]), sys.argv[2]
+deadline = time.time() + 120
+while True:
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        break
+    except OSError:
+        if time.time() > deadline:
+            sys.exit("agent never listened on %d" % port)
+        time.sleep(0.2)
+s.settimeout(120)
+total = 0
+with open(out, "wb") as f:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        f.write(b)
+        total += len(b)
+print("received", total, "bytes")
+EOF
+        cpid=$!
+    fi
+    run_wine "tree-$cmd" 'C:\proctree-wintest.exe' tree "$base" || { kill $apid 2>/dev/null; die "injecting the tree"; }
+    wait_pid $apid 120; arc=$?
+    cat "$LOGDIR/$cmd.err"
+    [ $arc -eq 0 ] || die "agent exited with $arc"
+    if [ "$cmd" = agent-tcp ]; then
+        wait_pid $cpid 60 || { cat "$LOGDIR/tcp-client.log"; die "TCP client failed"; }
+    fi
+    [ -s "$OUT" ] || die "no stream written"
+    /usr/bin/python3 "$CHECK" "$PROCTREE" "$OUT" "$base"
+    exit $?
+    ;;
+agent-errors)
+    fail=0
+    run_wine agent-help 'C:\proctree-agent.exe' --help | grep -q -- '--listen ADDR:PORT' || { echo "FAIL: --help"; fail=1; }
+    run_wine agent-missing 'C:\proctree-agent.exe' --device '\\.\ProcTreeMissing' --service proctree-missing -o 'C:\x.bin'
+    grep -q "the driver is not installed (no service 'proctree-missing')" "$LOGDIR/agent-missing.err" ||
+        { echo "FAIL: no 'not installed' message"; fail=1; }
+    run_wine sc-create-idle sc create proctree-idle type= kernel \
+        binPath= 'C:\windows\system32\drivers\proctree-test.sys' >/dev/null
+    run_wine agent-idle 'C:\proctree-agent.exe' --device '\\.\ProcTreeIdle' --service proctree-idle -o 'C:\x.bin'
+    grep -q "the driver is installed but not started: sc start proctree-idle" "$LOGDIR/agent-idle.err" ||
+        { echo "FAIL: no 'not started' message"; fail=1; }
+    run_wine sc-delete-idle sc delete proctree-idle >/dev/null
+    for f in "$LOGDIR/agent-missing.err" "$LOGDIR/agent-idle.err"; do
+        [ "$(wc -l <"$f")" -eq 1 ] || { echo "FAIL: $f is not one line"; fail=1; }
+    done
+    [ $fail -eq 0 ] && echo "ok agent-errors"
+    exit $fail
+    ;;
+teardown)
+    "$WINESERVER" -k >/dev/null 2>&1 </dev/null
+    "$WINESERVER" -w >/dev/null 2>&1 </dev/null
+    echo "ok teardown"
+    ;;
+*)
+    die "unknown command $cmd"
+    ;;
+esac
