@@ -1,0 +1,358 @@
+#!/usr/bin/python3
+"""The real proctree binary in tmux, one scenario per ctest.
+
+Every wait polls the pane for its condition with a generous deadline; there
+is no fixed sleep used as a wait. Each run uses its own tmux server (-L) and
+its own temporary directory. Test processes get unique names (copies of
+/bin/sleep and /bin/sh) so that they can be found on a busy machine.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from tmux_lib import SKIP, Pane, TestFailure, encode_stream, fg_at, row_for, sgr_at
+
+DEADLINE = 20.0
+HIGHLIGHT_MS = 2000
+
+
+class Env:
+    def __init__(self, binary, scenario):
+        self.binary = binary
+        self.tmp = tempfile.mkdtemp(prefix=f"proctree-tui-{scenario}-")
+        self.tag = f"{os.getpid() % 100000:05d}"
+        self.children = []
+
+    def tool(self, source, name):
+        """A copy of `source` called `name` (its comm is then `name`)."""
+        path = os.path.join(self.tmp, name)
+        shutil.copy(source, path)
+        return path
+
+    def spawn(self, argv, **kw):
+        p = subprocess.Popen(argv, stdin=kw.pop("stdin", subprocess.DEVNULL),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+        self.children.append(p)
+        return p
+
+    def viewer(self, *args):
+        return [self.binary, "--highlight-ms", str(HIGHLIGHT_MS), *args]
+
+    def close(self):
+        for p in self.children:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def wait_pid_child(pid, name, deadline=DEADLINE):
+    """Waits until a child of pid named `name` exists; returns its pid."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            comm = stat[stat.index("(") + 1:stat.rindex(")")]
+            ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            if ppid == pid and comm == name:
+                return int(entry)
+        time.sleep(0.02)
+    raise TestFailure(f"no child {name} of {pid} appeared")
+
+
+# --- scenarios ---------------------------------------------------------------
+
+def live_new_exit(env, pane):
+    """A new process is green within a second, red with its signal when
+    killed, and gone after the highlight time."""
+    name = f"ptsleep{env.tag}"
+    sleeper = env.tool("/bin/sleep", name)
+    pane.start(env.viewer(), width=250, height=900)
+    pane.wait_for(lambda t: "PID USER" in t and "procs" in t, "the viewer to start")
+    pane.wait_for(lambda t: f"{os.getpid()} " in t, "this test process in the tree")
+    started = time.monotonic()
+    proc = env.spawn([sleeper, "1000"])
+    pid = str(proc.pid)
+    seen_at = None
+
+    def green(_):
+        nonlocal seen_at
+        line = row_for(pane.capture(colors=True), pid, name)
+        if line is not None and fg_at(line, name) == 32:
+            seen_at = time.monotonic()
+            return True
+        return False
+    pane.wait_for(green, f"{name} green")
+    latency = seen_at - started
+    print(f"new process shown green after {latency * 1000:.0f} ms")
+    if latency > 1.0:
+        raise TestFailure(f"the new process took {latency:.2f} s to appear (want < 1 s)")
+    # After the highlight time it is a normal row.
+    pane.wait_for(lambda _: fg_at(row_for(pane.capture(colors=True), pid, name) or "", name) in (None, 39),
+                  f"{name} no longer green")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed = time.monotonic()
+    screen = pane.wait_for(lambda _: fg_at(row_for(pane.capture(colors=True), pid, name) or "", name) == 31,
+                           f"{name} red")
+    line = row_for(pane.capture(), pid, name)
+    if "signal 9 (KILL)" not in line:
+        raise TestFailure(f"the exit signal is not shown: {line!r}")
+    pane.wait_for(lambda t: row_for(t, pid, name) is None, f"{name} gone")
+    gone_after = time.monotonic() - killed
+    print(f"exited process gone {gone_after * 1000:.0f} ms after the kill")
+    if gone_after < HIGHLIGHT_MS / 1000 * 0.8:
+        raise TestFailure(f"the exited process left after {gone_after:.2f} s, before the highlight time")
+    del screen
+
+
+def name_filter(env, pane):
+    """`/` NAME shows the process with its ancestors (dimmed); Esc restores."""
+    name = f"ptname{env.tag}"
+    proc = env.spawn([env.tool("/bin/sleep", name), "1000"])
+    pane.start(env.viewer(), width=250, height=900)
+    pane.wait_for(lambda t: row_for(t, str(proc.pid), name), f"{name} in the full tree")
+    full_rows = pane.tree_rows(pane.capture())
+    pane.keys("/")
+    pane.wait_for(lambda t: "Filter by name:" in t, "the name prompt")
+    pane.type(name)
+    # Live: matches before Enter.
+    pane.wait_for(lambda t: len(pane.tree_rows(t)) < len(full_rows) and row_for(t, str(proc.pid), name),
+                  "the filtered tree while typing")
+    pane.keys("Enter")
+    text = pane.wait_for(lambda t: f"filter name~{name}" in t and "Filter by name:" not in t,
+                         "the filter kept after Enter")
+    rows = pane.tree_rows(text)
+    pids = [r.split()[0] for r in rows]
+    # Its ancestors: this test process and PID 1 (or the root of its chain).
+    if str(os.getpid()) not in pids:
+        raise TestFailure(f"ancestor {os.getpid()} missing from the filtered rows:\n" + "\n".join(rows))
+    if pids[-1] != str(proc.pid):
+        raise TestFailure("the match is not the last row:\n" + "\n".join(rows))
+    colored = pane.capture(colors=True)
+    anc = row_for(colored, str(os.getpid()), "python3")
+    if anc is None or 2 not in sgr_at(anc, "python3"):
+        raise TestFailure(f"the ancestor row is not dim: {anc!r}")
+    pane.keys("Escape")
+    pane.wait_for(lambda t: "filter name~" not in t and len(pane.tree_rows(t)) >= len(full_rows) - 5,
+                  "the full tree after Esc")
+
+
+def pid_filter(env, pane):
+    """`p` PID shows the process, its ancestors and its subtree, including a
+    child started after the filter was set."""
+    par = f"ptpar{env.tag}"
+    kid1, kid2 = f"ptkidA{env.tag}", f"ptkidB{env.tag}"
+    sh = env.tool("/bin/sh", par)
+    env.tool("/bin/sleep", kid1)
+    env.tool("/bin/sleep", kid2)
+    parent = env.spawn([sh, "-c", f"{kid1} 1000 & read x; {kid2} 1000 & wait"], stdin=subprocess.PIPE,
+                       env={"PATH": env.tmp + ":/usr/bin:/bin"})
+    wait_pid_child(parent.pid, kid1)
+    pane.start(env.viewer(), width=250, height=900)
+    pane.wait_for(lambda t: row_for(t, str(parent.pid), par) and "kthreadd" in t, "the full tree")
+    pane.keys("p")
+    pane.wait_for(lambda t: "Filter by PID:" in t, "the PID prompt")
+    pane.type(str(parent.pid))
+    pane.keys("Enter")
+    text = pane.wait_for(lambda t: f"pid={parent.pid}" in t and "kthreadd" not in t and kid1 in t,
+                         "the PID-filtered tree")
+    if str(os.getpid()) not in [r.split()[0] for r in pane.tree_rows(text)]:
+        raise TestFailure("the PID filter does not show the ancestors")
+    parent.stdin.write(b"go\n")
+    parent.stdin.flush()
+    wait_pid_child(parent.pid, kid2)
+    pane.wait_for(lambda t: kid2 in t and "kthreadd" not in t, f"{kid2}, started after the filter")
+    pane.keys("Escape")
+    pane.wait_for(lambda t: "kthreadd" in t and "pid=" not in t, "the full tree after Esc")
+
+
+def export(env, pane):
+    """`s` writes a text file whose tree is the screen's; `S` writes JSON."""
+    name = f"ptexp{env.tag}"
+    proc = env.spawn([env.tool("/bin/sleep", name), "1000"])
+    out = os.path.join(env.tmp, "exports")
+    os.mkdir(out)
+    pane.start(env.viewer("--export-dir", out, "--filter", name), width=250, height=60)
+    text = pane.wait_for(lambda t: row_for(t, str(proc.pid), name), f"{name} filtered")
+    pane.keys("s")
+    text = pane.wait_for(lambda t: "saved " in t, "the export path in the status line")
+    path = re.search(r"saved (\S+\.txt)", text).group(1)
+    if not path.startswith(out + "/proctree-") or not os.path.exists(path):
+        raise TestFailure(f"unexpected export path {path}")
+    screen = [(r.split()[0], pane.tree_part(r)) for r in pane.tree_rows(text)]
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    start = next(i for i, l in enumerate(lines) if l.split()[:2] == ["PID", "TREE"]) + 1
+    exported = []
+    for l in lines[start:]:
+        m = re.match(r"\s*(\d+)  (.{3})  (.*)$", l)
+        exported.append((m.group(1), m.group(3)))
+    if [p for p, _ in screen] != [p for p, _ in exported]:
+        raise TestFailure(f"exported PIDs differ from the screen:\n{screen}\n{exported}")
+    for (pid, shown), (_, written) in zip(screen, exported):
+        if not written.startswith(shown.split("  ")[0].split(" (")[0]):
+            raise TestFailure(f"row {pid}: screen {shown!r} vs file {written!r}")
+    pane.keys("S")
+    text = pane.wait_for(lambda t: re.search(r"saved \S+\.json", t), "the JSON export")
+    with open(re.search(r"saved (\S+\.json)", text).group(1), encoding="utf-8") as f:
+        doc = json.load(f)
+    if name not in json.dumps(doc):
+        raise TestFailure("the JSON export lacks the process")
+
+
+def resize(env, pane):
+    """Resize re-lays the screen at once; too small says so; back again."""
+    pane.start(env.viewer(), width=120, height=40)
+    pane.wait_for(lambda t: "PID USER" in t and "procs" in t, "the viewer")
+    pane.resize(80, 20)
+    pane.wait_for(lambda t: len(t.splitlines()) == 20 and "procs" in t.splitlines()[-1] and
+                  "PID USER" in t.splitlines()[0], "the 80x20 layout")
+    pane.resize(30, 4)
+    pane.wait_for(lambda t: "too small" in t.replace("\n", " "), "the too-small message")
+    pane.resize(100, 30)
+    pane.wait_for(lambda t: len(t.splitlines()) == 30 and "procs" in t.splitlines()[-1], "the 100x30 layout")
+    pane.keys("q")
+    pane.wait_for(lambda t: pane.exited(), "the viewer to quit")
+
+
+def escape(env, pane):
+    """An argv with escape sequences is shown escaped, never interpreted."""
+    name = f"ptesc{env.tag}"
+    evil = "\x1b[2J\x1b]2;pwned\x07\x1b[31mRED"
+    proc = env.spawn([env.tool("/bin/sh", name), "-c", "read x", evil], stdin=subprocess.PIPE)
+    pane.start(env.viewer("--filter", name), width=250, height=40)
+    text = pane.wait_for(lambda t: row_for(t, str(proc.pid), name), f"{name} shown")
+    line = row_for(text, str(proc.pid), name)
+    if "\\e[2J\\e]2;pwned\\a\\e[31mRED" not in line:
+        raise TestFailure(f"not escaped: {line!r}")
+    if "pwned" in pane.display("#{pane_title}"):
+        raise TestFailure("the process set the pane title")
+    if fg_at(row_for(pane.capture(colors=True), str(proc.pid), name), "RED") == 31 and \
+            fg_at(row_for(pane.capture(colors=True), str(proc.pid), name), name) != 31:
+        raise TestFailure("the process's colour sequence reached the terminal")
+
+
+# Prints the terminal's line-discipline modes that curses changes, then a
+# marker the command line itself does not contain ("STT""Y").
+STTY = ("stty -a | tr ' ;' '\\n\\n' | grep -x -- '-\\?icanon\\|-\\?echo\\|-\\?icrnl\\|-\\?isig' "
+        "| tr '\\n' ,; echo ' STT''Y-{}'")
+
+
+def _shell_run(env, pane, how):
+    pane.start(["bash", "--norc", "--noprofile"], width=160, height=40)
+    pane.wait_for(lambda t: "$" in t or "#" in t, "a shell prompt")
+    pane.send_line(STTY.format("BEFORE"))
+    before = pane.wait_for(lambda t: re.search(r"\S+ STTY-BEFORE", t), "stty before")
+    pane.send_line(" ".join(env.viewer()) + "; echo DONE-$?")
+    pane.wait_for(lambda t: "PID USER" in t and "procs" in t, "the viewer")
+    if pane.display("#{alternate_on}") != "1" or pane.display("#{mouse_any_flag}") != "1":
+        raise TestFailure("the viewer did not take the terminal (alternate screen, mouse)")
+    code = how()
+    text = pane.wait_for(lambda t: f"DONE-{code}" in t, f"the shell back with status {code}")
+    for flag, want in (("alternate_on", "0"), ("mouse_any_flag", "0"), ("cursor_flag", "1")):
+        if pane.display("#{" + flag + "}") != want:
+            raise TestFailure(f"terminal not restored: {flag} is not {want}")
+    pane.send_line(STTY.format("AFTER"))
+    after = pane.wait_for(lambda t: re.search(r"\S+ STTY-AFTER", t), "stty after")
+    b = re.findall(r"(\S*) STTY-BEFORE", before)[-1]
+    a = re.findall(r"(\S*) STTY-AFTER", after)[-1]
+    print(f"terminal modes before {b!r}, after {a!r}")
+    if a != b or "-icanon" in a:
+        raise TestFailure(f"terminal modes differ after the viewer: before {b!r}, after {a!r}")
+    del text
+
+
+def quit_restores(env, pane):
+    """`q` restores the terminal (modes, alternate screen, mouse, cursor)."""
+    def how():
+        pane.keys("q")
+        return 0
+    _shell_run(env, pane, how)
+
+
+def signal_restores(env, pane):
+    """SIGTERM and SIGINT (Ctrl-C) restore the terminal too."""
+    def term():
+        shell = int(pane.display("#{pane_pid}"))
+        os.kill(wait_pid_child(shell, "proctree"), signal.SIGTERM)
+        return 128 + signal.SIGTERM
+    _shell_run(env, pane, term)
+    pane.close()
+
+    def intr():
+        pane.keys("C-c")
+        return 128 + signal.SIGINT
+    _shell_run(env, pane, intr)
+
+
+def replay_file(env, pane):
+    """--from FILE --speed 0 shows the final state at once and stays open;
+    --speed N paces the replay; --from - reads the stream from stdin."""
+    now = time.time_ns()
+    path = os.path.join(env.tmp, "rec.ptr")
+    with open(path, "wb") as f:
+        f.write(encode_stream("replayhost", [
+            ("snap", now, True), ("create", now, 1, now - 10**9, 0, 0, "initx", "/sbin/initx"),
+            ("snap", now, False),
+            ("create", now + 10**8, 2, now + 10**8, 1, now - 10**9, "early", "early --a"),
+            ("create", now + 20 * 10**9, 3, now + 20 * 10**9, 1, now - 10**9, "late", "late --b"),
+            ("exit", now + 20 * 10**9 + 5 * 10**6, 2, now + 10**8, 0, 9, 1)]))
+    pane.start(env.viewer("--from", path, "--speed", "0"), width=160, height=30)
+    pane.wait_for(lambda t: "replay done" in t and "late --b" in t and "host replayhost" in t and
+                  "early (signal 9 (KILL) after 19.9 s)" in t, "the final state at once")
+    pane.close()
+    pane.start(env.viewer("--from", path, "--speed", "4"), width=160, height=30)
+    text = pane.wait_for(lambda t: "early --a" in t, "the first records")
+    if "late --b" in text:
+        raise TestFailure("--speed 4 did not pace the replay (20 s of records shown at once)")
+    pane.wait_for(lambda t: "late --b" in t and "replay done" in t, "the paced replay to finish")
+    pane.close()
+    pane.start(["sh", "-c", f"cat {path} | {' '.join(env.viewer('--from', '-', '--speed', '0'))}"],
+               width=160, height=30)
+    pane.wait_for(lambda t: "stream ended" in t and "late --b" in t, "the stream from stdin")
+    pane.keys("q")
+    pane.wait_for(lambda t: pane.exited(), "q with the stream on stdin")
+
+
+SCENARIOS = {f.__name__: f for f in (live_new_exit, name_filter, pid_filter, export, resize, escape,
+                                     quit_restores, signal_restores, replay_file)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    args = ap.parse_args()
+    env = Env(os.path.abspath(args.binary), args.scenario)
+    pane = Pane(f"proctree-test-{args.scenario}-{os.getpid()}", env.tmp, DEADLINE)
+    try:
+        SCENARIOS[args.scenario](env, pane)
+    except SKIP as e:
+        print(f"SKIP: {e}")
+        return 0
+    except TestFailure as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        return 1
+    finally:
+        pane.close()
+        env.close()
+    print("PASS")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
