@@ -3,3 +3,15 @@ add_executable(ebpf_translate_test ${CMAKE_CURRENT_LIST_DIR}/ebpf_translate_test
 target_link_libraries(ebpf_translate_test PRIVATE proctree_ebpf_translate proctree_linux GTest::gtest_main)
 add_test(NAME ebpf_translate COMMAND ebpf_translate_test)
 set_tests_properties(ebpf_translate PROPERTIES LABELS "linux;ebpf")
+
+# Real processes, the real kernel, `proctree record --source ebpf` and
+# `proctree decode`. They fail (never skip) when the eBPF source cannot load.
+find_program(PROCTREE_PYTHON3 python3 REQUIRED)
+foreach(case storm detach start_time loss)
+  add_test(NAME ebpf_${case}
+           COMMAND ${PROCTREE_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/ebpf_collector_test.py
+                   --proctree $<TARGET_FILE:proctree> ${case})
+  set_tests_properties(ebpf_${case} PROPERTIES LABELS "linux;ebpf" TIMEOUT 600)
+endforeach()
+# Storms and bursts must not overlap other storms (timing, ring capacity).
+set_tests_properties(ebpf_storm ebpf_loss PROPERTIES RESOURCE_LOCK proc_storm)

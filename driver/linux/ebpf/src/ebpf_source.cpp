@@ -122,7 +122,7 @@ std::size_t ring_size(int requested)
 
 std::string refusal(const char* step, int err)
 {
-    std::string why = "ebpf: cannot ";
+    std::string why = "cannot ";
     why += step;
     why += ": ";
     why += std::strerror(err);
@@ -277,7 +277,7 @@ std::unique_ptr<Source> make_ebpf_source(const SourceOptions& options, std::stri
     libbpf_set_print(libbpf_log);
     g_libbpf_log.clear();
     if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-        why_not = "ebpf: this kernel has no BTF (/sys/kernel/btf/vmlinux; needs CONFIG_DEBUG_INFO_BTF=y): "
+        why_not = "this kernel has no BTF (/sys/kernel/btf/vmlinux; needs CONFIG_DEBUG_INFO_BTF=y): "
                   "use --source netlink or poll";
         return nullptr;
     }

@@ -11,7 +11,7 @@ namespace proctree::collect {
 
 std::unique_ptr<Source> make_ebpf_source(const SourceOptions&, std::string& why_not)
 {
-    why_not = "ebpf: not built into this proctree (" PROCTREE_EBPF_MISSING
+    why_not = "not built into this proctree (" PROCTREE_EBPF_MISSING
               "); install clang, bpftool and libbpf-dev and rebuild, or use --source netlink or poll";
     return nullptr;
 }

@@ -1,0 +1,344 @@
+#!/usr/bin/env python3
+"""Integration tests of the eBPF collector (issue 6), with real processes and
+the real kernel: `proctree record --source ebpf -o FILE`, `proctree decode`.
+
+  ebpf_collector_test.py --proctree PATH CASE     (CASE: storm, detach, start_time, loss)
+
+Every wait polls for its condition with a generous deadline. In CI (root, a
+kernel with BTF) the eBPF source must load: if it cannot, these tests FAIL
+with the source's own one-line reason; they never skip.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+DEADLINE_S = 120
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise Failure(message)
+
+
+def poll(cond, what, timeout=DEADLINE_S, interval=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = cond()
+        if value:
+            return value
+        time.sleep(interval)
+    raise Failure(f"timed out after {timeout}s waiting for {what}")
+
+
+def decode(proctree, path):
+    """Records of a (possibly still growing) stream; a cut last record is
+    ignored (decode keeps what precedes it)."""
+    out = subprocess.run([proctree, "decode", path], capture_output=True, text=True, errors="replace")
+    records = []
+    for line in out.stdout.splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            pass
+    return records
+
+
+class Recorder:
+    def __init__(self, proctree, workdir, extra=()):
+        self.proctree = proctree
+        self.out = os.path.join(workdir, "stream.bin")
+        self.err_path = os.path.join(workdir, "record.err")
+        self.err = open(self.err_path, "w")
+        self.proc = subprocess.Popen([proctree, "record", "--source", "ebpf", "-o", self.out, *extra],
+                                     stdout=subprocess.DEVNULL, stderr=self.err)
+
+    def stderr(self):
+        with open(self.err_path) as f:
+            return f.read().strip()
+
+    def records(self):
+        return decode(self.proctree, self.out) if os.path.exists(self.out) else []
+
+    def wait_ready(self):
+        """The initial snapshot is on disk: every later process is live."""
+        def ready():
+            if self.proc.poll() is not None:
+                raise Failure(f"eBPF source did not start (exit {self.proc.returncode}): {self.stderr()}")
+            return any(r["type"] == "snapshot_end" for r in self.records())
+        poll(ready, "the initial snapshot")
+
+    def stop(self, sig=signal.SIGINT):
+        self.proc.send_signal(sig)
+        try:
+            rc = self.proc.wait(timeout=DEADLINE_S)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise Failure(f"recorder ignored signal {sig}")
+        check(rc == 0, f"recorder exited {rc} after signal {sig}: {self.stderr()}")
+        return self.records()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def identity(r):
+    return (r["pid"], r["start_ns"])
+
+
+def bpf_objects_of(pid):
+    """IDs of the BPF programs, maps and links held by pid's descriptors."""
+    found = set()
+    fd_dir = f"/proc/{pid}/fdinfo"
+    for fd in os.listdir(fd_dir):
+        try:
+            with open(os.path.join(fd_dir, fd)) as f:
+                for line in f:
+                    key, _, value = line.partition(":")
+                    if key in ("prog_id", "map_id", "link_id"):
+                        found.add((key[:-3], int(value)))
+        except OSError:
+            pass
+    return found
+
+
+def bpf_object_exists(kind, ident):
+    r = subprocess.run(["bpftool", "-j", kind, "show", "id", str(ident)], capture_output=True, text=True)
+    return r.returncode == 0
+
+
+def proc_start_ns(pid):
+    """The wire rule, computed independently: btime*1e9 + ticks*1e9/CLK_TCK."""
+    with open("/proc/stat") as f:
+        btime = next(int(l.split()[1]) for l in f if l.startswith("btime "))
+    with open(f"/proc/{pid}/stat") as f:
+        stat = f.read()
+    ticks = int(stat[stat.rindex(")") + 2:].split()[19])
+    return btime * 1_000_000_000 + ticks * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+
+
+# --------------------------------------------------------------------------
+def case_storm(args, workdir):
+    """Every one of N processes is recorded with its exact name, executable
+    and argv, created and exited with the same identity; exit codes, signals
+    and threads decoded."""
+    n = args.count
+    bindir = os.path.join(workdir, "bin")
+    os.mkdir(bindir)
+    true_real = os.path.realpath("/bin/true")
+    for i in range(n):
+        os.symlink("/bin/true", os.path.join(bindir, f"ptst-{i:05d}"))
+    os.symlink(shutil.which("bash"), os.path.join(bindir, "ptex-seven"))
+    os.symlink(shutil.which("sleep"), os.path.join(bindir, "ptsig-kill"))
+    rec = Recorder(args.proctree, workdir)
+    try:
+        rec.wait_ready()
+        # Two loops at once, one per core; each process exits at once.
+        loop = 'i=$1; while [ "$i" -lt "$2" ]; do n=$(printf %05d "$i"); "$3/ptst-$n" "arg $i" "x$i"; i=$((i+2)); done'
+        shells = [subprocess.Popen(["bash", "-c", loop, "storm", str(k), str(n), bindir]) for k in (0, 1)]
+        for s in shells:
+            check(s.wait() == 0, "storm loop failed")
+        seven = subprocess.run([os.path.join(bindir, "ptex-seven"), "-c", "exit 7"])
+        check(seven.returncode == 7, "exit 7 helper")
+        victim = subprocess.Popen([os.path.join(bindir, "ptsig-kill"), "300"])
+        victim.kill()
+        victim.wait()
+        threaded = subprocess.Popen([sys.executable, "-c",
+                                     "import threading; t=threading.Thread(target=lambda: None); t.start(); t.join()"])
+        check(threaded.wait() == 0, "threaded helper")
+
+        names = {f"ptst-{i:05d}" for i in range(n)} | {"ptex-seven", "ptsig-kill"}
+
+        def all_exited():
+            recs = rec.records()
+            execs = {identity(r): r["name"] for r in recs if r["type"] == "exec" and r["name"] in names}
+            exits = {identity(r) for r in recs if r["type"] == "exit"}
+            return len(set(execs.values())) == len(names) and all(i in exits for i in execs)
+        poll(all_exited, f"exec and exit of all {n} storm processes")
+        recs = rec.stop()
+    finally:
+        rec.kill()
+
+    lost = [r for r in recs if r["type"] == "events_lost"]
+    check(not lost, f"events lost in a {n}-process storm: {lost}")
+    creates = {identity(r): r for r in recs if r["type"] == "create"}
+    exits = {identity(r): r for r in recs if r["type"] == "exit"}
+    execs = {}
+    for r in recs:
+        if r["type"] == "exec":
+            execs.setdefault(r["name"], []).append(r)
+    shell_pids = {s.pid for s in shells}
+    bad = []
+    for i in range(n):
+        name = f"ptst-{i:05d}"
+        got = execs.get(name, [])
+        if len(got) != 1:
+            bad.append(f"{name}: {len(got)} exec records")
+            continue
+        e = got[0]
+        want_cmd = f"{bindir}/{name} arg {i} x{i}"
+        if e["cmdline"] != want_cmd or e["image"] != true_real or e["flags"] != 0:
+            bad.append(f"{name}: image {e['image']!r} cmdline {e['cmdline']!r} flags {e['flags']}")
+        c = creates.get(identity(e))
+        if not c or c["ppid"] not in shell_pids:
+            bad.append(f"{name}: no create from a storm shell for {identity(e)}: {c}")
+        x = exits.get(identity(e))
+        if not x or x["exit_code"] != 0 or x["signal"] != 0:
+            bad.append(f"{name}: exit {x}")
+    check(not bad, f"{len(bad)} of {n} storm processes wrong, e.g.: " + "; ".join(bad[:5]))
+
+    seven_exec = execs["ptex-seven"][0]
+    x = exits[identity(seven_exec)]
+    check(x["exit_code"] == 7 and x["signal"] == 0 and x["exit_flags"] == 0, f"exit 7 decoded as {x}")
+    check(seven_exec["cmdline"] == f"{bindir}/ptex-seven -c exit 7", f"cmdline {seven_exec['cmdline']!r}")
+    kill_exec = execs["ptsig-kill"][0]
+    x = exits[identity(kill_exec)]
+    check(x["signal"] == 9 and x["exit_flags"] & 1, f"SIGKILL decoded as {x}")
+    threaded_ident = next((identity(r) for r in recs if r["type"] == "create" and r["pid"] == threaded.pid), None)
+    check(threaded_ident is not None, "python helper's create")
+    tcreate = [r for r in recs if r["type"] == "thread_create" and identity(r) == threaded_ident]
+    texit = [r for r in recs if r["type"] == "thread_exit" and identity(r) == threaded_ident]
+    check(tcreate and texit and tcreate[0]["tid"] == texit[0]["tid"] != threaded_ident[0],
+          f"thread create/exit of the python helper: {tcreate} {texit}")
+    check(threaded_ident in exits and exits[threaded_ident]["exit_code"] == 0, "python helper's process exit")
+    print(f"storm: {n}/{n} processes with exact name, image and argv; exit 7, SIGKILL and a thread decoded")
+
+
+def case_detach(args, workdir):
+    """Nothing stays loaded after SIGINT, SIGTERM or SIGKILL: every program,
+    map and link the recorder held is gone once it has exited."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+        sub = os.path.join(workdir, sig.name)
+        os.mkdir(sub)
+        rec = Recorder(args.proctree, sub)
+        try:
+            rec.wait_ready()
+            held = bpf_objects_of(rec.proc.pid)
+            kinds = {k for k, _ in held}
+            check(kinds == {"prog", "map", "link"}, f"recorder holds {sorted(held)}: expected programs, maps, links")
+            check(all(bpf_object_exists(k, i) for k, i in held), "bpftool does not see the recorder's objects")
+            if sig == signal.SIGKILL:
+                rec.proc.kill()
+                rec.proc.wait()
+            else:
+                rec.stop(sig)
+            poll(lambda: not any(bpf_object_exists(k, i) for k, i in held),
+                 f"the BPF objects {sorted(held)} to go after {sig.name}", timeout=30)
+        finally:
+            rec.kill()
+        print(f"detach: {len(held)} BPF objects gone after {sig.name}")
+
+
+def case_start_time(args, workdir):
+    """Identities agree with /proc: a process running before the recording
+    (snapshot) and one started during it (live fork) carry the start_ns that
+    /proc gives (btime + ticks); both exits use the same identity."""
+    before = subprocess.Popen(["sleep", "300"])
+    poll(lambda: os.path.exists(f"/proc/{before.pid}/stat"), "sleep to start")
+    rec = Recorder(args.proctree, workdir)
+    during = None
+    try:
+        rec.wait_ready()
+        during = subprocess.Popen(["sleep", "301"])
+        poll(lambda: any(r["type"] == "exec" and r["pid"] == during.pid for r in rec.records()),
+             "the live exec of the second sleep")
+        want = {before.pid: proc_start_ns(before.pid), during.pid: proc_start_ns(during.pid)}
+        before.kill()
+        during.kill()
+        before.wait()
+        during.wait()
+        poll(lambda: {before.pid, during.pid} <= {r["pid"] for r in rec.records() if r["type"] == "exit"},
+             "both exits")
+        recs = rec.stop()
+    finally:
+        rec.kill()
+        for p in (before, during):
+            if p and p.poll() is None:
+                p.kill()
+    end = next(i for i, r in enumerate(recs) if r["type"] == "snapshot_end")
+    snap = [r for r in recs[:end] if r["type"] == "create" and r["pid"] == before.pid]
+    check(len(snap) == 1 and snap[0]["start_ns"] == want[before.pid],
+          f"snapshot identity of pid {before.pid}: {snap}, /proc says {want[before.pid]}")
+    live = [r for r in recs[end:] if r["type"] == "create" and r["pid"] == during.pid]
+    check(len(live) == 1 and live[0]["start_ns"] == want[during.pid],
+          f"live identity of pid {during.pid}: {live}, /proc says {want[during.pid]}")
+    for pid in want:
+        ex = [r for r in recs if r["type"] == "exit" and r["pid"] == pid]
+        check(len(ex) == 1 and ex[0]["start_ns"] == want[pid] and ex[0]["signal"] == 9,
+              f"exit of {pid}: {ex}, want start {want[pid]}")
+    print(f"start_time: snapshot and live identities equal /proc's ({want})")
+
+
+def case_loss(args, workdir):
+    """A full ring buffer is reported (events_lost, count > 0) and followed
+    by a complete resync snapshot that includes a process whose creation fell
+    into the overflow."""
+    rec = Recorder(args.proctree, workdir, extra=["--receive-buffer", "4096"])
+    marker = None
+    try:
+        rec.wait_ready()
+        os.kill(rec.proc.pid, signal.SIGSTOP)  # the reader stops; the 4 KiB ring must overflow
+        try:
+            subprocess.run(["bash", "-c", 'for i in $(seq 300); do /bin/true; done'], check=True)
+            marker = subprocess.Popen(["sleep", "302"])
+            poll(lambda: os.path.exists(f"/proc/{marker.pid}/stat"), "marker to start")
+            marker_start = proc_start_ns(marker.pid)
+        finally:
+            os.kill(rec.proc.pid, signal.SIGCONT)
+
+        def resynced():
+            recs = rec.records()
+            lost = [i for i, r in enumerate(recs) if r["type"] == "events_lost"]
+            ends = [i for i, r in enumerate(recs) if r["type"] == "snapshot_end" and r["reason"] == 2]
+            return lost and ends and ends[-1] > lost[0]
+        poll(resynced, "events_lost and a resync snapshot")
+        recs = rec.stop()
+    finally:
+        rec.kill()
+        if marker:
+            marker.kill()
+            marker.wait()
+    li = next(i for i, r in enumerate(recs) if r["type"] == "events_lost")
+    check(recs[li]["count"] > 0, f"events_lost count {recs[li]}")
+    begin = next(i for i in range(li, len(recs)) if recs[i]["type"] == "snapshot_begin")
+    end = next(i for i in range(begin, len(recs)) if recs[i]["type"] == "snapshot_end")
+    check(recs[begin]["reason"] == 2 and recs[begin]["snapshot_flags"] & 1, f"resync begin {recs[begin]}")
+    inside = [r for r in recs[begin:end] if r["type"] == "create" and r["pid"] == marker.pid]
+    check(len(inside) == 1 and inside[0]["start_ns"] == marker_start and inside[0]["name"] == "sleep",
+          f"marker {marker.pid} in the resync: {inside}")
+    print(f"loss: {recs[li]['count']} events lost, reported, then a complete resync with the marker")
+
+
+CASES = {"storm": case_storm, "detach": case_detach, "start_time": case_start_time, "loss": case_loss}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--proctree", required=True)
+    ap.add_argument("--count", type=int, default=2000)
+    ap.add_argument("case", choices=sorted(CASES))
+    args = ap.parse_args()
+    workdir = tempfile.mkdtemp(prefix=f"proctree-ebpf-{args.case}-")
+    try:
+        CASES[args.case](args, workdir)
+    except Failure as e:
+        print(f"FAIL ebpf {args.case}: {e}", file=sys.stderr)
+        print(f"(artifacts kept in {workdir})", file=sys.stderr)
+        return 1
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
