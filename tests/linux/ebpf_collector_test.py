@@ -155,7 +155,8 @@ def case_storm(args, workdir):
         victim.kill()
         victim.wait()
         threaded = subprocess.Popen([sys.executable, "-c",
-                                     "import threading; t=threading.Thread(target=lambda: None); t.start(); t.join()"])
+                                     "import ctypes, threading; t=threading.Thread(target=lambda: None); t.start(); t.join(); "
+                                     "ctypes.CDLL(None).prctl(15, b'pt-renamed', 0, 0, 0)"])
         check(threaded.wait() == 0, "threaded helper")
 
         names = {f"ptst-{i:05d}" for i in range(n)} | {"ptex-seven", "ptsig-kill"}
@@ -212,7 +213,12 @@ def case_storm(args, workdir):
     check(tcreate and texit and tcreate[0]["tid"] == texit[0]["tid"] != threaded_ident[0],
           f"thread create/exit of the python helper: {tcreate} {texit}")
     check(threaded_ident in exits and exits[threaded_ident]["exit_code"] == 0, "python helper's process exit")
-    print(f"storm: {n}/{n} processes with exact name, image and argv; exit 7, SIGKILL and a thread decoded")
+    renames = [r for r in recs if r["type"] == "rename"]
+    check([r["name"] for r in renames if identity(r) == threaded_ident] == ["pt-renamed"],
+          f"prctl(PR_SET_NAME) of the python helper: {[r for r in renames if identity(r) == threaded_ident]}")
+    storm_idents = {identity(r) for r in recs if r["type"] == "exec" and r["name"].startswith("ptst-")}
+    check(not [r for r in renames if identity(r) in storm_idents], "an exec reported as a rename too")
+    print(f"storm: {n}/{n} processes with exact name, image and argv; exit 7, SIGKILL, a thread, a rename")
 
 
 def case_detach(args, workdir):

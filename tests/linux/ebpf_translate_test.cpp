@@ -239,6 +239,25 @@ TEST_F(EbpfTranslator, ExitsAndThreads)
         EXPECT_EQ(as<pt_record_header>(sink.records[i]).seq, i);
 }
 
+TEST_F(EbpfTranslator, RenameBecomesRename)
+{
+    pt_bpf_rename e{};
+    e.h.type = PT_BPF_EV_RENAME;
+    e.h.size = sizeof e;
+    e.h.time_ns = 7;
+    e.pid = 321;
+    e.tid = 321;
+    e.start_boottime = 20'000'000ull;
+    std::memcpy(e.comm, "renamed-task-15", 15);  // 15 chars, no NUL: the kernel's longest
+    ASSERT_TRUE(tr.handle(&e, sizeof e));
+    const auto& rec = sink.records.at(0);
+    auto r = as<pt_process_rename>(rec);
+    EXPECT_EQ(r.h.type, PT_REC_PROCESS_RENAME);
+    EXPECT_EQ(r.proc.pid, 321u);
+    EXPECT_EQ(r.proc.start_ns, kBtime + 20'000'000ull);
+    EXPECT_EQ(str_at(rec, PT_PROCESS_RENAME_FIXED, r.name_len), "renamed-task-15");
+}
+
 TEST_F(EbpfTranslator, ForkAlreadyInSnapshotIsNotRepeated)
 {
     auto ev = proc_event(PT_BPF_EV_FORK, 900, 2'000'000'000ull, "", "");

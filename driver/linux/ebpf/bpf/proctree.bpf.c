@@ -250,3 +250,29 @@ int BPF_PROG(pt_exit_live, struct task_struct *p)
     on_exit(p, BPF_CORE_READ(p, signal, live.counter) == 0);
     return 0;
 }
+
+/* comm changes of a process (its group leader's comm is /proc/PID/comm).
+ * exec renames too, inside begin_new_exec: the exec event carries that name,
+ * so renames while in_execve is set are not reported. */
+SEC("tp_btf/task_rename")
+int BPF_PROG(pt_rename, struct task_struct *task, const char *comm)
+{
+    struct pt_bpf_rename *e;
+
+    if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid)) return 0;
+    if (bpf_core_field_exists(task->in_execve) && BPF_CORE_READ_BITFIELD_PROBED(task, in_execve)) return 0;
+    e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+    if (!e) {
+        count_lost();
+        return 0;
+    }
+    e->h.type = PT_BPF_EV_RENAME;
+    e->h.size = sizeof(*e);
+    e->h.time_ns = bpf_ktime_get_boot_ns();
+    e->pid = BPF_CORE_READ(task, tgid);
+    e->tid = BPF_CORE_READ(task, pid);
+    e->start_boottime = leader_start(task);
+    if (bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm) < 0) e->comm[0] = 0;
+    bpf_ringbuf_submit(e, 0);
+    return 0;
+}

@@ -43,7 +43,8 @@ enum pt_bpf_type {
     PT_BPF_EV_EXEC = 2,        /* image changed (pt_bpf_proc) */
     PT_BPF_EV_EXIT = 3,        /* last thread of a process ended (pt_bpf_task) */
     PT_BPF_EV_THREAD = 4,      /* new thread in a process (pt_bpf_task) */
-    PT_BPF_EV_THREAD_EXIT = 5  /* a thread ended, process lives on (pt_bpf_task) */
+    PT_BPF_EV_THREAD_EXIT = 5, /* a thread ended, process lives on (pt_bpf_task) */
+    PT_BPF_EV_RENAME = 6       /* the process's comm changed outside exec (pt_bpf_rename) */
 };
 
 /* pt_bpf_proc.flags / pt_bpf_task.flags */
@@ -67,6 +68,15 @@ struct pt_bpf_task {
     pt_u64 start_boottime;  /* group leader's task->start_boottime, ns */
     pt_s32 exit_code;       /* EXIT/THREAD_EXIT: kernel wait status (code << 8 | sig | 0x80 core) */
     pt_u32 flags;
+};
+
+/* prctl(PR_SET_NAME) or a write to /proc/PID/comm of a group leader. */
+struct pt_bpf_rename {
+    struct pt_bpf_hdr h;
+    pt_u32 pid;
+    pt_u32 tid;
+    pt_u64 start_boottime;
+    char comm[PT_BPF_COMM_LEN];
 };
 
 /* New process (fork) or new image (exec); variable size: the fixed part,

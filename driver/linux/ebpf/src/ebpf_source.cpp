@@ -303,7 +303,7 @@ std::unique_ptr<Source> make_ebpf_source(const SourceOptions& options, std::stri
         return nullptr;
     }
     if (options.notice) {
-        options.notice("ebpf: attached to sched_process_fork/exec/exit (tp_btf), ring buffer " +
+        options.notice("ebpf: attached to sched_process_fork/exec/exit and task_rename (tp_btf), ring buffer " +
                        std::to_string(ring / 1024) + " KiB");
     }
     return std::make_unique<EbpfSource>(options, skel);

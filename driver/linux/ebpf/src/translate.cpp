@@ -130,6 +130,13 @@ bool Translator::handle(const void* data, std::size_t size)
         std::memcpy(&e, data, size);
         return on_proc(e, size);
     }
+    case PT_BPF_EV_RENAME: {
+        if (size != sizeof(pt_bpf_rename)) break;
+        pt_bpf_rename e;
+        std::memcpy(&e, data, sizeof e);
+        pt_ident proc{e.pid, 0, clocks_.start_ns(e.start_boottime)};
+        return out_.rename(clocks_.wall_ns(e.h.time_ns), proc, comm_of(e.comm));
+    }
     case PT_BPF_EV_EXIT:
     case PT_BPF_EV_THREAD:
     case PT_BPF_EV_THREAD_EXIT: {
