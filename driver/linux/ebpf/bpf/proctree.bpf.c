@@ -41,6 +41,17 @@ struct {
     __type(value, __u64);
 } counters SEC(".maps");
 
+/* Wake the reader only once this much is waiting (set before load); it
+ * also drains on its own every few milliseconds. Batching wakeups keeps the
+ * reader's CPU low in a storm. */
+const volatile __u64 wakeup_bytes = 64 * 1024;
+
+static __always_inline __u64 wakeup_flag(void)
+{
+    return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+                                                                         : BPF_RB_NO_WAKEUP;
+}
+
 static __always_inline void count_lost(void)
 {
     __u32 key = PT_BPF_CTR_LOST;
@@ -162,7 +173,7 @@ static __always_inline void send_proc(struct pt_bpf_proc *e)
     if (size > sizeof(*e)) size = sizeof(*e);
     if (size < PT_BPF_PROC_FIXED) size = PT_BPF_PROC_FIXED;
     e->h.size = (__u32)size;
-    if (bpf_ringbuf_output(&events, e, size, 0) != 0) count_lost();
+    if (bpf_ringbuf_output(&events, e, size, wakeup_flag()) != 0) count_lost();
 }
 
 static __always_inline void send_task(__u32 type, struct task_struct *task, __s32 exit_code, __u32 flags)
@@ -180,7 +191,7 @@ static __always_inline void send_task(__u32 type, struct task_struct *task, __s3
     e->start_boottime = leader_start(task);
     e->exit_code = exit_code;
     e->flags = flags;
-    bpf_ringbuf_submit(e, 0);
+    bpf_ringbuf_submit(e, wakeup_flag());
 }
 
 SEC("tp_btf/sched_process_fork")
@@ -273,6 +284,6 @@ int BPF_PROG(pt_rename, struct task_struct *task, const char *comm)
     e->tid = BPF_CORE_READ(task, pid);
     e->start_boottime = leader_start(task);
     if (bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm) < 0) e->comm[0] = 0;
-    bpf_ringbuf_submit(e, 0);
+    bpf_ringbuf_submit(e, wakeup_flag());
     return 0;
 }
