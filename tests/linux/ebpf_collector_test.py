@@ -141,6 +141,7 @@ def case_storm(args, workdir):
         os.symlink("/bin/true", os.path.join(bindir, f"ptst-{i:05d}"))
     os.symlink(shutil.which("bash"), os.path.join(bindir, "ptex-seven"))
     os.symlink(shutil.which("sleep"), os.path.join(bindir, "ptsig-kill"))
+    os.symlink("/bin/true", os.path.join(bindir, "ptlong"))
     rec = Recorder(args.proctree, workdir)
     try:
         rec.wait_ready()
@@ -159,7 +160,8 @@ def case_storm(args, workdir):
                                      "ctypes.CDLL(None).prctl(15, b'pt-renamed', 0, 0, 0)"])
         check(threaded.wait() == 0, "threaded helper")
 
-        names = {f"ptst-{i:05d}" for i in range(n)} | {"ptex-seven", "ptsig-kill"}
+        subprocess.run([os.path.join(bindir, "ptlong"), "a" * 6000], check=True)  # argv beyond 4 KiB
+        names = {f"ptst-{i:05d}" for i in range(n)} | {"ptex-seven", "ptsig-kill", "ptlong"}
 
         def all_exited():
             recs = rec.records()
@@ -203,6 +205,10 @@ def case_storm(args, workdir):
     x = exits[identity(seven_exec)]
     check(x["exit_code"] == 7 and x["signal"] == 0 and x["exit_flags"] == 0, f"exit 7 decoded as {x}")
     check(seven_exec["cmdline"] == f"{bindir}/ptex-seven -c exit 7", f"cmdline {seven_exec['cmdline']!r}")
+    long_exec = execs["ptlong"][0]
+    want_long = (f"{bindir}/ptlong " + "a" * 6000)[:4096]
+    check(long_exec["cmdline"] == want_long and long_exec["flags"] & 4,
+          f"argv beyond 4 KiB: {len(long_exec['cmdline'])} bytes, flags {long_exec['flags']}")
     kill_exec = execs["ptsig-kill"][0]
     x = exits[identity(kill_exec)]
     check(x["signal"] == 9 and x["exit_flags"] & 1, f"SIGKILL decoded as {x}")
@@ -218,7 +224,7 @@ def case_storm(args, workdir):
           f"prctl(PR_SET_NAME) of the python helper: {[r for r in renames if identity(r) == threaded_ident]}")
     storm_idents = {identity(r) for r in recs if r["type"] == "exec" and r["name"].startswith("ptst-")}
     check(not [r for r in renames if identity(r) in storm_idents], "an exec reported as a rename too")
-    print(f"storm: {n}/{n} processes with exact name, image and argv; exit 7, SIGKILL, a thread, a rename")
+    print(f"storm: {n}/{n} processes with exact name, image and argv; exit 7, SIGKILL, a thread, a rename, argv cut at 4 KiB")
 
 
 def case_detach(args, workdir):
