@@ -2,7 +2,8 @@
 """Integration tests of the eBPF collector (issue 6), with real processes and
 the real kernel: `proctree record --source ebpf -o FILE`, `proctree decode`.
 
-  ebpf_collector_test.py --proctree PATH CASE     (CASE: storm, detach, start_time, loss)
+  ebpf_collector_test.py --proctree PATH [--thread-helper PATH] CASE
+  (CASE: storm, detach, start_time, loss, threads)
 
 Every wait polls for its condition with a generous deadline. In CI (root, a
 kernel with BTF) the eBPF source must load: if it cannot, these tests FAIL
@@ -332,13 +333,52 @@ def case_loss(args, workdir):
     print(f"loss: {recs[li]['count']} events lost, reported, then a complete resync with the marker")
 
 
-CASES = {"storm": case_storm, "detach": case_detach, "start_time": case_start_time, "loss": case_loss}
+def case_threads(args, workdir):
+    """Process exit versus thread exit: one process exit per process, from
+    whichever thread ends last, with the process's status."""
+    rec = Recorder(args.proctree, workdir)
+    try:
+        rec.wait_ready()
+        group = subprocess.Popen([args.thread_helper, "group"])
+        check(group.wait() == 3, "group helper's status")
+        leader = subprocess.Popen([args.thread_helper, "leader"])
+        check(leader.wait() == 0, "leader helper's status")
+        pids = {group.pid, leader.pid}
+        poll(lambda: pids <= {r["pid"] for r in rec.records() if r["type"] == "exit"}, "both process exits")
+        recs = rec.stop()
+    finally:
+        rec.kill()
+
+    def of(pid, kind):
+        return [r for r in recs if r["type"] == kind and r["pid"] == pid]
+    for pid in pids:
+        execs = of(pid, "exec")
+        check(len(execs) == 1, f"exec of {pid}: {execs}")
+        ident = identity(execs[0])
+        for kind in ("thread_create", "thread_exit", "exit"):
+            check(all(identity(r) == ident for r in of(pid, kind)), f"{kind} identities of {pid}")
+        check(len(of(pid, "thread_create")) == 1 and len(of(pid, "thread_exit")) == 1 and len(of(pid, "exit")) == 1,
+              f"pid {pid}: {[(r['type'], r.get('tid')) for r in recs if r.get('pid') == pid]}")
+    second = of(group.pid, "thread_create")[0]["tid"]
+    te = of(group.pid, "thread_exit")[0]
+    check(te["tid"] == second and te["exit_code"] == 3, f"group: the exiting thread {te}")
+    x = of(group.pid, "exit")[0]
+    check(x["exit_code"] == 3 and x["signal"] == 0, f"group: process exit {x}")
+    te = of(leader.pid, "thread_exit")[0]
+    check(te["tid"] == leader.pid, f"leader: the leader's end is a thread exit: {te}")
+    x = of(leader.pid, "exit")[0]
+    check(x["exit_code"] == 0 and x["signal"] == 0, f"leader: process exit {x}")
+    print("threads: exit_group from a second thread and a leader leaving first, each one process exit")
+
+
+CASES = {"threads": case_threads, "storm": case_storm, "detach": case_detach, "start_time": case_start_time, "loss": case_loss}
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--proctree", required=True)
     ap.add_argument("--count", type=int, default=2000)
+    ap.add_argument("--thread-helper", help="ebpf_thread_helper (the threads case)")
     ap.add_argument("case", choices=sorted(CASES))
     args = ap.parse_args()
     workdir = tempfile.mkdtemp(prefix=f"proctree-ebpf-{args.case}-")

@@ -7,10 +7,12 @@ set_tests_properties(ebpf_translate PROPERTIES LABELS "linux;ebpf")
 # Real processes, the real kernel, `proctree record --source ebpf` and
 # `proctree decode`. They fail (never skip) when the eBPF source cannot load.
 find_program(PROCTREE_PYTHON3 python3 REQUIRED)
-foreach(case storm detach start_time loss)
+add_executable(ebpf_thread_helper ${CMAKE_CURRENT_LIST_DIR}/ebpf_thread_helper.c)
+target_link_libraries(ebpf_thread_helper PRIVATE Threads::Threads)
+foreach(case storm detach start_time loss threads)
   add_test(NAME ebpf_${case}
            COMMAND ${PROCTREE_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/ebpf_collector_test.py
-                   --proctree $<TARGET_FILE:proctree> ${case})
+                   --proctree $<TARGET_FILE:proctree> --thread-helper $<TARGET_FILE:ebpf_thread_helper> ${case})
   set_tests_properties(ebpf_${case} PROPERTIES LABELS "linux;ebpf" TIMEOUT 600)
 endforeach()
 # Storms and bursts must not overlap other storms (timing, ring capacity).
