@@ -8,9 +8,14 @@
 #include "proc_tracker.hpp"
 #include "procfs_text.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <charconv>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -26,50 +31,106 @@ namespace {
 // writer resyncs, rather than growing without bound behind a stuck sink.
 constexpr std::size_t kMaxQueued = 1'000'000;
 constexpr int kPollMs = 100;
+// Events read before their details are: small enough that the first exec
+// of a burst is looked at promptly.
+constexpr std::size_t kBatch = 64;
 
-// Reads the details of a process right after its event (reader thread).
+// Reads the details of processes right after their events (reader thread).
+// A /bin/true lives well under a millisecond after its exec, so the order
+// matters: first the names of every exec in the batch, newest first (the
+// oldest are the likeliest to be gone already), then the rest.
 class Enricher {
 public:
-    explicit Enricher(std::string root) : root_(std::move(root)) {}
+    explicit Enricher(std::string root) : root_(std::move(root)), procfs_(root_) {}
 
-    void enrich(ProcEvent& ev)
+    void enrich(std::vector<ProcEvent>& events, std::size_t first)
     {
-        if (ev.kind == ProcEvent::Kind::Fork && ev.is_process()) {
-            if (read_small_file(path(ev.tgid, "stat"), text_, 4096))
-                if (auto f = parse_stat(text_)) {
-                    ev.start_ns = procfs_.start_ns_from_ticks(f->start_ticks);
-                    ev.seen_comm = std::move(f->comm);
-                }
-        } else if (ev.kind == ProcEvent::Kind::Exec) {
-            // comm first: it survives while the process is a zombie, the
-            // command line and the exe link do not.
-            if (!read_small_file(path(ev.tgid, "comm"), text_, 256)) return;
-            if (!text_.empty() && text_.back() == '\n') text_.pop_back();
-            ev.seen_comm = text_;
+        const std::uint64_t boottime_offset = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
+        for (std::size_t i = events.size(); i-- > first;) {
+            ProcEvent& ev = events[i];
+            if (ev.kind != ProcEvent::Kind::Exec) continue;
+            // comm survives while the process is a zombie; the command line
+            // and the exe link do not.
+            std::string_view comm = read_once(ev.tgid, "comm");
+            if (comm.empty()) continue;
+            if (comm.back() == '\n') comm.remove_suffix(1);
+            ev.seen_comm = comm;
             ev.details_read = true;
-            if (read_small_file(path(ev.tgid, "cmdline"), text_, PT_MAX_STRING + 1)) ev.cmdline = join_cmdline(text_);
-            ev.exe = read_exe_link(path(ev.tgid, ""));
-            struct stat st {};
-            // The owner of /proc/PID is the effective uid (root when the
-            // process is not dumpable, e.g. setuid).
-            if (::stat(path(ev.tgid, "").c_str(), &st) == 0) ev.uid = st.st_uid;
+        }
+        for (std::size_t i = first; i < events.size(); ++i) {
+            ProcEvent& ev = events[i];
+            if (ev.kind == ProcEvent::Kind::Exec && ev.details_read) {
+                std::string_view raw = read_once(ev.tgid, "cmdline");
+                ev.cmdline = join_cmdline(raw);
+                set_path(ev.tgid, nullptr);
+                ev.exe = read_exe_link(path_);
+                struct stat st {};
+                // The owner of /proc/PID is the effective uid (root when the
+                // process is not dumpable, e.g. setuid).
+                if (::stat(path_.c_str(), &st) == 0) ev.uid = st.st_uid;
+            } else if (ev.kind == ProcEvent::Kind::Fork && ev.is_process()) {
+                ev.start_ns = start_ns_of_fork(ev, boottime_offset);
+            }
         }
     }
 
 private:
-    std::string path(std::uint32_t pid, const char* file)
+    // The kernel's starttime is the boot-based start ns truncated to clock
+    // ticks; the fork event is stamped a few microseconds after it. Unless a
+    // tick boundary lies just before the event, the event's own tick is the
+    // start tick, and /proc need not be read at all (a good part of the cost
+    // of a fork storm). Near a boundary, /proc/PID/stat decides.
+    std::uint64_t start_ns_of_fork(const ProcEvent& ev, std::uint64_t boottime_offset)
     {
-        std::string p = fmt::format("{}/{}", root_, pid);
-        if (*file) {
-            p += '/';
-            p += file;
+        const std::uint64_t boot_ns = ev.monotonic_ns + boottime_offset;
+        const std::uint64_t ns_per_tick = 1'000'000'000ull / procfs_.ticks_per_second();
+        if (boot_ns % ns_per_tick < kTickGuardNs) {
+            std::string_view text = read_once(ev.tgid, "stat");
+            if (auto f = parse_stat(text)) return procfs_.start_ns_from_ticks(f->start_ticks);
         }
-        return p;
+        return procfs_.start_ns_from_ticks(boot_ns / ns_per_tick);
     }
 
+    static std::uint64_t clock_ns(clockid_t id)
+    {
+        timespec ts{};
+        ::clock_gettime(id, &ts);
+        return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+    }
+
+    void set_path(std::uint32_t pid, const char* file)
+    {
+        path_.assign(root_);
+        path_ += '/';
+        char digits[16];
+        auto r = std::to_chars(digits, digits + sizeof digits, pid);
+        path_.append(digits, r.ptr);
+        if (file) {
+            path_ += '/';
+            path_ += file;
+        }
+    }
+
+    // One read(2): /proc files of a process produce their whole text in one
+    // go, so a short read is the end. Empty when unreadable.
+    std::string_view read_once(std::uint32_t pid, const char* file)
+    {
+        set_path(pid, file);
+        int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return {};
+        ssize_t n = ::read(fd, buf_.data(), buf_.size());
+        ::close(fd);
+        return n > 0 ? std::string_view(buf_.data(), static_cast<std::size_t>(n)) : std::string_view();
+    }
+
+    // Far more than the few microseconds between a task's start stamp and
+    // its fork event, even with the forking CPU preempted in between.
+    static constexpr std::uint64_t kTickGuardNs = 1'000'000;
+
     std::string root_;
-    ProcFs procfs_{root_};
-    std::string text_;
+    ProcFs procfs_;
+    std::string path_;
+    std::array<char, PT_MAX_STRING + 1> buf_{};
 };
 
 class NetlinkSource final : public Source {
@@ -158,7 +219,7 @@ private:
     void read_loop()
     {
         Enricher enricher(root_);
-        std::vector<std::byte> buf(256 * 1024);
+        std::vector<std::byte> buf(64 * 1024);
         std::vector<ProcEvent> events;
         for (;;) {
             {
@@ -177,14 +238,15 @@ private:
                     ready_.notify_one();
                     return;
                 } else {
-                    const std::size_t first = events.size();
                     parse_proc_connector({buf.data(), static_cast<std::size_t>(n)}, events);
-                    for (std::size_t i = first; i < events.size(); ++i) enricher.enrich(events[i]);
                 }
-                if (events.size() >= 4096) break;
+                if (events.size() >= kBatch) break;
                 n = channel_->receive(buf.data(), buf.size(), 0);
             }
-            if (!events.empty()) hand_over(events);
+            if (!events.empty()) {
+                enricher.enrich(events, 0);
+                hand_over(events);
+            }
         }
         std::lock_guard lock(mutex_);
         reader_done_ = true;
