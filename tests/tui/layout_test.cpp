@@ -167,10 +167,10 @@ TEST_F(LayoutFixture, WideCharactersTakeTwoCells)
     draw();
     int y = row_with("日本語");
     ASSERT_GE(y, 0);
-    EXPECT_EQ(grid.at(32, y).text, "日");
+    EXPECT_EQ(grid.text_at(32, y), "日");
     EXPECT_EQ(grid.at(32, y).width, 2);
     EXPECT_EQ(grid.at(33, y).width, 0);
-    EXPECT_EQ(grid.at(34, y).text, "本");
+    EXPECT_EQ(grid.text_at(34, y), "本");
     // The last column can't hold half a wide character.
     EXPECT_EQ(grid.at(40, y).width, 1);
 }
@@ -267,8 +267,8 @@ TEST(Grid, PutClipsAndCombines)
     EXPECT_EQ(end, 5);
     EXPECT_EQ(g.row_text(0), "abcde");
     g.put(0, 1, "e\u0301x", {});
-    EXPECT_EQ(g.at(0, 1).text, "e\u0301");
-    EXPECT_EQ(g.at(1, 1).text, "x");
+    EXPECT_EQ(g.text_at(0, 1), "e\u0301");
+    EXPECT_EQ(g.text_at(1, 1), "x");
     EXPECT_EQ(viewer::text_width("日本x"), 5);
     EXPECT_EQ(viewer::fit_prefix("日本x", 3), "日");
 }

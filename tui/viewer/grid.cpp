@@ -8,54 +8,68 @@ namespace proctree::viewer {
 
 namespace {
 
-// Length of the UTF-8 sequence starting at s[i]; 0 when it is invalid.
-std::size_t sequence_length(std::string_view s, std::size_t i)
+struct Glyph {
+    char32_t cp;
+    int width;             // 0: combining, attaches to the previous cell
+    std::size_t consumed;  // bytes of the input it stands for
+};
+
+// Decodes the code point at s[i]; an invalid sequence (never expected after
+// escape()) decodes to '?' of one byte.
+Glyph decode(std::string_view s, std::size_t i)
 {
     auto b = static_cast<unsigned char>(s[i]);
-    std::size_t n = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k)
-        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-    return n;
+    if (b < 0x80) return b < 0x20 || b == 0x7F ? Glyph{U'?', 1, 1} : Glyph{b, 1, 1};
+    std::size_t n = (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return Glyph{U'?', 1, 1};
+    char32_t cp = b & (0x7Fu >> n);
+    for (std::size_t k = 1; k < n; ++k) {
+        auto c = static_cast<unsigned char>(s[i + k]);
+        if ((c & 0xC0) != 0x80) return Glyph{U'?', 1, 1};
+        cp = (cp << 6) | (c & 0x3Fu);
+    }
+    int w = static_cast<int>(model::display_width(s.substr(i, n)));
+    return Glyph{cp, std::min(w, 2), n};
 }
-
-// Width of one code point (the escaped text holds printable ones only).
-int code_point_width(std::string_view cp)
-{
-    if (cp.size() == 1) return 1;
-    return static_cast<int>(model::display_width(cp));
-}
-
-struct Glyph {
-    std::string_view text;  // the code point
-    int width;              // 0: combining, attaches to the previous cell
-    std::size_t consumed;   // bytes of the input it stands for
-};
 
 template <typename F>
 void for_each_glyph(std::string_view text, F&& f)
 {
     std::size_t i = 0;
     while (i < text.size()) {
-        std::size_t n = sequence_length(text, i);
-        if (n == 0) {  // never expected after escape(); show a replacement
-            if (!f(Glyph{"?", 1, 1})) return;
-            ++i;
-            continue;
-        }
-        std::string_view cp = text.substr(i, n);
-        if (!f(Glyph{cp, code_point_width(cp), n})) return;
-        i += n;
+        Glyph g = decode(text, i);
+        if (!f(g)) return;
+        i += g.consumed;
     }
 }
 
 } // namespace
+
+void append_utf8(std::string& s, char32_t c)
+{
+    if (c < 0x80) {
+        s += static_cast<char>(c);
+    } else if (c < 0x800) {
+        s += static_cast<char>(0xC0 | (c >> 6));
+        s += static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        s += static_cast<char>(0xE0 | (c >> 12));
+        s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        s += static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x110000) {
+        s += static_cast<char>(0xF0 | (c >> 18));
+        s += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+        s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        s += static_cast<char>(0x80 | (c & 0x3F));
+    }
+}
 
 void Grid::resize(int width, int height)
 {
     width_ = std::max(0, width);
     height_ = std::max(0, height);
     cells_.assign(static_cast<std::size_t>(width_) * static_cast<std::size_t>(height_), Cell{});
+    marks_.clear();
     cursor.reset();
 }
 
@@ -64,6 +78,7 @@ void Grid::clear(Style style)
     Cell blank;
     blank.style = style;
     std::fill(cells_.begin(), cells_.end(), blank);
+    marks_.clear();
     cursor.reset();
 }
 
@@ -72,23 +87,28 @@ int Grid::put(int x, int y, std::string_view text, Style style, int limit)
     if (y < 0 || y >= height_) return x;
     if (limit < 0 || limit > width_) limit = width_;
     int last = -1;  // the cell a combining mark attaches to
+    Cell* row = &cells_[static_cast<std::size_t>(y * width_)];
     for_each_glyph(text, [&](Glyph g) {
         if (g.width == 0) {
-            if (last >= 0) at(last, y).text.append(g.text);
+            if (last >= 0) {
+                Cell& c = row[last];
+                if (c.marks == 0) {
+                    marks_.emplace_back();
+                    c.marks = static_cast<std::uint32_t>(marks_.size());
+                }
+                marks_[c.marks - 1].push_back(g.cp);
+            }
             return true;
         }
         if (x >= limit) return false;
         if (g.width == 2 && x + 1 >= limit) {  // a wide glyph that does not fit
-            at(x, y) = Cell{" ", 1, style};
+            row[x] = Cell{U' ', 0, 1, style};
             ++x;
             return false;
         }
-        Cell& c = at(x, y);
-        c.text.assign(g.text);
-        c.width = static_cast<std::uint8_t>(g.width);
-        c.style = style;
+        row[x] = Cell{g.cp, 0, static_cast<std::uint8_t>(g.width), style};
         last = x;
-        if (g.width == 2) at(x + 1, y) = Cell{"", 0, style};
+        if (g.width == 2) row[x + 1] = Cell{0, 0, 0, style};
         x += g.width;
         return true;
     });
@@ -99,7 +119,7 @@ void Grid::fill(int x, int y, int limit, Style style)
 {
     if (y < 0 || y >= height_) return;
     if (limit < 0 || limit > width_) limit = width_;
-    for (int i = std::max(0, x); i < limit; ++i) at(i, y) = Cell{" ", 1, style};
+    for (int i = std::max(0, x); i < limit; ++i) at(i, y) = Cell{U' ', 0, 1, style};
 }
 
 void Grid::restyle(int x, int y, int limit, Style style)
@@ -116,10 +136,20 @@ void Grid::add_reverse(int x, int y, int limit)
     for (int i = std::max(0, x); i < limit; ++i) at(i, y).style.reverse = true;
 }
 
+std::string Grid::text_at(int x, int y) const
+{
+    const Cell& c = at(x, y);
+    std::string out;
+    if (c.width == 0) return out;
+    append_utf8(out, c.ch);
+    for (char32_t m : marks(c)) append_utf8(out, m);
+    return out;
+}
+
 std::string Grid::row_text(int y) const
 {
     std::string out;
-    for (int x = 0; x < width_; ++x) out += at(x, y).text;
+    for (int x = 0; x < width_; ++x) out += text_at(x, y);
     while (!out.empty() && out.back() == ' ') out.pop_back();
     return out;
 }
@@ -137,9 +167,21 @@ std::string Grid::text() const
 bool Grid::row_equal(const Grid& other, int y) const
 {
     if (width_ != other.width_ || y >= height_ || y >= other.height_) return false;
-    auto a = cells_.begin() + static_cast<std::ptrdiff_t>(y * width_);
-    auto b = other.cells_.begin() + static_cast<std::ptrdiff_t>(y * width_);
-    return std::equal(a, a + width_, b);
+    const Cell* a = &cells_[static_cast<std::size_t>(y * width_)];
+    const Cell* b = &other.cells_[static_cast<std::size_t>(y * width_)];
+    for (int x = 0; x < width_; ++x) {
+        if (a[x].ch != b[x].ch || a[x].width != b[x].width || !(a[x].style == b[x].style)) return false;
+        if ((a[x].marks || b[x].marks) && marks(a[x]) != other.marks(b[x])) return false;
+    }
+    return true;
+}
+
+bool operator==(const Grid& a, const Grid& b)
+{
+    if (a.width_ != b.width_ || a.height_ != b.height_ || a.cursor != b.cursor) return false;
+    for (int y = 0; y < a.height_; ++y)
+        if (!a.row_equal(b, y)) return false;
+    return true;
 }
 
 int text_width(std::string_view text)
@@ -156,12 +198,10 @@ std::string_view fit_prefix(std::string_view text, int columns)
 {
     int w = 0;
     std::size_t end = 0;
-    std::size_t pos = 0;
     for_each_glyph(text, [&](Glyph g) {
         if (w + g.width > columns) return false;
         w += g.width;
-        pos += g.consumed;
-        end = pos;
+        end += g.consumed;
         return true;
     });
     return text.substr(0, end);

@@ -4,6 +4,7 @@
 // into Events; tests drive the Controller with Events directly.
 #pragma once
 
+#include "grid.hpp"
 #include "state.hpp"
 
 #include <proctree/model/tree.hpp>
@@ -68,8 +69,8 @@ private:
     UiState& ui_;
 };
 
-// UTF-8 helpers for the prompt buffer.
-void append_utf8(std::string& s, char32_t c);
+// Removes the last UTF-8 code point of the prompt buffer (append_utf8 is in
+// grid.hpp).
 void pop_utf8(std::string& s);
 
 } // namespace proctree::viewer

@@ -51,26 +51,6 @@ short curses_color(Color c)
     return -1;
 }
 
-// Appends the code points of UTF-8 `s` (valid: it comes from escape()).
-void append_wide(std::wstring& out, const std::string& s)
-{
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto b = static_cast<unsigned char>(s[i]);
-        char32_t cp;
-        std::size_t n;
-        if (b < 0x80) { cp = b; n = 1; }
-        else if ((b >> 5) == 0x6) { cp = b & 0x1Fu; n = 2; }
-        else if ((b >> 4) == 0xE) { cp = b & 0x0Fu; n = 3; }
-        else if ((b >> 3) == 0x1E) { cp = b & 0x07u; n = 4; }
-        else { out.push_back(L'?'); ++i; continue; }
-        if (i + n > s.size()) { out.push_back(L'?'); break; }
-        for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3Fu);
-        out.push_back(static_cast<wchar_t>(cp));
-        i += n;
-    }
-}
-
 Key function_key(int k)
 {
     switch (k) {
@@ -121,6 +101,7 @@ Screen::Screen(int in_fd, int out_fd) : in_fd_(in_fd), out_fd_(out_fd)
     curs_set(0);
     cursor_visible_ = 0;
     mouseinterval(0);
+    typeahead(-1);  // no input checks in the middle of a frame
     mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, nullptr);
     if (::has_colors()) {
         start_color();
@@ -224,7 +205,8 @@ void Screen::paint_row(const Grid& grid, int y)
             x0 = x;
             run = c.style;
         }
-        append_wide(buf, c.text);
+        buf.push_back(static_cast<wchar_t>(c.ch));
+        for (char32_t m : grid.marks(c)) buf.push_back(static_cast<wchar_t>(m));
     }
     flush();
 }

@@ -144,9 +144,11 @@ void Session::feed(std::string_view bytes, std::uint64_t steady_ns)
     }
 }
 
-bool Session::pump(std::uint64_t steady_ns, std::size_t max_bytes)
+bool Session::pump(std::uint64_t steady_ns, bool* got, std::size_t max_bytes)
 {
     channel_.drain(drained_, max_bytes);
+    if (got)
+        *got = !drained_.bytes.empty() || !drained_.notices.empty() || (drained_.finished && !finished_);
     for (auto& n : drained_.notices) status_.notice = std::move(n);
     feed(drained_.bytes, steady_ns);
     if (drained_.finished && !finished_) input_finished(drained_, steady_ns);

@@ -69,8 +69,8 @@ public:
 
     int channel_fd() const { return channel_.fd(); }
     // Drains the channel (at most max_bytes), decodes and applies. Returns
-    // true when more is pending.
-    bool pump(std::uint64_t steady_ns, std::size_t max_bytes = 4u << 20);
+    // true when more is pending; `got` tells whether anything came.
+    bool pump(std::uint64_t steady_ns, bool* got = nullptr, std::size_t max_bytes = 4u << 20);
     // Decodes and applies bytes directly (tests, benchmarks).
     void feed(std::string_view bytes, std::uint64_t steady_ns);
     // Moves the tree's clock to steady_ns (retires expired processes).

@@ -65,16 +65,22 @@ public:
         std::uint64_t last_gen = ~0ull;
         while (exit_code_ < 0) {
             std::uint64_t now = steady_ns_now();
+            // While a frame is already due, events wait in the channel until
+            // it is drawn: one wake-up per frame, not one per event (the
+            // reader never waits: the channel takes everything).
+            bool frame_due = dirty_ && !backlog_;
             int timeout = timeout_ms(now);
-            pollfd fds[3] = {{screen_.input_fd(), POLLIN, 0}, {s_.channel_fd(), POLLIN, 0}, {signal_fd_, POLLIN, 0}};
-            int rc = ::poll(fds, 3, timeout);
+            pollfd fds[3] = {{screen_.input_fd(), POLLIN, 0}, {signal_fd_, POLLIN, 0}, {s_.channel_fd(), POLLIN, 0}};
+            int rc = ::poll(fds, frame_due ? 2 : 3, timeout);
             if (rc < 0 && errno != EINTR) throw std::runtime_error(std::string("poll: ") + std::strerror(errno));
             now = steady_ns_now();
-            if (rc > 0 && (fds[2].revents & POLLIN)) signals();
+            if (rc > 0 && (fds[1].revents & POLLIN)) signals();
             if (rc > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) keys(fds[0].revents);
-            if (backlog_ || (rc > 0 && (fds[1].revents & POLLIN))) {
-                backlog_ = s_.pump(now);
-                dirty_ = true;
+            bool frame_time = dirty_ && now >= next_frame();
+            if (backlog_ || frame_time || (!frame_due && rc > 0 && (fds[2].revents & POLLIN))) {
+                bool got = false;
+                backlog_ = s_.pump(now, &got);
+                if (got) dirty_ = true;
             }
             s_.tick(now);
             if (s_.tree().generation() != last_gen) {
@@ -83,18 +89,22 @@ public:
             }
             if (now >= wake_) dirty_ = true;  // time alone changed something
             if (s_.refresh_status(now)) dirty_ = true;
-            if (dirty_ && now >= last_frame_ + kFrameNs) frame(now);
+            if (dirty_ && now >= next_frame()) frame(now);
         }
         return exit_code_;
     }
 
 private:
+    // Keys and resizes are answered at up to 30 frames/s; changes that come
+    // from events or time alone are drawn at up to 10 frames/s.
+    std::uint64_t next_frame() const { return last_frame_ + (urgent_ ? kFrameNs : kEventFrameNs); }
+
     int timeout_ms(std::uint64_t now)
     {
         if (backlog_) return 0;
         wake_ = s_.next_wake(now);
         std::uint64_t until = wake_;
-        if (dirty_) until = std::min(until, last_frame_ + kFrameNs);
+        if (dirty_) until = std::min(until, next_frame());
         if (until == UINT64_MAX) return -1;
         if (until <= now) return 0;
         std::uint64_t ms = (until - now + 999'999ull) / 1'000'000ull;
@@ -110,7 +120,7 @@ private:
                 grid_.resize(screen_.width(), screen_.height());
                 full_ = true;
                 dirty_ = true;
-                last_frame_ = 0;  // resize re-lays at once
+                urgent_ = true;  // resize re-lays at once
             } else {
                 exit_code_ = 128 + static_cast<int>(si.ssi_signo);
             }
@@ -141,7 +151,7 @@ private:
             default: break;
             }
         }
-        last_frame_ = 0;  // answer keys at once
+        urgent_ = true;  // answer keys at once
     }
 
     void frame(std::uint64_t now)
@@ -162,6 +172,7 @@ private:
         last_frame_ = now;
         dirty_ = false;
         full_ = false;
+        urgent_ = false;
     }
 
     Session& s_;
@@ -177,6 +188,7 @@ private:
     bool dirty_ = true;
     bool full_ = true;
     bool backlog_ = false;
+    bool urgent_ = false;
     int exit_code_ = -1;
 };
 
