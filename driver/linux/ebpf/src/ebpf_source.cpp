@@ -233,7 +233,12 @@ int EbpfSource::run(ByteSink& sink, const std::atomic<bool>& stop)
     clocks.from_ticks = [&procfs](std::uint64_t ticks) { return procfs.start_ns_from_ticks(ticks); };
     ebpf::Translator translator(out, clocks, user_name);
     translator_ = slot = &translator;
+    struct Unset {
+        ebpf::Translator*& p;
+        ~Unset() { p = nullptr; }
+    } unset{translator_};
 
+    if (rb_) ring_buffer__free(rb_);
     rb_ = ring_buffer__new(bpf_map__fd(skel_->maps.events), &EbpfSource::on_event, this, nullptr);
     if (!rb_) {
         notice(refusal("open the ring buffer", errno));
