@@ -80,13 +80,16 @@ private:
     // tick boundary lies just before the event, the event's own tick is the
     // start tick, and /proc need not be read at all (a good part of the cost
     // of a fork storm). Near a boundary, /proc/PID/stat decides.
-    std::uint64_t start_ns_of_fork(const ProcEvent& ev, std::uint64_t boottime_offset)
+    std::uint64_t start_ns_of_fork(ProcEvent& ev, std::uint64_t boottime_offset)
     {
         const std::uint64_t boot_ns = ev.monotonic_ns + boottime_offset;
         const std::uint64_t ns_per_tick = 1'000'000'000ull / procfs_.ticks_per_second();
         if (boot_ns % ns_per_tick < kTickGuardNs) {
             std::string_view text = read_once(ev.tgid, "stat");
-            if (auto f = parse_stat(text)) return procfs_.start_ns_from_ticks(f->start_ticks);
+            if (auto f = parse_stat(text)) {
+                ev.seen_comm = std::move(f->comm);  // a name for the exec, should it come too late
+                return procfs_.start_ns_from_ticks(f->start_ticks);
+            }
         }
         return procfs_.start_ns_from_ticks(boot_ns / ns_per_tick);
     }
@@ -165,6 +168,16 @@ public:
             reader_stop_ = true;
         }
         reader.join();
+        // What was read before the stop is written too.
+        if (status == 0) {
+            std::vector<ProcEvent> rest;
+            {
+                std::lock_guard lock(mutex_);
+                rest.swap(queue_);
+            }
+            for (const ProcEvent& ev : rest)
+                if (!tracker.apply(ev)) return sink_failed();
+        }
         out.flush();
         return status;
     }

@@ -1,0 +1,251 @@
+// The proc connector source (driver/linux/src/netlink_source.cpp and
+// proc_tracker.cpp) end to end behind its syscall seam: canned datagrams in,
+// a canned /proc for the details, wire records out (decoded by the model).
+#include "linux_test_support.hpp"
+#include "netlink_bytes.hpp"
+
+#include "netlink_channel.hpp"
+#include "procfs_text.hpp"
+
+#include <proctree/linux/procfs.hpp>
+
+#include <time.h>
+
+#include <cerrno>
+#include <functional>
+#include <variant>
+
+using namespace proctree::collect;
+using namespace proctree::testing;
+namespace model = proctree::model;
+
+namespace {
+
+// Replays a script: datagrams, errors (-ENOBUFS) and actions on the fake
+// /proc. An action first ends the reader's current batch (a timeout), so it
+// runs after every earlier event's details were read. At the end it asks
+// the source to stop.
+class ScriptedChannel final : public EventChannel {
+public:
+    using Step = std::variant<Datagram, int, std::function<void()>>;
+    ScriptedChannel(std::vector<Step> steps, std::atomic<bool>& stop) : steps_(std::move(steps)), stop_(stop) {}
+
+    long receive(std::byte* buf, std::size_t cap, int) override
+    {
+        if (next_ >= steps_.size()) {
+            stop_.store(true);
+            return 0;
+        }
+        Step& s = steps_[next_];
+        if (auto* action = std::get_if<std::function<void()>>(&s)) {
+            if (!paused_) {
+                paused_ = true;
+                return 0;
+            }
+            paused_ = false;
+            ++next_;
+            (*action)();
+            return 0;
+        }
+        ++next_;
+        if (auto* err = std::get_if<int>(&s)) return *err;
+        const Datagram& d = std::get<Datagram>(s);
+        std::memcpy(buf, d.data(), std::min(cap, d.size()));
+        return static_cast<long>(d.size());
+    }
+
+private:
+    std::vector<Step> steps_;
+    std::atomic<bool>& stop_;
+    std::size_t next_ = 0;
+    bool paused_ = false;
+};
+
+std::uint64_t clock_ns(clockid_t id)
+{
+    timespec ts{};
+    clock_gettime(id, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
+// The start tick the source derives from a fork event stamped `mono`.
+std::uint64_t ticks_at(const ProcFs& fs, std::uint64_t mono)
+{
+    return (mono + clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC)) / (1'000'000'000ull / fs.ticks_per_second());
+}
+
+std::vector<Rec> run_script(FakeProc& proc, std::vector<ScriptedChannel::Step> steps)
+{
+    std::atomic<bool> stop{false};
+    SourceOptions options;
+    auto source = make_netlink_source_on(options, std::make_unique<ScriptedChannel>(std::move(steps), stop), proc.root());
+    MemorySink sink;
+    EXPECT_EQ(source->run(sink, stop), 0);
+    return decode(sink.bytes);
+}
+
+// Live records only: what follows the initial snapshot's end.
+std::vector<Rec> after_initial_snapshot(const std::vector<Rec>& all)
+{
+    for (std::size_t i = 0; i < all.size(); ++i)
+        if (auto* s = std::get_if<model::Snapshot>(&all[i].r.body); s && !s->begin)
+            return {all.begin() + static_cast<long>(i) + 1, all.end()};
+    ADD_FAILURE() << "no snapshot end";
+    return {};
+}
+
+template <typename T>
+const T& body(const Rec& r)
+{
+    const T* t = std::get_if<T>(&r.r.body);
+    if (!t) throw std::runtime_error("unexpected record type " + std::to_string(r.r.type));
+    return *t;
+}
+
+constexpr std::uint64_t kSecond = 1'000'000'000ull;
+
+} // namespace
+
+TEST(NetlinkSource, TranslatesForkExecCommThreadsAndExits)
+{
+    FakeProc proc;
+    proc.add(1, 0, "init", 0, std::string("/sbin/init\0", 11), "/sbin/init");
+    proc.add(100, 1, "bash", 50, std::string("bash\0", 5), "/bin/bash", 0);
+    ProcFs fs(proc.root());
+    const std::uint64_t t_fork = 20 * kSecond + 5'000'000;
+    const std::uint64_t child_ticks = ticks_at(fs, t_fork);
+
+    auto recs = after_initial_snapshot(run_script(
+        proc, {
+                  [&] { proc.add(200, 100, "worker", child_ticks, std::string("worker\0-x\0", 10), "/usr/bin/worker"); },
+                  fork_datagram(t_fork, 100, 100, 200, 200),
+                  exec_datagram(t_fork + 1000, 200),
+                  comm_datagram(t_fork + 2000, 200, "renamed"),
+                  fork_datagram(t_fork + 3000, 100, 100, 201, 200),  // a thread of 200
+                  comm_datagram(t_fork + 3500, 201, "thread-name", 200),  // not the process's name
+                  exit_datagram(t_fork + 4000, 201, 200, 0),
+                  exit_datagram(t_fork + 5000, 200, 200, 3 << 8),
+                  // 300 is gone before its exec is read: it keeps the name it had.
+                  fork_datagram(t_fork + 6000, 100, 100, 300, 300),
+                  exec_datagram(t_fork + 7000, 300),
+                  exit_datagram(t_fork + 8000, 300, 300, 9),
+                  exit_datagram(t_fork + 9000, 999, 999, 0),  // never reported: nothing to retire
+              }));
+
+    ASSERT_EQ(recs.size(), 9u);
+    const auto& create = body<model::ProcessCreate>(recs[0]);
+    const std::uint64_t child_start = fs.start_ns_from_ticks(child_ticks);
+    EXPECT_EQ(create.proc, (model::Identity{200, child_start}));
+    EXPECT_EQ(create.parent, (model::Identity{100, fs.start_ns_from_ticks(50)}));
+    EXPECT_EQ(recs[0].name, "bash");  // at fork, a copy of its parent
+    EXPECT_EQ(recs[0].r.time_ns - t_fork, recs[1].r.time_ns - (t_fork + 1000));  // kernel event times, shifted to the wall clock
+
+    EXPECT_EQ(body<model::ProcessExec>(recs[1]).proc, create.proc);
+    EXPECT_EQ(recs[1].name, "worker");
+    EXPECT_EQ(recs[1].cmdline, "worker -x");
+    EXPECT_EQ(recs[1].image, "/usr/bin/worker");
+    EXPECT_EQ(recs[1].user, "root");
+
+    EXPECT_EQ(body<model::ProcessRename>(recs[2]).proc, create.proc);
+    EXPECT_EQ(recs[2].name, "renamed");
+
+    const auto& thread = body<model::ThreadEvent>(recs[3]);
+    EXPECT_TRUE(thread.created);
+    EXPECT_EQ(thread.tid, 201u);
+    EXPECT_EQ(thread.proc, create.proc);
+    EXPECT_FALSE(body<model::ThreadEvent>(recs[4]).created);
+
+    const auto& exit = body<model::ProcessExit>(recs[5]);
+    EXPECT_EQ(exit.proc, create.proc);
+    EXPECT_EQ(exit.code, 3);
+    EXPECT_EQ(exit.flags, 0);
+
+    EXPECT_EQ(body<model::ProcessCreate>(recs[6]).proc.pid, 300u);
+    EXPECT_EQ(recs[7].name, "bash");
+    EXPECT_EQ(recs[7].image, "");
+    EXPECT_EQ(recs[7].cmdline, "");
+    const auto& killed = body<model::ProcessExit>(recs[8]);
+    EXPECT_EQ(killed.signal, 9);
+    EXPECT_EQ(killed.flags, PT_EXIT_SIGNALED);
+    // The identity the live records use for a vanished process is the one
+    // derived from its fork event, the same in its create and its exit.
+    EXPECT_EQ(killed.proc, body<model::ProcessCreate>(recs[6]).proc);
+}
+
+TEST(NetlinkSource, ANameSeenAfterTheForkIsKeptWhenTheExecComesTooLate)
+{
+    FakeProc proc;
+    proc.add(100, 1, "bash", 50);
+    ProcFs fs(proc.root());
+    // Fork stamped right after a tick boundary: the source reads the
+    // child's stat (the child had already exec'd "true"), then the child is
+    // gone before its exec event is read.
+    const std::uint64_t off = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
+    const std::uint64_t tick = 1'000'000'000ull / fs.ticks_per_second();
+    const std::uint64_t t_fork = ((30 * kSecond + off) / tick + 1) * tick - off + 1000;
+    auto recs = after_initial_snapshot(run_script(
+        proc, {
+                  [&] { proc.add(200, 100, "true", ticks_at(fs, t_fork)); },
+                  fork_datagram(t_fork, 100, 100, 200, 200),
+                  [&] { proc.remove(200); },
+                  exec_datagram(t_fork + 1000, 200),
+              }));
+    ASSERT_GE(recs.size(), 2u);
+    EXPECT_EQ(recs[0].name, "bash");
+    EXPECT_EQ(recs[1].name, "true");
+}
+
+TEST(NetlinkSource, LossIsReportedThenTheDifferenceIsResynced)
+{
+    FakeProc proc;
+    proc.add(1, 0, "init", 0);
+    proc.add(100, 1, "bash", 50);
+    proc.add(150, 100, "doomed", 60);
+    ProcFs fs(proc.root());
+    const std::uint64_t t_fork = 40 * kSecond + 5'000'000;
+    const std::uint64_t newcomer_ticks = ticks_at(fs, t_fork);
+    auto all = run_script(proc, {
+                                    [&] {
+                                        proc.remove(150);
+                                        proc.add(400, 100, "newcomer", newcomer_ticks, nul_joined({"newcomer"}));
+                                        proc.add(100, 1, "zsh", 50);  // 100 exec'd meanwhile
+                                    },
+                                    -ENOBUFS,
+                                    -ENOBUFS,  // one resync covers both
+                                    fork_datagram(t_fork, 100, 100, 400, 400),  // raced the rescan: not reported twice
+                                });
+    auto recs = after_initial_snapshot(all);
+    ASSERT_EQ(recs.size(), 6u);
+    EXPECT_EQ(body<model::EventsLost>(recs[0]).reason, PT_LOST_KERNEL_BUFFER);
+    const auto& begin = body<model::Snapshot>(recs[1]);
+    EXPECT_TRUE(begin.begin);
+    EXPECT_EQ(begin.reason, PT_SNAPSHOT_RESYNC);
+    const auto& gone = body<model::ProcessExit>(recs[2]);
+    EXPECT_EQ(gone.proc, (model::Identity{150, fs.start_ns_from_ticks(60)}));
+    EXPECT_EQ(gone.flags, PT_EXIT_CODE_UNKNOWN);
+    const auto& exec = body<model::ProcessExec>(recs[3]);
+    EXPECT_EQ(exec.proc.pid, 100u);
+    EXPECT_EQ(recs[3].name, "zsh");
+    const auto& born = body<model::ProcessCreate>(recs[4]);
+    EXPECT_EQ(born.proc, (model::Identity{400, fs.start_ns_from_ticks(newcomer_ticks)}));
+    EXPECT_EQ(born.parent, (model::Identity{100, fs.start_ns_from_ticks(50)}));
+    EXPECT_EQ(recs[4].cmdline, "newcomer");
+    const auto& end = body<model::Snapshot>(recs[5]);
+    EXPECT_FALSE(end.begin);
+    EXPECT_EQ(end.reason, PT_SNAPSHOT_RESYNC);
+}
+
+TEST(NetlinkSource, InitialSnapshotIsCompleteAndParentsFirst)
+{
+    FakeProc proc;
+    proc.add(1, 0, "init", 0);
+    proc.add(7, 1, "kthreadd-like", 0, {}, {}, 0, 0x00200000);
+    proc.add(100, 1, "bash", 50);
+    auto all = run_script(proc, {});
+    ASSERT_EQ(all.size(), 5u);
+    const auto& begin = body<model::Snapshot>(all[0]);
+    EXPECT_EQ(begin.reason, PT_SNAPSHOT_INITIAL);
+    EXPECT_EQ(begin.flags, PT_SNAPSHOT_COMPLETE);
+    EXPECT_EQ(body<model::ProcessCreate>(all[1]).proc.pid, 1u);
+    EXPECT_TRUE(body<model::ProcessCreate>(all[2]).flags & PT_PROC_KERNEL_THREAD);
+}
