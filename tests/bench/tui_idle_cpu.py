@@ -43,6 +43,15 @@ def child_named(ppid, name, deadline=20.0):
     raise SystemExit(f"{name} did not start")
 
 
+def forks():
+    """Processes created since boot (/proc/stat), to report the event rate."""
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith("processes "):
+                return int(line.split()[1])
+    return 0
+
+
 def process_count():
     return sum(1 for e in os.listdir("/proc") if e.isdigit())
 
@@ -72,9 +81,9 @@ def main():
         time.sleep(5)  # settle: initial snapshot, first htop scan (not a wait for a condition)
         n = process_count()
         t0 = time.monotonic()
-        v0, h0 = cpu_ticks(viewer), cpu_ticks(htop)
+        v0, h0, f0 = cpu_ticks(viewer), cpu_ticks(htop), forks()
         time.sleep(args.seconds)
-        v1, h1 = cpu_ticks(viewer), cpu_ticks(htop)
+        v1, h1, f1 = cpu_ticks(viewer), cpu_ticks(htop), forks()
         dt = time.monotonic() - t0
         src = subprocess.run(tmux + ["capture-pane", "-p", "-t", "b:0"], capture_output=True,
                              text=True).stdout.strip().splitlines()[-1]
@@ -86,7 +95,8 @@ def main():
             p.wait()
     vcpu = (v1 - v0) / TICK / dt * 100
     hcpu = (h1 - h0) / TICK / dt * 100
-    print(f"processes: {n}, window: {dt:.1f} s")
+    print(f"processes: {n}, window: {dt:.1f} s, processes created meanwhile: {f1 - f0} "
+          f"({(f1 - f0) / dt:.1f}/s, by anything on the machine)")
     print(f"proctree status: {src.strip()}")
     print(f"proctree CPU: {(v1 - v0) / TICK:.2f} s = {vcpu:.3f} %")
     print(f"htop     CPU: {(h1 - h0) / TICK:.2f} s = {hcpu:.3f} %")

@@ -176,6 +176,19 @@ bool Grid::row_equal(const Grid& other, int y) const
     return true;
 }
 
+void Grid::assign_row(const Grid& other, int y)
+{
+    if (width_ != other.width_ || y < 0 || y >= height_ || y >= other.height_) return;
+    Cell* dst = &cells_[static_cast<std::size_t>(y * width_)];
+    const Cell* src = &other.cells_[static_cast<std::size_t>(y * width_)];
+    std::copy(src, src + width_, dst);
+    for (int x = 0; x < width_; ++x) {
+        if (!dst[x].marks) continue;
+        marks_.emplace_back(other.marks(src[x]));
+        dst[x].marks = static_cast<std::uint32_t>(marks_.size());
+    }
+}
+
 bool operator==(const Grid& a, const Grid& b)
 {
     if (a.width_ != b.width_ || a.height_ != b.height_ || a.cursor != b.cursor) return false;

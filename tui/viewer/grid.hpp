@@ -74,6 +74,9 @@ public:
     // The whole grid as text, one line per row.
     std::string text() const;
     bool row_equal(const Grid& other, int y) const;
+    // Copies row y of `other` (same width) into this grid.
+    void assign_row(const Grid& other, int y);
+    std::size_t mark_count() const { return marks_.size(); }
     friend bool operator==(const Grid& a, const Grid& b);
 
 private:

@@ -133,7 +133,7 @@ void paint_row(const model::ProcessTree& tree, const Row& row, int y, bool selec
     const Process& p = *row.proc;
     Style st = theme.row_style(row.state);
     Style cmd = row.state == RowState::Normal ? theme.cmdline : st;
-    g.fill(0, y, -1, st);
+    if (!(st == theme.normal)) g.fill(0, y, -1, st);  // render() cleared the rest
     std::string user = user_of(p);
     int x = g.put(0, y, fmt::format("{:>{}} ", p.id.pid, kPidW), st);
     g.put(x, y, user, st, x + kUserW);
@@ -275,7 +275,7 @@ void sync_selection(const model::TreeView& view, UiState& ui, int body_rows)
 void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& status, const Theme& theme,
             Grid& g)
 {
-    g.clear(theme.normal);
+    g.clear(theme.normal);  // cheap: cells are plain data
     ui.too_small = g.width() < kMinWidth || g.height() < kMinHeight;
     if (ui.too_small) {
         ui.body_rows = 0;

@@ -214,12 +214,17 @@ void Screen::paint_row(const Grid& grid, int y)
 void Screen::paint(const Grid& grid)
 {
     if (!open_) return;
-    bool same_size = painted_.width() == grid.width() && painted_.height() == grid.height();
+    // Rows are compared with what was painted; only changed rows are
+    // handed to curses and remembered.
+    bool same_size = painted_.width() == grid.width() && painted_.height() == grid.height() &&
+                     painted_.mark_count() < 4096;
+    if (!same_size) painted_.resize(grid.width(), grid.height());
     int h = std::min(grid.height(), LINES);
     bool any = false;
     for (int y = 0; y < h; ++y) {
         if (same_size && grid.row_equal(painted_, y)) continue;
         paint_row(grid, y);
+        painted_.assign_row(grid, y);
         any = true;
     }
     int want_cursor = grid.cursor ? 1 : 0;
@@ -228,11 +233,12 @@ void Screen::paint(const Grid& grid)
         cursor_visible_ = want_cursor;
         any = true;
     }
+    if (grid.cursor != painted_.cursor) any = true;
+    painted_.cursor = grid.cursor;
+    if (!any) return;
     if (grid.cursor) wmove(stdscr, grid.cursor->second, grid.cursor->first);
-    if (!any && same_size && grid.cursor == painted_.cursor) return;
     wnoutrefresh(stdscr);
     doupdate();
-    painted_ = grid;
 }
 
 } // namespace proctree::viewer
