@@ -29,6 +29,7 @@ class Env:
         self.tmp = tempfile.mkdtemp(prefix=f"proctree-tui-{scenario}-")
         self.tag = f"{os.getpid() % 100000:05d}"
         self.children = []
+        self.pids = []  # grandchildren to end as well, by PID
 
     def tool(self, source, name):
         """A copy of `source` called `name` (its comm is then `name`)."""
@@ -46,6 +47,11 @@ class Env:
         return [self.binary, "--highlight-ms", str(HIGHLIGHT_MS), *args]
 
     def close(self):
+        for pid in self.pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         for p in self.children:
             if p.poll() is None:
                 p.kill()
@@ -161,7 +167,7 @@ def pid_filter(env, pane):
     env.tool("/bin/sleep", kid2)
     parent = env.spawn([sh, "-c", f"{kid1} 1000 & read x; {kid2} 1000 & wait"], stdin=subprocess.PIPE,
                        env={"PATH": env.tmp + ":/usr/bin:/bin"})
-    wait_pid_child(parent.pid, kid1)
+    env.pids.append(wait_pid_child(parent.pid, kid1))
     pane.start(env.viewer(), width=250, height=900)
     pane.wait_for(lambda t: row_for(t, str(parent.pid), par) and "kthreadd" in t, "the full tree")
     pane.keys("p")
@@ -174,7 +180,7 @@ def pid_filter(env, pane):
         raise TestFailure("the PID filter does not show the ancestors")
     parent.stdin.write(b"go\n")
     parent.stdin.flush()
-    wait_pid_child(parent.pid, kid2)
+    env.pids.append(wait_pid_child(parent.pid, kid2))
     pane.wait_for(lambda t: kid2 in t and "kthreadd" not in t, f"{kid2}, started after the filter")
     pane.keys("Escape")
     pane.wait_for(lambda t: "kthreadd" in t and "pid=" not in t, "the full tree after Esc")
