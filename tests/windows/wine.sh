@@ -5,7 +5,7 @@
 #   wine.sh setup     PREFIX BIN [QUEUE_CAP]   fresh prefix, install + start the test driver
 #   wine.sh case      PREFIX BIN CASE          one proctree-wintest case
 #   wine.sh agent     PREFIX BIN PROCTREE CHECK  agent -o FILE, known tree, check on Linux
-#   wine.sh agent-tcp PREFIX BIN PROCTREE CHECK PORT  same through --listen
+#   wine.sh agent-tcp PREFIX BIN PROCTREE CHECK [PORT|auto]  same through --listen
 #   wine.sh agent-errors PREFIX BIN           one-line errors: not installed / not started
 #   wine.sh teardown  PREFIX
 #
@@ -97,7 +97,10 @@ case)
     exit $?
     ;;
 agent|agent-tcp)
-    PROCTREE="$4"; CHECK="$5"; PORT="${6:-}"
+    PROCTREE="$4"; CHECK="$5"; PORT="${6:-auto}"
+    if [ "$PORT" = auto ]; then   # a free loopback port, so parallel build trees do not collide
+        PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    fi
     OUT="$LOGDIR/agent-$cmd.bin"; rm -f "$OUT"
     base=$(( 90000 + (RANDOM % 1000) * 16 ))
     if [ "$cmd" = agent ]; then

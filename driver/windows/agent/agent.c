@@ -252,37 +252,33 @@ static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLON
         DWORD bytes = 0, r;
 
         r = WaitForMultipleObjects(2, waits, FALSE, 200);
-        if (r == WAIT_OBJECT_0 + 1 || (deadline && GetTickCount64() >= deadline)) {
-            break;
+        if (r == WAIT_OBJECT_0 + 1) {
+            break; /* Ctrl-C */
         }
         pt_sink_refuse_extra(sink);
-        if (r == WAIT_TIMEOUT) {
-            if (resync_due && GetTickCount64() - last_resync >= PT_RESYNC_MIN_MS) {
-                goto resync;
+        if (r != WAIT_TIMEOUT) {
+            if (!GetOverlappedResult(dev, &reads[cur].ov, &bytes, FALSE)) {
+                DWORD err = GetLastError();
+                fprintf(stderr, "proctree-agent: %s (error %lu)\n",
+                        err == ERROR_DEVICE_REMOVED ? "the driver was stopped" : "read from the driver failed",
+                        (unsigned long)err);
+                rc = 2;
+                break;
             }
-            continue;
+            /* keep a read pended while this one's records go out */
+            if (!(o->count && t->forwarded >= o->count) && !start_read(dev, &reads[cur ^ 1])) {
+                fprintf(stderr, "proctree-agent: read from the driver failed (error %lu)\n",
+                        (unsigned long)GetLastError());
+                rc = 2;
+            }
+            resync_due |= forward(&w, reads[cur].buf, bytes, t, o->count);
+            cur ^= 1;
+            if (o->count && t->forwarded >= o->count) {
+                break;
+            }
         }
-        if (!GetOverlappedResult(dev, &reads[cur].ov, &bytes, FALSE)) {
-            DWORD err = GetLastError();
-            fprintf(stderr, "proctree-agent: %s (error %lu)\n",
-                    err == ERROR_DEVICE_REMOVED ? "the driver was stopped" : "read from the driver failed",
-                    (unsigned long)err);
-            rc = 2;
-            break;
-        }
-        /* keep a read pended while this one's records go out */
-        if (!(o->count && t->forwarded >= o->count) && !start_read(dev, &reads[cur ^ 1])) {
-            fprintf(stderr, "proctree-agent: read from the driver failed (error %lu)\n",
-                    (unsigned long)GetLastError());
-            rc = 2;
-        }
-        resync_due |= forward(&w, reads[cur].buf, bytes, t, o->count);
-        cur ^= 1;
-        if (o->count && t->forwarded >= o->count) {
-            break;
-        }
+        /* after lost events, a fresh complete snapshot (at most one a second) */
         if (resync_due && GetTickCount64() - last_resync >= PT_RESYNC_MIN_MS) {
-resync:
             pt_write_snapshot(&w, PT_SNAPSHOT_RESYNC);
             t->resyncs++;
             last_resync = GetTickCount64();
@@ -290,6 +286,9 @@ resync:
         }
         if (pt_writer_flush(&w) != 0) {
             rc = 1;
+        }
+        if (deadline && GetTickCount64() >= deadline) {
+            break;
         }
     }
     pt_writer_flush(&w);

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <wchar.h>
 #include <tlhelp32.h>
 
@@ -47,6 +48,41 @@ void pt_write_stream_header(pt_writer *w)
     pt_writer_raw(w, buf, n);
 }
 
+/* NtQueryInformationProcess(ProcessCommandLineInformation), Windows 8.1+,
+ * looked up at run time: the command line of another process without
+ * reading its memory. */
+typedef LONG(NTAPI *pt_query_process)(HANDLE, ULONG, PVOID, ULONG, PULONG);
+#define PT_PROCESS_COMMAND_LINE_INFORMATION 60
+
+typedef struct pt_ustr {
+    USHORT Length;
+    USHORT MaximumLength;
+    PWSTR Buffer;
+} pt_ustr;
+
+static uint32_t process_cmdline(HANDLE process, char *out, uint32_t cap)
+{
+    static pt_query_process query;
+    static int looked_up;
+    static union {
+        pt_ustr s;
+        uint8_t bytes[65536 + sizeof(pt_ustr)];
+    } info;
+    ULONG got = 0;
+
+    if (!looked_up) {
+        FARPROC f = GetProcAddress(GetModuleHandleW(L"ntdll.dll"), "NtQueryInformationProcess");
+        memcpy(&query, &f, sizeof query);
+        looked_up = 1;
+    }
+    if (query == NULL ||
+        query(process, PT_PROCESS_COMMAND_LINE_INFORMATION, &info, sizeof info, &got) < 0 ||
+        info.s.Buffer == NULL || info.s.Length == 0) {
+        return 0;
+    }
+    return pt_utf8(info.s.Buffer, info.s.Length / 2, out, cap);
+}
+
 /* DOMAIN\user of the process's token, as UTF-8; 0 if unknown. */
 static uint32_t process_user(HANDLE process, char *out, uint32_t cap)
 {
@@ -76,7 +112,7 @@ static void write_one(pt_writer *w, pt_proc *procs, int i, uint8_t *rec, uint32_
 {
     pt_proc *p = &procs[i];
     struct pt_create_args a;
-    static char name8[MAX_PATH * 4], image8[32768 * 3], user8[1024];
+    static char name8[MAX_PATH * 4], image8[32768 * 3], user8[1024], cmd8[32768 * 3];
     static wchar_t image[32768];
     DWORD il = sizeof image / sizeof image[0];
     HANDLE process;
@@ -112,6 +148,8 @@ static void write_one(pt_writer *w, pt_proc *procs, int i, uint8_t *rec, uint32_
         }
         a.user.ptr = user8;
         a.user.len = process_user(process, user8, sizeof user8);
+        a.cmdline.ptr = cmd8;
+        a.cmdline.len = process_cmdline(process, cmd8, sizeof cmd8);
         CloseHandle(process);
     }
     n = pt_encode_process_create(rec, rec_cap, 0, pt_now_ns(), &a);

@@ -24,6 +24,47 @@ static int check_str(const char *what, const char *got, uint32_t got_len, const 
     return 0;
 }
 
+/* The device's DACL as the driver set it: SYSTEM and Administrators only. */
+static int check_dacl(HANDLE h)
+{
+    static uint8_t sd[4096];
+    DWORD need = 0;
+    BOOL present = FALSE, defaulted = FALSE;
+    PACL dacl = NULL;
+    uint8_t system_sid[SECURITY_MAX_SID_SIZE], admins_sid[SECURITY_MAX_SID_SIZE];
+    DWORD sl = sizeof system_sid, al = sizeof admins_sid;
+    int seen_system = 0, seen_admins = 0;
+
+    WT_CHECK(GetKernelObjectSecurity(h, DACL_SECURITY_INFORMATION, sd, sizeof sd, &need), "query device security");
+    WT_CHECK(GetSecurityDescriptorDacl(sd, &present, &dacl, &defaulted) && present && dacl, "device has no DACL");
+    WT_CHECK(CreateWellKnownSid(WinLocalSystemSid, NULL, system_sid, &sl) &&
+             CreateWellKnownSid(WinBuiltinAdministratorsSid, NULL, admins_sid, &al), "well-known SIDs");
+    WT_CHECK(dacl->AceCount == 2, "DACL has %u entries, want 2", dacl->AceCount);
+    for (DWORD i = 0; i < dacl->AceCount; i++) {
+        ACCESS_ALLOWED_ACE *ace = NULL;
+        WT_CHECK(GetAce(dacl, i, (void **)&ace), "GetAce");
+        WT_CHECK(ace->Header.AceType == ACCESS_ALLOWED_ACE_TYPE, "ACE %lu type %u", (unsigned long)i,
+                 ace->Header.AceType);
+        seen_system |= EqualSid((PSID)&ace->SidStart, system_sid);
+        seen_admins |= EqualSid((PSID)&ace->SidStart, admins_sid);
+    }
+    WT_CHECK(seen_system && seen_admins, "DACL is not SYSTEM + Administrators");
+    return 0;
+}
+
+/* For a real Windows machine (not in the Wine tests: Wine keeps no security
+ * descriptor for device objects and reports none). */
+int case_dacl(void)
+{
+    HANDLE h = wt_open();
+    int rc;
+
+    WT_CHECK(h != INVALID_HANDLE_VALUE, "open");
+    rc = check_dacl(h);
+    CloseHandle(h);
+    return rc;
+}
+
 int case_version(void)
 {
     HANDLE h = wt_open();
