@@ -6,13 +6,16 @@
 #ifndef PROCTREE_EBPF_MISSING
 #define PROCTREE_EBPF_MISSING "the eBPF collector was disabled"
 #endif
+#ifndef PROCTREE_EBPF_HINT
+#define PROCTREE_EBPF_HINT "install clang, bpftool and libbpf-dev and rebuild"
+#endif
 
 namespace proctree::collect {
 
 std::unique_ptr<Source> make_ebpf_source(const SourceOptions&, std::string& why_not)
 {
-    why_not = "not built into this proctree (" PROCTREE_EBPF_MISSING
-              "); install clang, bpftool and libbpf-dev and rebuild, or use --source netlink or poll";
+    why_not = "not built into this proctree (" PROCTREE_EBPF_MISSING "): " PROCTREE_EBPF_HINT
+              ", or use --source netlink or poll";
     return nullptr;
 }
 
