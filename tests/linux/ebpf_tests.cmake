@@ -22,3 +22,8 @@ foreach(case storm detach start_time loss threads)
 endforeach()
 # Storms and bursts must not overlap other storms (timing, ring capacity).
 set_tests_properties(ebpf_storm ebpf_loss PROPERTIES RESOURCE_LOCK proc_storm)
+
+# The collector suite's run against this source carries the label too.
+if(TEST linux_live_tree_ebpf)
+  set_tests_properties(linux_live_tree_ebpf PROPERTIES LABELS "linux;ebpf")
+endif()

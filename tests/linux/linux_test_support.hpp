@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -21,7 +22,9 @@ public:
         bytes.append(static_cast<const char*>(data), len);
         return true;
     }
-    std::string bytes;
+    void flush() override { flushes.fetch_add(1); }
+    std::string bytes;  // read it once the producer is done
+    std::atomic<int> flushes{0};
 };
 
 // A decoded record with its strings copied out of the decoder's buffer.

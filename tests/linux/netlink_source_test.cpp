@@ -13,6 +13,7 @@
 
 #include <cerrno>
 #include <functional>
+#include <thread>
 #include <variant>
 
 using namespace proctree::collect;
@@ -28,10 +29,18 @@ namespace {
 class ScriptedChannel final : public EventChannel {
 public:
     using Step = std::variant<Datagram, int, std::function<void()>>;
-    ScriptedChannel(std::vector<Step> steps, std::atomic<bool>& stop) : steps_(std::move(steps)), stop_(stop) {}
+    // The script starts once `started` says so (the initial snapshot is out).
+    ScriptedChannel(std::vector<Step> steps, std::atomic<bool>& stop, std::function<bool()> started)
+        : steps_(std::move(steps)), stop_(stop), started_(std::move(started))
+    {
+    }
 
     long receive(std::byte* buf, std::size_t cap, int) override
     {
+        if (!started_()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            return 0;
+        }
         if (next_ >= steps_.size()) {
             stop_.store(true);
             return 0;
@@ -57,6 +66,7 @@ public:
 private:
     std::vector<Step> steps_;
     std::atomic<bool>& stop_;
+    std::function<bool()> started_;
     std::size_t next_ = 0;
     bool paused_ = false;
 };
@@ -78,8 +88,11 @@ std::vector<Rec> run_script(FakeProc& proc, std::vector<ScriptedChannel::Step> s
 {
     std::atomic<bool> stop{false};
     SourceOptions options;
-    auto source = make_netlink_source_on(options, std::make_unique<ScriptedChannel>(std::move(steps), stop), proc.root());
     MemorySink sink;
+    // The source flushes right after its initial snapshot.
+    auto started = [&sink] { return sink.flushes.load() > 0; };
+    auto source = make_netlink_source_on(
+        options, std::make_unique<ScriptedChannel>(std::move(steps), stop, started), proc.root());
     EXPECT_EQ(source->run(sink, stop), 0);
     return decode(sink.bytes);
 }
@@ -212,6 +225,7 @@ TEST(NetlinkSource, LossIsReportedThenTheDifferenceIsResynced)
                                     },
                                     -ENOBUFS,
                                     -ENOBUFS,  // one resync covers both
+                                    [] {},     // the queue is seen empty: now the resync
                                     fork_datagram(t_fork, 100, 100, 400, 400),  // raced the rescan: not reported twice
                                 });
     auto recs = after_initial_snapshot(all);

@@ -105,6 +105,8 @@ TEST(ProcFs, VanishedProcessesAreSkippedAndParentsComeFirst)
     proc.add(1, 0, "init", 0);
     proc.write("77/status", "Name:\tgone\n");  // stat missing: vanished mid-scan
     proc.write("self/stat", "not a pid directory");
+    proc.add(66, 1, "zombie", 100);
+    proc.write("66/stat", "66 (zombie) Z 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0 0\n");
     ProcFs fs(proc.root());
     auto all = fs.scan();
     ASSERT_EQ(all.size(), 3u);
@@ -112,6 +114,9 @@ TEST(ProcFs, VanishedProcessesAreSkippedAndParentsComeFirst)
     EXPECT_EQ(all[1].pid, 900u);
     EXPECT_EQ(all[2].pid, 5u);
     EXPECT_FALSE(fs.read(77));
+    auto z = fs.read(66);  // read() still describes a zombie; scan() leaves it out
+    ASSERT_TRUE(z);
+    EXPECT_EQ(z->state, 'Z');
 }
 
 TEST(ProcFs, OrderingSurvivesAParentCycle)

@@ -234,6 +234,11 @@ private:
         Enricher enricher(root_);
         std::vector<std::byte> buf(64 * 1024);
         std::vector<ProcEvent> events;
+        // After an overrun the kernel stays "congested" until the receive
+        // queue is empty, and drops more datagrams without another ENOBUFS
+        // meanwhile. So the loss is handed over (and the resync scan done)
+        // only once the queue was seen empty: that scan covers every drop.
+        bool loss = false;
         for (;;) {
             {
                 std::lock_guard lock(mutex_);
@@ -243,7 +248,7 @@ private:
             // Drain what is there before handing over: one lock per batch.
             while (n != 0) {
                 if (n == -ENOBUFS) {
-                    events.emplace_back().kind = ProcEvent::Kind::Lost;
+                    loss = true;
                 } else if (n < 0) {
                     std::lock_guard lock(mutex_);
                     reader_error_ = fmt::format("proc connector: receive failed: {}", std::strerror(static_cast<int>(-n)));
@@ -256,10 +261,12 @@ private:
                 if (events.size() >= kBatch) break;
                 n = channel_->receive(buf.data(), buf.size(), 0);
             }
-            if (!events.empty()) {
-                enricher.enrich(events, 0);
-                hand_over(events);
+            if (!events.empty()) enricher.enrich(events, 0);
+            if (loss && n == 0) {
+                events.emplace_back().kind = ProcEvent::Kind::Lost;
+                loss = false;
             }
+            if (!events.empty()) hand_over(events);
         }
         std::lock_guard lock(mutex_);
         reader_done_ = true;

@@ -212,6 +212,7 @@ std::optional<ProcInfo> ProcFs::read(std::uint32_t pid) const
     info.start_ns = start_ns_from_ticks(f->start_ticks);
     info.threads = f->threads > 0 ? f->threads : 1;
     info.kernel_thread = (f->flags & kPfKthread) != 0;
+    info.state = f->state;
     info.name = std::move(f->comm);
 
     if (read_small_file(dir + "/status", text, 1 << 16)) {
@@ -246,7 +247,7 @@ std::vector<ProcInfo> ProcFs::scan() const
         std::string_view name(e->d_name);
         auto r = std::from_chars(name.data(), name.data() + name.size(), pid);
         if (r.ec != std::errc{} || r.ptr != name.data() + name.size() || pid == 0) continue;
-        if (auto info = read(pid)) found.push_back(std::move(*info));
+        if (auto info = read(pid); info && info->state != 'Z' && info->state != 'X') found.push_back(std::move(*info));
     }
     ::closedir(dir);
     return order_parents_first(std::move(found));

@@ -19,6 +19,7 @@ struct ProcInfo {
     std::uint32_t uid = 0xFFFFFFFFu;
     std::uint32_t threads = 1;
     bool kernel_thread = false;
+    char state = '?';     // stat state letter: R, S, D, Z (zombie), ...
     std::string name;     // comm
     std::string exe;      // readlink exe; empty when unreadable
     std::string cmdline;  // argv joined by single spaces; empty for kthreads
@@ -39,7 +40,9 @@ public:
     // Identity start time of pid (cheap: reads /proc/PID/stat only).
     std::optional<std::uint64_t> start_ns(std::uint32_t pid) const;
     // All processes, parents before children where possible. Processes that
-    // vanish mid-scan are skipped; unreadable fields are left empty.
+    // vanish mid-scan are skipped; unreadable fields are left empty. Zombies
+    // are not listed: they have exited (their exit event, if any, is past)
+    // and only wait to be reaped, which no event reports.
     std::vector<ProcInfo> scan() const;
 
 private:
