@@ -310,27 +310,42 @@ def case_loss(args, workdir):
         finally:
             os.kill(rec.proc.pid, signal.SIGCONT)
 
-        def resynced():
-            recs = rec.records()
-            lost = [i for i, r in enumerate(recs) if r["type"] == "events_lost"]
-            ends = [i for i, r in enumerate(recs) if r["type"] == "snapshot_end" and r["reason"] == 2]
-            return lost and ends and ends[-1] > lost[0]
-        poll(resynced, "events_lost and a resync snapshot")
+        poll(lambda: find_resync(rec.records(), marker.pid), "events_lost and a resync snapshot listing the marker")
         recs = rec.stop()
     finally:
         rec.kill()
         if marker:
             marker.kill()
             marker.wait()
-    li = next(i for i, r in enumerate(recs) if r["type"] == "events_lost")
-    check(recs[li]["count"] > 0, f"events_lost count {recs[li]}")
-    begin = next(i for i in range(li, len(recs)) if recs[i]["type"] == "snapshot_begin")
-    end = next(i for i in range(begin, len(recs)) if recs[i]["type"] == "snapshot_end")
-    check(recs[begin]["reason"] == 2 and recs[begin]["snapshot_flags"] & 1, f"resync begin {recs[begin]}")
+    # Every loss is reported with a count and followed by a complete resync.
+    for k, r in enumerate(recs):
+        if r["type"] == "events_lost":
+            check(r["count"] > 0 and r["reason"] == 1, f"events_lost {r}")
+            check(k + 1 < len(recs) and recs[k + 1]["type"] == "snapshot_begin" and recs[k + 1]["reason"] == 2
+                  and recs[k + 1]["snapshot_flags"] & 1, f"events_lost not followed by a complete resync: {recs[k + 1:k + 2]}")
+    found = find_resync(recs, marker.pid)
+    check(found, f"no resync after a loss lists the marker {marker.pid}")
+    _, begin, end = found
     inside = [r for r in recs[begin:end] if r["type"] == "create" and r["pid"] == marker.pid]
     check(len(inside) == 1 and inside[0]["start_ns"] == marker_start and inside[0]["name"] == "sleep",
           f"marker {marker.pid} in the resync: {inside}")
-    print(f"loss: {recs[li]['count']} events lost, reported, then a complete resync with the marker")
+    total = sum(r["count"] for r in recs if r["type"] == "events_lost")
+    print(f"loss: {total} events lost, reported, each time followed by a complete resync; the marker is in one")
+
+
+def find_resync(recs, pid):
+    """(events_lost, begin, end) indexes of a resync after a loss that lists pid."""
+    lost = begin = None
+    for k, r in enumerate(recs):
+        if r["type"] == "events_lost":
+            lost = k
+        elif r["type"] == "snapshot_begin" and r["reason"] == 2:
+            begin = k
+        elif r["type"] == "snapshot_end" and begin is not None and lost is not None:
+            if any(x["type"] == "create" and x["pid"] == pid for x in recs[begin:k]):
+                return lost, begin, k
+            begin = None
+    return None
 
 
 def case_threads(args, workdir):
