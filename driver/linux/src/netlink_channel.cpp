@@ -144,9 +144,10 @@ std::unique_ptr<EventChannel> open_proc_connector(int receive_buffer, std::strin
                               e == EPERM ? " (needs CAP_NET_ADMIN: run as root)" : "");
         return nullptr;
     }
-    const int got = size_receive_buffer(fd, receive_buffer > 0 ? receive_buffer : kDefaultReceiveBuffer);
+    // Subscribe with the large buffer, so that the kernel's answer is not
+    // crowded out by other events when a test asks for a tiny one.
+    int got = size_receive_buffer(fd, kDefaultReceiveBuffer);
     auto channel = std::make_unique<ProcConnector>(fd);
-    channel->set_description(fmt::format("receive buffer {} KiB", got / 1024));
     if (!channel->send_op(PROC_CN_MCAST_LISTEN)) {
         why_not = fmt::format("proc connector refused the subscription: {}", std::strerror(errno));
         return nullptr;
@@ -163,7 +164,11 @@ std::unique_ptr<EventChannel> open_proc_connector(int receive_buffer, std::strin
         parse_proc_connector({buf.data(), static_cast<std::size_t>(n)}, events);
         for (const ProcEvent& ev : events) {
             if (ev.kind != ProcEvent::Kind::Ack) continue;
-            if (ev.ack_error == 0) return channel;
+            if (ev.ack_error == 0) {
+                if (receive_buffer > 0) got = size_receive_buffer(fd, receive_buffer);
+                channel->set_description(fmt::format("receive buffer {} KiB", got / 1024));
+                return channel;
+            }
             why_not = fmt::format("proc connector refused the subscription: {}{}",
                                   std::strerror(static_cast<int>(ev.ack_error)),
                                   ev.ack_error == EPERM ? " (needs CAP_NET_ADMIN: run as root)" : "");

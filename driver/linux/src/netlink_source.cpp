@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fmt/core.h>
@@ -34,6 +35,8 @@ constexpr int kPollMs = 100;
 // Events read before their details are: small enough that the first exec
 // of a burst is looked at promptly.
 constexpr std::size_t kBatch = 64;
+// Quiet time after the last loss before the follow-up rescan.
+constexpr auto kFollowUpAfter = std::chrono::seconds(1);
 
 // Reads the details of processes right after their events (reader thread).
 // A /bin/true lives well under a millisecond after its exec, so the order
@@ -210,15 +213,26 @@ private:
                 dropped_ = 0;
                 reader_error = reader_error_;
             }
+            const auto now = std::chrono::steady_clock::now();
             for (const ProcEvent& ev : batch) {
-                if (ev.kind == ProcEvent::Kind::Lost)
+                if (ev.kind == ProcEvent::Kind::Lost) {
                     notify("proc connector: the kernel dropped events (receive buffer full); resyncing from /proc");
+                    follow_up_at_ = now + kFollowUpAfter;
+                }
                 if (!tracker.apply(ev)) return sink_failed();
             }
             batch.clear();
             if (dropped > 0) {
                 notify(fmt::format("proc connector: {} events dropped behind a slow output; resyncing", dropped));
                 if (!tracker.lost_and_resync(dropped, PT_LOST_QUEUE_FULL)) return sink_failed();
+                follow_up_at_ = now + kFollowUpAfter;
+            }
+            // A congested socket can drop more than it reports around an
+            // overrun; once losses have stopped for a while, one more rescan
+            // makes sure the stream converged.
+            if (follow_up_at_ && now >= *follow_up_at_) {
+                follow_up_at_.reset();
+                if (!tracker.resync()) return sink_failed();
             }
             if (!reader_error.empty()) {
                 notify(reader_error);
@@ -302,6 +316,7 @@ private:
     bool reader_stop_ = false;
     bool reader_done_ = false;
     std::string reader_error_;
+    std::optional<std::chrono::steady_clock::time_point> follow_up_at_;  // writer thread only
 };
 
 } // namespace

@@ -109,8 +109,22 @@ bool ProcTracker::on_fork(const ProcEvent& ev)
         child.cmdline = parent.cmdline;
         child.uid = parent.uid;
         child.user = parent.user;
-    } else {
+    } else if (auto info = procfs_.read(ev.tgid)) {
+        // The parent was never reported (events lost): ask /proc, which
+        // knows the child (maybe already past its exec).
+        child.name = info->name;
+        child.exe = info->exe;
+        child.cmdline = info->cmdline;
+        child.uid = info->uid;
+        child.user = info->user;
+    } else if (!ev.seen_comm.empty()) {
         child.name = ev.seen_comm;
+    } else if (auto parent = procfs_.read(ev.parent_tgid)) {
+        child.name = parent->name;
+        child.exe = parent->exe;
+        child.cmdline = parent->cmdline;
+        child.uid = parent->uid;
+        child.user = parent->user;
     }
     if (!emit_create(time, child)) return false;
     Known& k = known_[child.pid];
@@ -189,9 +203,13 @@ bool ProcTracker::on_comm(const ProcEvent& ev)
 
 bool ProcTracker::lost_and_resync(std::uint64_t count, std::uint32_t reason)
 {
-    const std::uint64_t now = wall_clock_ns();
-    if (!out_.events_lost(now, count, reason)) return false;
-    if (!out_.snapshot_begin(now, PT_SNAPSHOT_RESYNC, 0)) return false;
+    if (!out_.events_lost(wall_clock_ns(), count, reason)) return false;
+    return resync();
+}
+
+bool ProcTracker::resync()
+{
+    if (!out_.snapshot_begin(wall_clock_ns(), PT_SNAPSHOT_RESYNC, 0)) return false;
     std::vector<ProcInfo> scan = procfs_.scan();
     if (!emit_difference(scan, wall_clock_ns())) return false;
     return out_.snapshot_end(wall_clock_ns(), PT_SNAPSHOT_RESYNC, 0);
@@ -234,7 +252,11 @@ bool ProcTracker::emit_difference(const std::vector<ProcInfo>& scan, std::uint64
         const bool changed = p.name != k.name || (!p.exe.empty() && p.exe != k.exe) ||
                              (!p.cmdline.empty() && p.cmdline != k.cmdline);
         if (!changed) continue;
-        if (!out_.exec(now, exec_args_for(p))) return false;
+        // Only the name: a rename (kernel workers rename themselves all the
+        // time); anything else: it exec'd.
+        const bool renamed_only = p.exe == k.exe && p.cmdline == k.cmdline;
+        if (renamed_only ? !out_.rename(now, ident_of(p.pid, p.start_ns), p.name) : !out_.exec(now, exec_args_for(p)))
+            return false;
         remember(p);
     }
     return true;

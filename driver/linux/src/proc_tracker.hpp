@@ -27,6 +27,8 @@ public:
     // After a loss: PT_REC_EVENTS_LOST, then a resync snapshot holding the
     // difference between what was reported and a fresh scan.
     bool lost_and_resync(std::uint64_t count, std::uint32_t reason);
+    // A resync snapshot with the difference to a fresh scan, no loss record.
+    bool resync();
     // Polling: the difference to a fresh scan, as live records.
     bool poll_difference();
 
