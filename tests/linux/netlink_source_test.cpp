@@ -221,7 +221,7 @@ TEST(NetlinkSource, LossIsReportedThenTheDifferenceIsResynced)
                                     [&] {
                                         proc.remove(150);
                                         proc.add(400, 100, "newcomer", newcomer_ticks, nul_joined({"newcomer"}));
-                                        proc.add(100, 1, "zsh", 50);  // 100 exec'd meanwhile
+                                        proc.add(100, 1, "zsh", 50, nul_joined({"zsh", "-l"}));  // 100 exec'd meanwhile
                                     },
                                     -ENOBUFS,
                                     -ENOBUFS,  // one resync covers both
@@ -240,6 +240,7 @@ TEST(NetlinkSource, LossIsReportedThenTheDifferenceIsResynced)
     const auto& exec = body<model::ProcessExec>(recs[3]);
     EXPECT_EQ(exec.proc.pid, 100u);
     EXPECT_EQ(recs[3].name, "zsh");
+    EXPECT_EQ(recs[3].cmdline, "zsh -l");
     const auto& born = body<model::ProcessCreate>(recs[4]);
     EXPECT_EQ(born.proc, (model::Identity{400, fs.start_ns_from_ticks(newcomer_ticks)}));
     EXPECT_EQ(born.parent, (model::Identity{100, fs.start_ns_from_ticks(50)}));
