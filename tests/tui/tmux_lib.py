@@ -44,8 +44,9 @@ class Pane:
             raise TestFailure(f"tmux {' '.join(args)}: {r.stderr.strip()}")
         return r.stdout
 
-    def start(self, argv, width, height):
-        cmd = "exec env -u NO_COLOR LANG=C.UTF-8 LC_ALL=C.UTF-8 " + " ".join(shlex.quote(a) for a in argv)
+    def start(self, argv, width, height, env=()):
+        cmd = "exec env -u NO_COLOR LANG=C.UTF-8 LC_ALL=C.UTF-8 " + " ".join(
+            shlex.quote(a) for a in (*env, *argv))
         # A fresh server (socket) per start: a killed server's socket may linger.
         self.starts += 1
         self.socket = f"{self.base}-{self.starts}"
@@ -78,6 +79,13 @@ class Pane:
     def send_line(self, text):
         self.type(text)
         self.keys("Enter")
+
+    def mouse(self, button, x, y):
+        """An X10 mouse press at column x, row y (0-based): button 0 is the
+        left button, 64/65 the wheel up/down."""
+        self.type("\x1b[M" + chr(32 + button) + chr(33 + x) + chr(33 + y))
+        if button < 3:  # and the release, or the next press reads as a drag
+            self.type("\x1b[M" + chr(32 + 3) + chr(33 + x) + chr(33 + y))
 
     def resize(self, width, height):
         self.tmux("resize-window", "-t", "t", "-x", str(width), "-y", str(height))

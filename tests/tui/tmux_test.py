@@ -334,8 +334,99 @@ def replay_file(env, pane):
     pane.wait_for(lambda t: pane.exited(), "q with the stream on stdin")
 
 
+def pause(env, pane):
+    """`P` pauses the screen while events are still applied; --pid filters
+    from the command line."""
+    par, kid = f"ptpause{env.tag}", f"ptpkid{env.tag}"
+    sh = env.tool("/bin/sh", par)
+    env.tool("/bin/sleep", kid)
+    parent = env.spawn([sh, "-c", f"read x; {kid} 1000 & wait"], stdin=subprocess.PIPE,
+                       env={"PATH": env.tmp + ":/usr/bin:/bin"})
+    pane.start(env.viewer("--pid", str(parent.pid)), width=200, height=30)
+    pane.wait_for(lambda t: row_for(t, str(parent.pid), par) and f"pid={parent.pid}" in t, "the filtered tree")
+    pane.keys("P")
+    pane.wait_for(lambda t: "PAUSED" in t, "PAUSED in the status line")
+    parent.stdin.write(b"go\n")
+    parent.stdin.flush()
+    kid_pid = wait_pid_child(parent.pid, kid)
+    env.pids.append(kid_pid)
+    # A window, not a wait: the new child must stay off the paused screen
+    # (unpaused, it shows within ~100 ms).
+    end = time.monotonic() + 1.5
+    while time.monotonic() < end:
+        if row_for(pane.capture(), kid_pid, kid):
+            raise TestFailure("a paused screen changed")
+        time.sleep(0.05)
+    pane.keys("P")
+    pane.wait_for(lambda t: row_for(t, kid_pid, kid) and "PAUSED" not in t, "the child after unpausing")
+
+
+def no_color(env, pane):
+    """NO_COLOR: states in text ([+] new, [x] exited), no colours."""
+    name = f"ptmono{env.tag}"
+    tool = env.tool("/bin/sleep", name)
+    pane.start(env.viewer("--filter", name), width=200, height=30, env=("NO_COLOR=1",))
+    pane.wait_for(lambda t: f"filter name~{name}" in t, "the viewer")
+    proc = env.spawn([tool, "1000"])  # after the start: a new process, not one from the snapshot
+    pane.wait_for(lambda t: f"[+] {name}" in t, "the [+] marker")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    text = pane.wait_for(lambda t: f"[x] {name} (signal 9 (KILL)" in t, "the [x] marker")
+    colored = pane.capture(colors=True)
+    if re.search(r"\x1b\[[0-9;]*(3[0-7]|4[0-7])[;m]", colored):
+        raise TestFailure("colours with NO_COLOR set")
+    del text
+
+
+def mouse(env, pane):
+    """A click selects the row under it; the wheel scrolls."""
+    par = f"ptmouse{env.tag}"
+    kids = [f"ptmk{i}{env.tag}" for i in range(3)]
+    sh = env.tool("/bin/sh", par)
+    for k in kids:
+        env.tool("/bin/sleep", k)
+    parent = env.spawn([sh, "-c", " & ".join(f"{k} 1000" for k in kids) + " & wait"],
+                       env={"PATH": env.tmp + ":/usr/bin:/bin"})
+    for k in kids:
+        env.pids.append(wait_pid_child(parent.pid, k))
+    pane.start(env.viewer("--filter", f"ptmk"), width=200, height=40)
+    last = [None]
+
+    def settled(t):  # all three shown, and the same screen twice in a row
+        same = t == last[0]
+        last[0] = t
+        return same and all(row_for(t, pid, k) for pid, k in zip(env.pids, kids))
+    text = pane.wait_for(settled, "the three children")
+    y = next(i for i, l in enumerate(text.splitlines()) if row_for(l, env.pids[1], kids[1]))
+    pane.mouse(0, 40, y)
+    pane.wait_for(lambda _: 7 in sgr_at(row_for(pane.capture(colors=True), env.pids[1], kids[1]), kids[1]),
+                  "the clicked row selected (reverse video)")
+    pane.keys("End")
+    pane.wait_for(lambda _: 7 in sgr_at(row_for(pane.capture(colors=True), env.pids[2], kids[2]), kids[2]),
+                  "End selecting the last row")
+    pane.mouse(64, 40, y)  # wheel up: the list fits, nothing scrolls, nothing breaks
+    pane.keys("q")
+    pane.wait_for(lambda t: pane.exited(), "q after mouse events")
+
+
+def corrupt_stream(env, pane):
+    """A corrupt stream: the error (with its byte offset) is in the status
+    line and the tree decoded before it stays."""
+    now = time.time_ns()
+    good = encode_stream("corrupthost", [
+        ("create", now, 1, now - 10**9, 0, 0, "initx", "/sbin/initx"),
+        ("create", now, 2, now, 1, now - 10**9, "survivor", "survivor --x")])
+    path = os.path.join(env.tmp, "bad.ptr")
+    with open(path, "wb") as f:
+        f.write(good + bytes([1, 0, 0, 0, 13, 0, 0, 0]) + bytes(16))
+    pane.start([env.binary, "--from", path, "--speed", "0", "--highlight-ms", "600000"], width=200, height=20)
+    pane.wait_for(lambda t: "corrupt stream at byte " + str(len(good)) in t and "survivor --x" in t,
+                  "the error in the status line with the tree kept")
+
+
 SCENARIOS = {f.__name__: f for f in (live_new_exit, name_filter, pid_filter, export, resize, escape,
-                                     quit_restores, signal_restores, replay_file)}
+                                     quit_restores, signal_restores, replay_file, pause, no_color, mouse,
+                                     corrupt_stream)}
 
 
 def main():

@@ -102,7 +102,7 @@ Screen::Screen(int in_fd, int out_fd) : in_fd_(in_fd), out_fd_(out_fd)
     cursor_visible_ = 0;
     mouseinterval(0);
     typeahead(-1);  // no input checks in the middle of a frame
-    mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, nullptr);
+    mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED, nullptr);
     if (::has_colors()) {
         start_color();
         use_default_colors();
@@ -147,11 +147,11 @@ void Screen::read_events(std::vector<Event>& out)
         if (rc == ERR) return;
         if (rc == KEY_CODE_YES) {
             if (ch == KEY_MOUSE) {
-                MEVENT m;
-                while (getmouse(&m) == OK) {
+                MEVENT m;  // one event per KEY_MOUSE
+                if (getmouse(&m) == OK) {
                     if (m.bstate & BUTTON4_PRESSED) out.push_back(Event::of(Key::WheelUp));
                     else if (m.bstate & BUTTON5_PRESSED) out.push_back(Event::of(Key::WheelDown));
-                    else if (m.bstate & BUTTON1_PRESSED) out.push_back(Event::click(m.x, m.y));
+                    else if (m.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) out.push_back(Event::click(m.x, m.y));
                 }
                 continue;
             }
