@@ -151,8 +151,11 @@ static __always_inline void fill_proc(struct pt_bpf_proc *e, __u32 type, struct 
     e->args_len = 0;
     BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 
-    if ((BPF_CORE_READ(task, flags) & PF_KTHREAD) || !mm) {
+    if (BPF_CORE_READ(task, flags) & PF_KTHREAD) {
         e->flags |= PT_BPF_F_KTHREAD | PT_BPF_F_NO_PATH | PT_BPF_F_NO_ARGS;
+    } else if (!mm) {
+        /* a user-mode helper before its exec (forked from a kernel thread) */
+        e->flags |= PT_BPF_F_NO_PATH | PT_BPF_F_NO_ARGS;
     } else {
         struct file *exe = BPF_CORE_READ(mm, exe_file);
         if (exe)
