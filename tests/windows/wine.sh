@@ -6,6 +6,7 @@
 #   wine.sh case      PREFIX BIN CASE          one proctree-wintest case
 #   wine.sh agent     PREFIX BIN PROCTREE CHECK  agent -o FILE, known tree, check on Linux
 #   wine.sh agent-tcp PREFIX BIN PROCTREE CHECK [PORT|auto]  same through --listen
+#   wine.sh agent-flood PREFIX BIN PROCTREE CHECK  overflow: events lost, then a resync snapshot
 #   wine.sh agent-errors PREFIX BIN           one-line errors: not installed / not started
 #   wine.sh teardown  PREFIX
 #
@@ -146,6 +147,20 @@ EOF
     fi
     [ -s "$OUT" ] || die "no stream written"
     /usr/bin/python3 "$CHECK" "$PROCTREE" "$OUT" "$base"
+    exit $?
+    ;;
+agent-flood)
+    PROCTREE="$4"; CHECK="$5"
+    OUT="$LOGDIR/agent-flood.bin"; rm -f "$OUT"
+    base=$(( 200000 + (RANDOM % 1000) * 16384 ))
+    "$WINE64" 'C:\proctree-agent.exe' -o "Z:$(echo "$OUT" | tr / '\\')" --idle-exit 3000 --stats \
+        >"$LOGDIR/$cmd.out" 2>"$LOGDIR/$cmd.err" </dev/null &
+    apid=$!
+    run_wine flood 'C:\proctree-wintest.exe' flood "$base" 3000 || { kill $apid 2>/dev/null; die "flooding"; }
+    wait_pid $apid 120; arc=$?
+    cat "$LOGDIR/$cmd.err"
+    [ $arc -eq 0 ] || die "agent exited with $arc"
+    /usr/bin/python3 "$CHECK" "$PROCTREE" "$OUT" "$base" 3000
     exit $?
     ;;
 agent-errors)

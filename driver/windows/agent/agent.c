@@ -28,6 +28,7 @@ typedef struct pt_options {
     ULONG mask;
     uint64_t count;        /* stop after forwarding this many driver records (0: never) */
     double duration;       /* stop after this many seconds (0: never) */
+    DWORD idle_exit_ms;    /* stop once live records were seen and none came for this long (0: never) */
     int stats;
 } pt_options;
 
@@ -59,6 +60,7 @@ static void usage(FILE *f)
           "  --images                also stream image-load records\n"
           "  --count N               stop after forwarding N driver records\n"
           "  --duration SECONDS      stop after SECONDS\n"
+          "  --idle-exit MS          stop when no record came for MS after the first live one\n"
           "  --stats                 print totals and CPU time to stderr at exit\n"
           "  --device PATH           device to open (default \\\\.\\ProcTree)\n"
           "  --service NAME          driver service name for diagnostics (default proctree)\n"
@@ -99,6 +101,8 @@ static int parse_args(int argc, wchar_t **argv, pt_options *o)
             o->service = v, i++;
         } else if (v && !wcscmp(a, L"--count")) {
             o->count = wcstoull(v, NULL, 10), i++;
+        } else if (v && !wcscmp(a, L"--idle-exit")) {
+            o->idle_exit_ms = (DWORD)wcstoul(v, NULL, 10), i++;
         } else if (v && !wcscmp(a, L"--duration")) {
             o->duration = wcstod(v, NULL), i++;
         } else {
@@ -222,6 +226,7 @@ static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLON
     pt_read reads[2];
     int cur = 0, rc = 0, resync_due = 0, i;
     ULONGLONG last_resync = 0;
+    ULONGLONG last_record = 0; /* tick of the last live read, 0 before the first */
 
     dev = open_device(o); /* before the snapshot: nothing falls between */
     if (dev == INVALID_HANDLE_VALUE) {
@@ -272,6 +277,7 @@ static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLON
                 rc = 2;
             }
             resync_due |= forward(&w, reads[cur].buf, bytes, t, o->count);
+            last_record = GetTickCount64();
             cur ^= 1;
             if (o->count && t->forwarded >= o->count) {
                 break;
@@ -288,6 +294,9 @@ static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLON
             rc = 1;
         }
         if (deadline && GetTickCount64() >= deadline) {
+            break;
+        }
+        if (o->idle_exit_ms && last_record && !resync_due && GetTickCount64() - last_record >= o->idle_exit_ms) {
             break;
         }
     }

@@ -8,6 +8,7 @@
  * Cases: version order utf8 pended cancel close two-readers overflow stop
  *        dacl   (real Windows only: Wine keeps no device security descriptor)
  *        tree PID_BASE   (injects a small known tree for the agent test)
+ *        flood PID_BASE N    (overflows the agent's queue: events lost, resync)
  *        rate RATE SECONDS   (benchmark injector: offered records/s)
  */
 #include "wintest.h"
@@ -236,6 +237,8 @@ int wmain(int argc, wchar_t **argv)
     current_case = argv[1];
     if (wcscmp(argv[1], L"tree") == 0) {
         rc = case_tree(argc - 2, argv + 2);
+    } else if (wcscmp(argv[1], L"flood") == 0) {
+        rc = case_flood(argc - 2, argv + 2);
     } else if (wcscmp(argv[1], L"rate") == 0) {
         rc = case_rate(argc - 2, argv + 2);
     } else {

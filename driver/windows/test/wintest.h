@@ -67,5 +67,6 @@ int case_overflow(void);
 int case_stop(void);
 int case_tree(int argc, wchar_t **argv);
 int case_rate(int argc, wchar_t **argv);
+int case_flood(int argc, wchar_t **argv);
 
 #endif

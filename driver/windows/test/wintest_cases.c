@@ -457,6 +457,30 @@ int case_tree(int argc, wchar_t **argv)
     return 0;
 }
 
+/* Floods the agent: N creates of flood.exe in one IOCTL, more than the
+ * queue holds, so the agent sees an events-lost record and must resync. */
+int case_flood(int argc, wchar_t **argv)
+{
+    HANDLE h = wt_open();
+    PT_STATS s;
+    uint32_t base = argc > 0 ? (uint32_t)wcstoul(argv[0], NULL, 10) : 200000;
+    uint32_t count = argc > 1 ? (uint32_t)wcstoul(argv[1], NULL, 10) : 3000;
+
+    WT_CHECK(h != INVALID_HANDLE_VALUE, "open");
+    for (DWORD t0 = GetTickCount();; Sleep(20)) {
+        WT_CHECK(wt_stats(h, &s), "stats");
+        if (s.Readers >= 2) {
+            break;
+        }
+        WT_CHECK(GetTickCount() - t0 < 60000, "the agent never opened the device");
+    }
+    WT_CHECK(wt_inject(h, PT_REC_PROCESS_CREATE, base, count, 4, 4, wt_now_ns(), 0, 0, 0,
+                       L"\\Device\\HarddiskVolume3\\flood\\flood.exe", L"flood.exe"), "inject");
+    printf("offered %u\n", count);
+    CloseHandle(h);
+    return 0;
+}
+
 /* Benchmark injector: offers RATE create records/s for SECONDS, in batches
  * paced against the clock; prints "offered N". */
 int case_rate(int argc, wchar_t **argv)
