@@ -260,6 +260,21 @@ TEST_F(LayoutFixture, ScrollKeepsSelectionVisibleInALongList)
     EXPECT_NE(row_with("p0"), -1);
 }
 
+TEST_F(LayoutFixture, LongCommandLinesAreCutBeforeEscaping)
+{
+    std::string huge = "java";
+    while (huge.size() < 12000) huge += " -Dprop=\xc3\xa9\x01";
+    StreamBuilder b("box");
+    b.create(T0, Id{7, T0}, {}, "java", huge, "root");
+    feed(tree, b);
+    draw();
+    model::TreeView view(tree);
+    auto rows = view.rows(0, 1);
+    std::string label = viewer::row_label(tree, rows[0], theme, 320);
+    EXPECT_LT(label.size(), 2000u);
+    EXPECT_NE(grid.row_text(1).find("java  java -Dprop=é\\x01 -Dprop"), std::string::npos) << grid.row_text(1);
+}
+
 TEST(Grid, PutClipsAndCombines)
 {
     viewer::Grid g(10, 2);

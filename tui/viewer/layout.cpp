@@ -140,7 +140,7 @@ void paint_row(const model::ProcessTree& tree, const Row& row, int y, bool selec
     x += kUserW + 1;
     x = g.put(x, y, fmt::format("{:>{}} {:>{}}  ", format_start(p.id.start_ns, tree.now()), kStartW,
                                 p.threads, kThrW), st);
-    std::string label = row_label(tree, row, theme);
+    std::string label = row_label(tree, row, theme, static_cast<std::size_t>(g.width()) * 4);
     // Name part in the row style, command line in `cmd` style.
     std::string_view all = label;
     std::size_t split = label.find("\x1f");
@@ -195,14 +195,27 @@ std::string format_start(std::uint64_t start_ns, std::uint64_t now_ns)
     return std::string(buf, n);
 }
 
-std::string row_label(const model::ProcessTree& tree, const Row& row, const Theme& theme)
+namespace {
+
+// The first `max` bytes of raw text, cut at a UTF-8 boundary: a screen row
+// needs no more than a few bytes per column of a 12 KiB command line.
+std::string_view clip_raw(std::string_view raw, std::size_t max)
+{
+    if (raw.size() <= max) return raw;
+    while (max > 0 && (static_cast<unsigned char>(raw[max]) & 0xC0) == 0x80) --max;
+    return raw.substr(0, max);
+}
+
+} // namespace
+
+std::string row_label(const model::ProcessTree& tree, const Row& row, const Theme& theme, std::size_t max_raw)
 {
     (void)tree;
     const Process& p = *row.proc;
     std::string s = row.prefix;
     if (row.has_children && row.collapsed) s += "▶ ";
     s += theme.marker(row.state);
-    s += model::escape(p.name.empty() ? std::string_view("?") : std::string_view(p.name));
+    s += model::escape(p.name.empty() ? std::string_view("?") : clip_raw(p.name, max_raw));
     if (p.exited) {
         std::uint64_t born = p.id.start_ns && p.id.start_ns <= p.exited_ns ? p.id.start_ns : p.created_ns;
         s += " (" + model::describe_exit(p);
@@ -212,7 +225,7 @@ std::string row_label(const model::ProcessTree& tree, const Row& row, const Them
     // \x1f separates the part in the row style from the command line; it
     // can't come from a process (escape() shows control bytes as \xNN).
     s += '\x1f';
-    if (!p.cmdline.empty()) s += "  " + model::escape(p.cmdline);
+    if (!p.cmdline.empty()) s += "  " + model::escape(clip_raw(p.cmdline, max_raw));
     return s;
 }
 

@@ -14,6 +14,7 @@
 #include <proctree/model/tree.hpp>
 #include <proctree/model/view.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,10 @@ bool render_footer(const model::Filter& filter, UiState& ui, const StatusInfo& s
 
 // The text of one tree row, as the screen shows it after the columns (also
 // used by tests): prefix, marker, name, exit description, command line.
-std::string row_label(const model::ProcessTree& tree, const model::Row& row, const Theme& theme);
+// Name and command line are cut to max_raw bytes before escaping (the
+// screen shows a row's first columns only).
+std::string row_label(const model::ProcessTree& tree, const model::Row& row, const Theme& theme,
+                      std::size_t max_raw = SIZE_MAX);
 
 // Column text helpers (exposed for tests).
 std::string format_start(std::uint64_t start_ns, std::uint64_t now_ns);  // "19:30:44" or "Nov21"
