@@ -8,6 +8,7 @@
 #   wine.sh agent-tcp PREFIX BIN PROCTREE CHECK [PORT|auto]  same through --listen
 #   wine.sh agent-flood PREFIX BIN PROCTREE CHECK  overflow: events lost, then a resync snapshot
 #   wine.sh agent-errors PREFIX BIN           one-line errors: not installed / not started
+#   wine.sh release   PREFIX BIN             the release proctree.sys: loads, no test IOCTL
 #   wine.sh teardown  PREFIX
 #
 # Rules (Wine 8): never pipe wine's output (services.exe inherits the pipe and
@@ -180,6 +181,19 @@ agent-errors)
     done
     [ $fail -eq 0 ] && echo "ok agent-errors"
     exit $fail
+    ;;
+release)
+    # the release driver in place of the test build (which `case stop` unloaded)
+    BIN="$3"
+    cp "$BIN/proctree.sys" "$(drivers_dir)/proctree.sys" || die "copy release driver"
+    # (Wine's sc has no `config`: a second service for the release image)
+    run_wine sc-create-release sc create proctree-release type= kernel \
+        binPath= 'C:\windows\system32\drivers\proctree.sys' || die "sc create (release)"
+    run_wine sc-start-release sc start proctree-release || die "sc start (release)"
+    run_wine case-release 'C:\proctree-wintest.exe' release; rc=$?
+    run_wine sc-stop-release sc stop proctree-release >/dev/null
+    run_wine sc-delete-release sc delete proctree-release >/dev/null
+    exit $rc
     ;;
 teardown)
     "$WINESERVER" -k >/dev/null 2>&1 </dev/null

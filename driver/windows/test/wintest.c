@@ -7,6 +7,7 @@
  * prints "ok CASE" and exits 0, or prints "FAIL CASE: why" and exits 1.
  * Cases: version order utf8 pended cancel close two-readers overflow stop
  *        dacl   (real Windows only: Wine keeps no device security descriptor)
+ *        release (against proctree.sys, the release driver)
  *        tree PID_BASE   (injects a small known tree for the agent test)
  *        flood PID_BASE N    (overflows the agent's queue: events lost, resync)
  *        rate RATE SECONDS   (benchmark injector: offered records/s)
@@ -224,7 +225,8 @@ int wmain(int argc, wchar_t **argv)
     } cases[] = {
         { L"version", case_version }, { L"order", case_order },   { L"utf8", case_utf8 },
         { L"pended", case_pended },   { L"cancel", case_cancel }, { L"close", case_close },
-        { L"two-readers", case_two_readers }, { L"dacl", case_dacl }, { L"overflow", case_overflow }, { L"stop", case_stop },
+        { L"two-readers", case_two_readers }, { L"dacl", case_dacl },
+        { L"release", case_release }, { L"overflow", case_overflow }, { L"stop", case_stop },
     };
     size_t i;
     int rc = -1;

@@ -57,6 +57,7 @@ uint64_t wt_now_ns(void);
 /* Cases (wintest_cases.c). Each returns 0 on success. */
 int case_version(void);
 int case_dacl(void);
+int case_release(void);
 int case_order(void);
 int case_utf8(void);
 int case_pended(void);

@@ -457,6 +457,34 @@ int case_tree(int argc, wchar_t **argv)
     return 0;
 }
 
+/* Against the RELEASE driver: no test build flag, the injection IOCTL is
+ * an unknown request, and reads still pend and cancel. Polls until the
+ * device opens (the service was just started). */
+int case_release(void)
+{
+    HANDLE h = INVALID_HANDLE_VALUE;
+    PT_VERSION_INFO v;
+    DWORD got = 0, bytes = 0, err = 0, now = 0;
+    static uint8_t buf[4096];
+    OVERLAPPED ov;
+
+    for (DWORD t0 = GetTickCount(); (h = wt_open()) == INVALID_HANDLE_VALUE; Sleep(50)) {
+        WT_CHECK(GetTickCount() - t0 < WT_DEADLINE_MS, "release driver's device never opened");
+    }
+    WT_CHECK(wt_ioctl(h, IOCTL_PT_GET_VERSION, NULL, 0, &v, sizeof v, &got) && got == sizeof v, "GET_VERSION");
+    WT_CHECK(!(v.Flags & PT_DRIVER_TEST_BUILD) && strcmp(v.Build, "proctree.sys release") == 0,
+             "not the release build: flags %u, '%s'", v.Flags, v.Build);
+    WT_CHECK(!wt_inject(h, PT_REC_PROCESS_EXIT, 1, 1, 0, 0, 1, 0, 0, 0, NULL, NULL), "release accepted an injection");
+    WT_CHECK(GetLastError() == ERROR_INVALID_FUNCTION, "injection refused with %lu, want ERROR_INVALID_FUNCTION",
+             (unsigned long)GetLastError());
+    WT_CHECK(wt_start_read(h, &ov, buf, sizeof buf, &now), "read did not pend");
+    WT_CHECK(CancelIoEx(h, &ov), "CancelIoEx");
+    WT_CHECK(wt_wait_read(h, &ov, WT_DEADLINE_MS, &bytes, &err) && err == ERROR_OPERATION_ABORTED, "cancel: %lu",
+             (unsigned long)err);
+    CloseHandle(h);
+    return 0;
+}
+
 /* Floods the agent: N creates of flood.exe in one IOCTL, more than the
  * queue holds, so the agent sees an events-lost record and must resync. */
 int case_flood(int argc, wchar_t **argv)
