@@ -6,7 +6,6 @@
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -40,18 +39,18 @@ public:
 
     long receive(std::byte* buf, std::size_t cap, int timeout_ms) override
     {
-        // Datagrams are fetched up to kSlots at a time with recvmmsg (one
-        // system call for a whole burst) and handed out one by one.
+        // Datagrams are fetched up to kSlots at a time with one recvmmsg and
+        // handed out one by one. Waiting is that same call (MSG_WAITFORONE,
+        // bounded by SO_RCVTIMEO): one system call per wake-up.
         if (next_ == filled_) {
-            int n = fetch();
-            if (n == -EAGAIN && timeout_ms != 0) {
-                pollfd p{fd_, POLLIN, 0};
-                int r = ::poll(&p, 1, timeout_ms);
-                if (r < 0) return errno == EINTR ? 0 : -errno;
-                if (r == 0) return 0;
-                n = fetch();
+            // A fetch that came back short found the queue empty: report
+            // that (0) rather than ask the kernel again right away.
+            if (timeout_ms == 0 && drained_) {
+                drained_ = false;
+                return 0;
             }
-            if (n == -EAGAIN || n == -EINTR) return 0;
+            int n = fetch(timeout_ms == 0 ? MSG_DONTWAIT : MSG_WAITFORONE);
+            if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR) return 0;
             if (n < 0) return n;
         }
         const mmsghdr& m = msgs_[next_];
@@ -88,7 +87,7 @@ private:
     static constexpr std::size_t kSlotSize = 1024;  // a proc connector datagram is ~100 bytes
 
     // Returns how many datagrams arrived, or -errno (-EAGAIN: none waiting).
-    int fetch()
+    int fetch(int flags)
     {
         for (int i = 0; i < kSlots; ++i) {
             iov_[i].iov_base = slab_.data() + static_cast<std::size_t>(i) * kSlotSize;
@@ -97,10 +96,14 @@ private:
             msgs_[i].msg_hdr.msg_iov = &iov_[i];
             msgs_[i].msg_hdr.msg_iovlen = 1;
         }
-        int n = ::recvmmsg(fd_, msgs_.data(), kSlots, MSG_DONTWAIT, nullptr);
+        int n = ::recvmmsg(fd_, msgs_.data(), kSlots, flags, nullptr);
         next_ = filled_ = 0;
-        if (n < 0) return -errno;
+        if (n < 0) {
+            drained_ = errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;  // ENOBUFS comes on an empty queue
+            return -errno;
+        }
         filled_ = n;
+        drained_ = n < kSlots;
         return n;
     }
 
@@ -111,6 +114,7 @@ private:
     std::array<iovec, kSlots> iov_{};
     int filled_ = 0;
     int next_ = 0;
+    bool drained_ = false;
 };
 
 int size_receive_buffer(int fd, int wanted)
@@ -144,6 +148,9 @@ std::unique_ptr<EventChannel> open_proc_connector(int receive_buffer, std::strin
                               e == EPERM ? " (needs CAP_NET_ADMIN: run as root)" : "");
         return nullptr;
     }
+    // Blocking receives wake up at least every 100 ms to see a stop.
+    timeval timeout{0, 100'000};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     // Subscribe with the large buffer, so that the kernel's answer is not
     // crowded out by other events when a test asks for a tiny one.
     int got = size_receive_buffer(fd, kDefaultReceiveBuffer);

@@ -9,6 +9,8 @@
 #include "procfs_text.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +37,9 @@ constexpr int kPollMs = 100;
 // Events read before their details are: small enough that the first exec
 // of a burst is looked at promptly.
 constexpr std::size_t kBatch = 64;
+// While busy, the writer takes what waits this often, or at this many events.
+constexpr int kWriteEveryMs = 20;
+constexpr std::size_t kWakeWriterAt = 4096;
 // Quiet time after the last loss before the follow-up rescan.
 constexpr auto kFollowUpAfter = std::chrono::seconds(1);
 
@@ -54,7 +59,7 @@ public:
             if (ev.kind != ProcEvent::Kind::Exec) continue;
             // comm survives while the process is a zombie; the command line
             // and the exe link do not.
-            std::string_view comm = read_once(ev.tgid, "comm");
+            std::string_view comm = read_once(ev.tgid, "comm", &ev.uid);
             if (comm.empty()) continue;
             if (comm.back() == '\n') comm.remove_suffix(1);
             ev.seen_comm = comm;
@@ -67,10 +72,6 @@ public:
                 ev.cmdline = join_cmdline(raw);
                 set_path(ev.tgid, nullptr);
                 ev.exe = read_exe_link(path_);
-                struct stat st {};
-                // The owner of /proc/PID is the effective uid (root when the
-                // process is not dumpable, e.g. setuid).
-                if (::stat(path_.c_str(), &st) == 0) ev.uid = st.st_uid;
             } else if (ev.kind == ProcEvent::Kind::Fork && ev.is_process()) {
                 ev.start_ns = start_ns_of_fork(ev, boottime_offset);
             }
@@ -119,11 +120,15 @@ private:
 
     // One read(2): /proc files of a process produce their whole text in one
     // go, so a short read is the end. Empty when unreadable.
-    std::string_view read_once(std::uint32_t pid, const char* file)
+    // owner: the file's owner, which for /proc/PID files is the process's
+    // effective uid (root when it is not dumpable, e.g. setuid).
+    std::string_view read_once(std::uint32_t pid, const char* file, std::uint32_t* owner = nullptr)
     {
         set_path(pid, file);
         int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd < 0) return {};
+        struct stat st {};
+        if (owner && ::fstat(fd, &st) == 0) *owner = st.st_uid;
         ssize_t n = ::read(fd, buf_.data(), buf_.size());
         ::close(fd);
         return n > 0 ? std::string_view(buf_.data(), static_cast<std::size_t>(n)) : std::string_view();
@@ -200,14 +205,24 @@ private:
     int write_loop(ProcTracker& tracker, WireWriter& out, const std::atomic<bool>& stop)
     {
         std::vector<ProcEvent> batch;
+        bool batch_was_empty = true;
         while (!stop.load(std::memory_order_relaxed)) {
             std::uint64_t dropped = 0;
             std::string reader_error;
             {
+                // While events flow, the writer takes them every kWriteEveryMs
+                // (or sooner when many wait) instead of being woken for each:
+                // a fork storm costs a few wake-ups a second, not thousands.
+                // When idle, the reader wakes it for the first new event.
                 std::unique_lock lock(mutex_);
-                ready_.wait_for(lock, std::chrono::milliseconds(kPollMs),
-                                [&] { return !queue_.empty() || dropped_ > 0 || reader_done_; });
+                writer_idle_ = batch_was_empty;
+                ready_.wait_for(lock, std::chrono::milliseconds(writer_idle_ ? kPollMs : kWriteEveryMs), [&] {
+                    return queue_.size() >= kWakeWriterAt || dropped_ > 0 || reader_done_ ||
+                           (writer_idle_ && !queue_.empty());
+                });
+                writer_idle_ = false;
                 batch.swap(queue_);
+                batch_was_empty = batch.empty();
                 lost_queued_ = false;
                 dropped = dropped_;
                 dropped_ = 0;
@@ -245,6 +260,7 @@ private:
 
     void read_loop()
     {
+        raise_reader_priority();
         Enricher enricher(root_);
         std::vector<std::byte> buf(64 * 1024);
         std::vector<ProcEvent> events;
@@ -286,6 +302,21 @@ private:
         reader_done_ = true;
     }
 
+    // A process like /bin/true is gone well under a millisecond after its
+    // exec; on a busy machine a normal thread waits longer than that for a
+    // CPU and its /proc reads come too late. Where permitted (root), the
+    // reader runs at the lowest real-time priority: it preempts ordinary work
+    // the moment an event arrives, and it only ever blocks or reads.
+    void raise_reader_priority()
+    {
+        if (!options_.realtime_reader) return;
+        sched_param param{};
+        param.sched_priority = sched_get_priority_min(SCHED_FIFO);
+        if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) != 0)
+            notify("proc connector: reader runs at normal priority (no real-time scheduling here): short-lived "
+                   "processes may lose their names");
+    }
+
     void hand_over(std::vector<ProcEvent>& events)
     {
         std::lock_guard lock(mutex_);
@@ -301,7 +332,7 @@ private:
             queue_.push_back(std::move(ev));
         }
         events.clear();
-        ready_.notify_one();
+        if (writer_idle_ || queue_.size() >= kWakeWriterAt || lost_queued_) ready_.notify_one();
     }
 
     SourceOptions options_;
@@ -312,6 +343,7 @@ private:
     std::condition_variable ready_;
     std::vector<ProcEvent> queue_;
     bool lost_queued_ = false;
+    bool writer_idle_ = false;
     std::uint64_t dropped_ = 0;
     bool reader_stop_ = false;
     bool reader_done_ = false;

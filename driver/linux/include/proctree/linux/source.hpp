@@ -27,6 +27,10 @@ struct SourceOptions {
     // Netlink receive buffer in bytes; 0 picks a large default
     // (SO_RCVBUFFORCE when permitted). Tests set it tiny to force loss.
     int receive_buffer = 0;
+    // Proc connector: run the thread that reads events and /proc at a
+    // real-time priority when permitted, so that short-lived processes are
+    // named before they are gone.
+    bool realtime_reader = true;
     // One-line human messages: which source was chosen and why, "polling:
     // short-lived processes will be missed", resyncs. Headless commands print
     // them on stderr; the viewer shows them in its status line.
