@@ -62,6 +62,26 @@ public:
 
     std::string describe() const override { return description_; }
 
+    // Subscribes to the event types in `mask` only (kernels since 6.6; older
+    // ones ignore the request). The kernel sends no answer to it: the ack
+    // itself is filtered out.
+    bool send_filtered(std::uint32_t mask)
+    {
+        std::byte msg[NLMSG_HDRLEN + sizeof(cn_msg) + 2 * sizeof(std::uint32_t)]{};
+        nlmsghdr nh{};
+        nh.nlmsg_len = sizeof msg;
+        nh.nlmsg_type = NLMSG_DONE;
+        cn_msg cn{};
+        cn.id.idx = CN_IDX_PROC;
+        cn.id.val = CN_VAL_PROC;
+        cn.len = 2 * sizeof(std::uint32_t);
+        const std::uint32_t input[2] = {PROC_CN_MCAST_LISTEN, mask};  // struct proc_input
+        std::memcpy(msg, &nh, sizeof nh);
+        std::memcpy(msg + NLMSG_HDRLEN, &cn, sizeof cn);
+        std::memcpy(msg + NLMSG_HDRLEN + sizeof cn, input, sizeof input);
+        return ::send(fd_, msg, sizeof msg, 0) == static_cast<ssize_t>(sizeof msg);
+    }
+
     bool send_op(proc_cn_mcast_op op)
     {
         // nlmsghdr, cn_msg, then the operation; laid out by hand because
@@ -184,6 +204,25 @@ std::unique_ptr<EventChannel> open_proc_connector(int receive_buffer, std::strin
     }
     why_not = "proc connector did not answer the subscription (not in the initial user/pid namespace?)";
     return nullptr;
+}
+
+std::unique_ptr<EventChannel> open_proc_connector_filtered(std::uint32_t event_mask)
+{
+    int fd = ::socket(PF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+    if (fd < 0) return nullptr;
+    sockaddr_nl addr{};
+    addr.nl_family = AF_NETLINK;
+    addr.nl_groups = CN_IDX_PROC;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return nullptr;
+    }
+    timeval timeout{0, 100'000};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    size_receive_buffer(fd, kDefaultReceiveBuffer);
+    auto channel = std::make_unique<ProcConnector>(fd);
+    if (!channel->send_filtered(event_mask)) return nullptr;
+    return channel;
 }
 
 } // namespace proctree::collect

@@ -26,8 +26,16 @@ public:
 // nullptr with why_not when the kernel refuses.
 std::unique_ptr<EventChannel> open_proc_connector(int receive_buffer, std::string& why_not);
 
+// A second subscription that receives only the event types in event_mask
+// (e.g. exec), for a helper that must react to those at once. nullptr when
+// it cannot be opened; on kernels before 6.6 it opens but stays silent.
+std::unique_ptr<EventChannel> open_proc_connector_filtered(std::uint32_t event_mask);
+
 // The proc connector source reading from `channel`, with /proc at proc_root.
+// exec_channel (optional) carries the exec events alone, for the thread
+// that reads the details of a new image before the process is gone.
 std::unique_ptr<Source> make_netlink_source_on(const SourceOptions& options, std::unique_ptr<EventChannel> channel,
-                                               std::string proc_root);
+                                               std::string proc_root,
+                                               std::unique_ptr<EventChannel> exec_channel = nullptr);
 
 } // namespace proctree::collect

@@ -20,6 +20,8 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -40,8 +42,62 @@ constexpr std::size_t kBatch = 64;
 // While busy, the writer takes what waits this often, or at this many events.
 constexpr int kWriteEveryMs = 20;
 constexpr std::size_t kWakeWriterAt = 4096;
+// Relaxed reader (the exec thread reads names): pause between batches.
+constexpr int kRelaxedReadMs = 5;
+// PROC_EVENT_EXEC from linux/cn_proc.h.
+constexpr std::uint32_t PROC_EVENT_EXEC_MASK = 0x00000002;
 // Quiet time after the last loss before the follow-up rescan.
 constexpr auto kFollowUpAfter = std::chrono::seconds(1);
+
+// Details of new images read by the exec thread, waiting for the reader to
+// meet the same exec event (same process, same kernel time stamp) in the
+// full stream. Bounded: details nobody asked for are dropped oldest first.
+class ExecDetailCache {
+public:
+    void put(const ProcEvent& ev)
+    {
+        std::lock_guard lock(mutex_);
+        if (order_.size() >= kMaxEntries) {
+            details_.erase(order_.front());
+            order_.pop_front();
+        }
+        const Key key{ev.tgid, ev.monotonic_ns};
+        if (details_.emplace(key, Details{ev.seen_comm, ev.exe, ev.cmdline, ev.uid}).second) order_.push_back(key);
+        filled_ = true;
+    }
+
+    bool take(ProcEvent& ev)
+    {
+        std::lock_guard lock(mutex_);
+        auto it = details_.find(Key{ev.tgid, ev.monotonic_ns});
+        if (it == details_.end()) return false;
+        ev.seen_comm = std::move(it->second.comm);
+        ev.exe = std::move(it->second.exe);
+        ev.cmdline = std::move(it->second.cmdline);
+        ev.uid = it->second.uid;
+        ev.details_read = true;
+        details_.erase(it);  // its key stays in order_ until evicted: harmless
+        return true;
+    }
+
+    bool ever_filled()
+    {
+        std::lock_guard lock(mutex_);
+        return filled_;
+    }
+
+private:
+    using Key = std::pair<std::uint32_t, std::uint64_t>;
+    struct Details {
+        std::string comm, exe, cmdline;
+        std::uint32_t uid;
+    };
+    static constexpr std::size_t kMaxEntries = 65536;
+    std::mutex mutex_;
+    std::map<Key, Details> details_;
+    std::deque<Key> order_;
+    bool filled_ = false;
+};
 
 // Reads the details of processes right after their events (reader thread).
 // A /bin/true lives well under a millisecond after its exec, so the order
@@ -51,12 +107,30 @@ class Enricher {
 public:
     explicit Enricher(std::string root) : root_(std::move(root)), procfs_(root_) {}
 
-    void enrich(std::vector<ProcEvent>& events, std::size_t first)
+    // Reads what a new image is (name, command line, executable, user).
+    void read_exec_details(ProcEvent& ev)
+    {
+        std::string_view comm = read_once(ev.tgid, "comm", &ev.uid);
+        if (comm.empty()) return;
+        if (comm.back() == '\n') comm.remove_suffix(1);
+        ev.seen_comm = comm;
+        ev.details_read = true;
+        ev.cmdline = join_cmdline(read_once(ev.tgid, "cmdline"));
+        set_path(ev.tgid, nullptr);
+        ev.exe = read_exe_link(path_);
+    }
+
+    void enrich(std::vector<ProcEvent>& events, std::size_t first, ExecDetailCache* cache)
     {
         const std::uint64_t boottime_offset = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
+        cached_.assign(events.size(), 0);
         for (std::size_t i = events.size(); i-- > first;) {
             ProcEvent& ev = events[i];
             if (ev.kind != ProcEvent::Kind::Exec) continue;
+            if (cache && cache->take(ev)) {
+                cached_[i] = 1;
+                continue;
+            }
             // comm survives while the process is a zombie; the command line
             // and the exe link do not.
             std::string_view comm = read_once(ev.tgid, "comm", &ev.uid);
@@ -67,7 +141,7 @@ public:
         }
         for (std::size_t i = first; i < events.size(); ++i) {
             ProcEvent& ev = events[i];
-            if (ev.kind == ProcEvent::Kind::Exec && ev.details_read) {
+            if (ev.kind == ProcEvent::Kind::Exec && ev.details_read && !cached_[i]) {
                 std::string_view raw = read_once(ev.tgid, "cmdline");
                 ev.cmdline = join_cmdline(raw);
                 set_path(ev.tgid, nullptr);
@@ -141,13 +215,16 @@ private:
     std::string root_;
     ProcFs procfs_;
     std::string path_;
+    std::vector<char> cached_;
     std::array<char, PT_MAX_STRING + 1> buf_{};
 };
 
 class NetlinkSource final : public Source {
 public:
-    NetlinkSource(const SourceOptions& options, std::unique_ptr<EventChannel> channel, std::string root)
-        : options_(options), channel_(std::move(channel)), root_(std::move(root))
+    NetlinkSource(const SourceOptions& options, std::unique_ptr<EventChannel> channel, std::string root,
+                  std::unique_ptr<EventChannel> exec_channel)
+        : options_(options), channel_(std::move(channel)), exec_channel_(std::move(exec_channel)),
+          root_(std::move(root))
     {
     }
 
@@ -164,6 +241,8 @@ public:
         // snapshot is taken; events racing the scan are reconciled by the
         // tracker (a fork it already knows is not reported twice).
         std::thread reader([this] { read_loop(); });
+        std::thread exec_reader;
+        if (exec_channel_) exec_reader = std::thread([this] { exec_loop(); });
         int status = 0;
         if (!tracker.initial_snapshot()) {
             status = sink_failed();
@@ -176,6 +255,7 @@ public:
             reader_stop_ = true;
         }
         reader.join();
+        if (exec_reader.joinable()) exec_reader.join();
         // What was read before the stop is written too.
         if (status == 0) {
             std::vector<ProcEvent> rest;
@@ -258,9 +338,38 @@ private:
         return 0;
     }
 
+    // The exec thread: only exec events reach it, and it reads each new
+    // image's details at once, at real-time priority where permitted. The
+    // full stream's reader then needs no haste and takes events in batches.
+    void exec_loop()
+    {
+        set_realtime(true);
+        Enricher enricher(root_);
+        std::vector<std::byte> buf(64 * 1024);
+        std::vector<ProcEvent> events;
+        for (;;) {
+            {
+                std::lock_guard lock(mutex_);
+                if (reader_stop_) break;
+            }
+            long n = exec_channel_->receive(buf.data(), buf.size(), kPollMs);
+            if (n <= 0) continue;  // an overrun here only costs names: the main stream still has the events
+            events.clear();
+            parse_proc_connector({buf.data(), static_cast<std::size_t>(n)}, events);
+            for (ProcEvent& ev : events) {
+                if (ev.kind != ProcEvent::Kind::Exec) continue;
+                enricher.read_exec_details(ev);
+                if (ev.details_read) exec_details_.put(ev);
+            }
+        }
+    }
+
     void read_loop()
     {
-        raise_reader_priority();
+        // Real-time until the exec thread proves it works (kernels before
+        // 6.6 cannot filter events for it); then batches at normal priority.
+        bool realtime = set_realtime(true);
+        bool relaxed = false;
         Enricher enricher(root_);
         std::vector<std::byte> buf(64 * 1024);
         std::vector<ProcEvent> events;
@@ -291,12 +400,19 @@ private:
                 if (events.size() >= kBatch) break;
                 n = channel_->receive(buf.data(), buf.size(), 0);
             }
-            if (!events.empty()) enricher.enrich(events, 0);
+            if (!events.empty()) enricher.enrich(events, 0, exec_channel_ ? &exec_details_ : nullptr);
             if (loss && n == 0) {
                 events.emplace_back().kind = ProcEvent::Kind::Lost;
                 loss = false;
             }
             if (!events.empty()) hand_over(events);
+            if (!relaxed && exec_channel_ && exec_details_.ever_filled()) {
+                relaxed = true;
+                if (realtime) set_realtime(false);
+            }
+            // Relaxed, the reader lets events gather (the receive buffer
+            // holds seconds of a storm) instead of waking for each one.
+            if (relaxed && n == 0) std::this_thread::sleep_for(std::chrono::milliseconds(kRelaxedReadMs));
         }
         std::lock_guard lock(mutex_);
         reader_done_ = true;
@@ -307,14 +423,16 @@ private:
     // CPU and its /proc reads come too late. Where permitted (root), the
     // reader runs at the lowest real-time priority: it preempts ordinary work
     // the moment an event arrives, and it only ever blocks or reads.
-    void raise_reader_priority()
+    bool set_realtime(bool on)
     {
-        if (!options_.realtime_reader) return;
+        if (on && !options_.realtime_reader) return false;
         sched_param param{};
-        param.sched_priority = sched_get_priority_min(SCHED_FIFO);
-        if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) != 0)
-            notify("proc connector: reader runs at normal priority (no real-time scheduling here): short-lived "
-                   "processes may lose their names");
+        param.sched_priority = on ? sched_get_priority_min(SCHED_FIFO) : 0;
+        if (pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &param) == 0) return true;
+        if (on && !realtime_refused_.exchange(true))
+            notify("proc connector: no real-time scheduling here (not root?): short-lived processes may lose "
+                   "their names");
+        return false;
     }
 
     void hand_over(std::vector<ProcEvent>& events)
@@ -337,7 +455,10 @@ private:
 
     SourceOptions options_;
     std::unique_ptr<EventChannel> channel_;
+    std::unique_ptr<EventChannel> exec_channel_;
     std::string root_;
+    ExecDetailCache exec_details_;
+    std::atomic<bool> realtime_refused_{false};
 
     std::mutex mutex_;
     std::condition_variable ready_;
@@ -354,9 +475,10 @@ private:
 } // namespace
 
 std::unique_ptr<Source> make_netlink_source_on(const SourceOptions& options, std::unique_ptr<EventChannel> channel,
-                                               std::string proc_root)
+                                               std::string proc_root, std::unique_ptr<EventChannel> exec_channel)
 {
-    return std::make_unique<NetlinkSource>(options, std::move(channel), std::move(proc_root));
+    return std::make_unique<NetlinkSource>(options, std::move(channel), std::move(proc_root),
+                                           std::move(exec_channel));
 }
 
 std::unique_ptr<Source> make_netlink_source(const SourceOptions& options, std::string& why_not)
@@ -364,7 +486,8 @@ std::unique_ptr<Source> make_netlink_source(const SourceOptions& options, std::s
     auto channel = open_proc_connector(options.receive_buffer, why_not);
     if (!channel) return nullptr;
     if (options.notice) options.notice(fmt::format("proc connector: subscribed, {}", channel->describe()));
-    return make_netlink_source_on(options, std::move(channel), "/proc");
+    return make_netlink_source_on(options, std::move(channel), "/proc",
+                                  options.realtime_reader ? open_proc_connector_filtered(PROC_EVENT_EXEC_MASK) : nullptr);
 }
 
 } // namespace proctree::collect
