@@ -84,15 +84,40 @@ std::uint64_t ticks_at(const ProcFs& fs, std::uint64_t mono)
     return (mono + clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC)) / (1'000'000'000ull / fs.ticks_per_second());
 }
 
-std::vector<Rec> run_script(FakeProc& proc, std::vector<ScriptedChannel::Step> steps)
+// The exec-only subscription: hands out its datagrams, then says it is done.
+class ExecChannel final : public EventChannel {
+public:
+    ExecChannel(std::vector<Datagram> datagrams, std::atomic<bool>& done) : datagrams_(std::move(datagrams)), done_(done) {}
+    long receive(std::byte* buf, std::size_t cap, int) override
+    {
+        if (next_ >= datagrams_.size()) {
+            done_.store(true);  // every earlier datagram has been dealt with
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            return 0;
+        }
+        const Datagram& d = datagrams_[next_++];
+        std::memcpy(buf, d.data(), std::min(cap, d.size()));
+        return static_cast<long>(d.size());
+    }
+
+private:
+    std::vector<Datagram> datagrams_;
+    std::atomic<bool>& done_;
+    std::size_t next_ = 0;
+};
+
+std::vector<Rec> run_script(FakeProc& proc, std::vector<ScriptedChannel::Step> steps,
+                            std::unique_ptr<EventChannel> exec_channel = nullptr)
 {
     std::atomic<bool> stop{false};
     SourceOptions options;
+    options.realtime_reader = false;  // nothing races these tests' processes
     MemorySink sink;
     // The source flushes right after its initial snapshot.
     auto started = [&sink] { return sink.flushes.load() > 0; };
-    auto source = make_netlink_source_on(
-        options, std::make_unique<ScriptedChannel>(std::move(steps), stop, started), proc.root());
+    auto source = make_netlink_source_on(options,
+                                         std::make_unique<ScriptedChannel>(std::move(steps), stop, started),
+                                         proc.root(), std::move(exec_channel));
     EXPECT_EQ(source->run(sink, stop), 0);
     return decode(sink.bytes);
 }
@@ -263,4 +288,37 @@ TEST(NetlinkSource, InitialSnapshotIsCompleteAndParentsFirst)
     EXPECT_EQ(begin.flags, PT_SNAPSHOT_COMPLETE);
     EXPECT_EQ(body<model::ProcessCreate>(all[1]).proc.pid, 1u);
     EXPECT_TRUE(body<model::ProcessCreate>(all[2]).flags & PT_PROC_KERNEL_THREAD);
+}
+
+TEST(NetlinkSource, DetailsReadByTheExecThreadNameAProcessGoneBeforeTheReaderLooks)
+{
+    FakeProc proc;
+    proc.add(100, 1, "bash", 50);
+    ProcFs fs(proc.root());
+    const std::uint64_t t_fork = 50 * kSecond + 5'000'000;
+    proc.add(200, 100, "true", ticks_at(fs, t_fork), nul_joined({"/bin/true", "--quick"}), "/usr/bin/true");
+    std::atomic<bool> exec_done{false};
+    auto exec_channel = std::make_unique<ExecChannel>(std::vector<Datagram>{exec_datagram(t_fork + 500, 200)}, exec_done);
+    auto recs = after_initial_snapshot(run_script(
+        proc,
+        {
+            [&] {
+                // The exec thread has read 200's details; now 200 is gone.
+                const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+                while (!exec_done.load() && std::chrono::steady_clock::now() < deadline)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                proc.remove(200);
+            },
+            fork_datagram(t_fork, 100, 100, 200, 200),
+            exec_datagram(t_fork + 500, 200),
+            exit_datagram(t_fork + 900, 200, 200, 0),
+        },
+        std::move(exec_channel)));
+    // 200 was already there for the initial snapshot: its fork adds nothing.
+    ASSERT_EQ(recs.size(), 2u);
+    EXPECT_EQ(body<model::ProcessExec>(recs[0]).proc.pid, 200u);
+    EXPECT_EQ(recs[0].name, "true");
+    EXPECT_EQ(recs[0].cmdline, "/bin/true --quick");
+    EXPECT_EQ(recs[0].image, "/usr/bin/true");
+    EXPECT_EQ(body<model::ProcessExit>(recs[1]).proc.pid, 200u);
 }
