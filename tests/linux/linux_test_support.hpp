@@ -102,6 +102,7 @@ public:
                                  std::to_string(uid) + "\t" + std::to_string(uid) + "\n");
         write(d + "/comm", comm + "\n");
         write(d + "/cmdline", cmdline_nul);
+        std::filesystem::remove(root_ / d / "exe");
         if (!exe.empty()) std::filesystem::create_symlink(exe, root_ / d / "exe");
     }
 
