@@ -7,7 +7,8 @@ drain, stops them with SIGINT, and reports per recorder: creates and exits of
 the storm's processes captured out of N, how many carry the exact name
 ("true"), events lost, and CPU seconds (getrusage of the recorder).
 
-All recorders watch the SAME storm. Run as root:
+Each proctree source gets its own storm, recorded in the same run by
+forkstat beside it (--together: one storm for every recorder). Run as root:
 
   tests/bench/forkstorm.py --proctree build-linux/tui/proctree \\
       --sources netlink,poll,forkstat [--count 20000] [--loops 2]
@@ -165,27 +166,18 @@ def count_forkstat(path, storm_parents):
     return created, exited, named, exact_cmd, str(lost)
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--proctree", default="build-linux/tui/proctree")
-    ap.add_argument("--sources", default="netlink,poll,forkstat",
-                    help="comma-separated: netlink, poll, ebpf, auto, forkstat")
-    ap.add_argument("--count", type=int, default=20000)
-    ap.add_argument("--loops", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--keep", action="store_true", help="keep the recordings (path printed)")
-    args = ap.parse_args()
-    args.sources = [s for s in args.sources.split(",") if s]
-    if os.geteuid() != 0:
-        sys.exit("run as root (the proc connector and forkstat need it)")
-
+def one_storm(args, sources, label):
+    """One storm watched by `sources` together; prints their rows."""
     workdir = tempfile.mkdtemp(prefix="forkstorm-")
-    recorders = start_recorders(args, workdir)
+    run = argparse.Namespace(**vars(args))
+    run.sources = sources
+    recorders = start_recorders(run, workdir)
     wait_until_ready(recorders)
     storm_parents, storm_s = run_storm(args.count, args.loops)
     wait_for_quiet(recorders)
     stop_recorders(recorders)
 
-    print(f"storm: {args.count} x {TRUE} from {args.loops} loops in {storm_s:.1f} s; recordings in {workdir}")
+    print(f"\n{label}: {args.count} x {TRUE} from {args.loops} loops in {storm_s:.1f} s; recordings in {workdir}")
     header = f"| {'source':<10} | {'creates':>15} | {'exits':>15} | {'exact name':>15} | {'exact cmdline':>15} | {'lost':>10} | {'CPU s':>6} |"
     print(header)
     print("|" + "|".join("-" * (len(c)) for c in header.split("|")[1:-1]) + "|")
@@ -202,6 +194,33 @@ def main():
             print(f"{source} said: {notes}")
     if not args.keep:
         subprocess.run(["rm", "-rf", workdir])
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--proctree", default="build-linux/tui/proctree")
+    ap.add_argument("--sources", default="netlink,poll,forkstat",
+                    help="comma-separated: netlink, poll, ebpf, auto, forkstat")
+    ap.add_argument("--count", type=int, default=20000)
+    ap.add_argument("--loops", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--together", action="store_true",
+                    help="one storm for all sources at once (default: one storm per proctree source, "
+                         "with forkstat recording the same storm beside it; on 2 cores, recorders running "
+                         "together inflate each other's CPU time)")
+    ap.add_argument("--keep", action="store_true", help="keep the recordings (path printed)")
+    args = ap.parse_args()
+    sources = [s for s in args.sources.split(",") if s]
+    if os.geteuid() != 0:
+        sys.exit("run as root (the proc connector and forkstat need it)")
+    if args.together:
+        one_storm(args, sources, "storm")
+        return
+    ours = [s for s in sources if s != "forkstat"]
+    beside = ["forkstat"] if "forkstat" in sources else []
+    for source in ours or []:
+        one_storm(args, [source] + beside, f"storm for {source}")
+    if not ours and beside:
+        one_storm(args, beside, "storm")
 
 
 if __name__ == "__main__":
