@@ -159,6 +159,31 @@ def row_for(text, pid, name):
     return None
 
 
+def dim_rows(text):
+    """PIDs of the tree rows drawn dim in a capture with colours."""
+    attrs = {}
+    out = []
+    for line in text.splitlines():
+        p = plain(line)
+        m = ROW.match(p)
+        if m:
+            pos = 0
+            visible = 0
+            state = dict(attrs)
+            target = m.start(1)
+            for g in SGR.finditer(line):
+                visible += g.start() - pos
+                if visible > target:
+                    break
+                pos = g.end()
+                _apply(state, g.group(1))
+            if 2 in state:
+                out.append(m.group(1))
+        for g in SGR.finditer(line):
+            _apply(attrs, g.group(1))
+    return out
+
+
 def sgr_at(line, needle):
     """The SGR attributes in effect where `needle` starts on a line returned
     by row_for: a set of ints (1 bold, 2 dim, 7 reverse, 30-37 foreground)."""

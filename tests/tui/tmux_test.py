@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 
-from tmux_lib import SKIP, Pane, TestFailure, encode_stream, fg_at, row_for, sgr_at
+from tmux_lib import SKIP, Pane, TestFailure, dim_rows, encode_stream, fg_at, row_for, sgr_at
 
 DEADLINE = 20.0
 HIGHLIGHT_MS = 2000
@@ -80,13 +80,12 @@ def wait_pid_child(pid, name, deadline=DEADLINE):
 
 
 def full_tree(pane, text):
-    """The unfiltered tree: no filter in the status line, and PID 1 shown as
-    a process of its own (not dimmed as the context of a match)."""
+    """The unfiltered tree: no filter in the status line, no prompt, tree
+    rows on screen and none of them dimmed as the context of a match."""
     status = text.rstrip("\n").splitlines()[-1] if text.strip() else ""
-    if "filter " in status or "Filter by" in text:
+    if "filter " in status or "Filter by" in text or not pane.tree_rows(text):
         return False
-    line = row_for(pane.capture(colors=True), 1, " root")
-    return line is not None and 2 not in sgr_at(line, " root")
+    return not dim_rows(pane.capture(colors=True))
 
 
 # --- scenarios ---------------------------------------------------------------
@@ -159,6 +158,8 @@ def name_filter(env, pane):
     if pids[-1] != str(proc.pid):
         raise TestFailure("the match is not the last row:\n" + "\n".join(rows))
     colored = pane.capture(colors=True)
+    if str(os.getpid()) not in dim_rows(colored):
+        raise TestFailure("the ancestors are not dimmed")
     anc = row_for(colored, str(os.getpid()), "python3")
     if anc is None or 2 not in sgr_at(anc, "python3"):
         raise TestFailure(f"the ancestor row is not dim: {anc!r}")
@@ -438,11 +439,18 @@ SCENARIOS = {f.__name__: f for f in (live_new_exit, name_filter, pid_filter, exp
                                      corrupt_stream)}
 
 
+# Scenarios that watch this machine live (the others replay files).
+LIVE = {"live_new_exit", "name_filter", "pid_filter", "export", "escape", "pause", "no_color", "mouse"}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
     args = ap.parse_args()
+    if args.scenario in LIVE and os.geteuid() != 0:
+        print("SKIP: live scenarios need root (an event source that sees exits and signals)")
+        return 77
     env = Env(os.path.abspath(args.binary), args.scenario)
     pane = Pane(f"proctree-test-{args.scenario}-{os.getpid()}", env.tmp, DEADLINE)
     try:
