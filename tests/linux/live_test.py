@@ -398,17 +398,15 @@ def test_loss(args):
         def lost_reported():
             return any(r["type"] == "events_lost" for r in rec.records())
         wait_for("an events_lost record", lost_reported)
-        # Every loss is followed by a resync, and once losses stop, by a
-        # follow-up resync: wait for both after the last loss.
-        def resynced():
-            recs = rec.records()
-            last_lost = max((i for i, r in enumerate(recs) if r["type"] == "events_lost"), default=-1)
-            return sum(r["type"] == "snapshot_end" and r.get("reason") == 2 for r in recs[last_lost:]) >= 2
-        wait_for("the resync after the last loss", resynced)
+        # Stop while the machine may still be overrunning the tiny buffer:
+        # a stopped recording ends with a resync after its last loss.
         before = proc_identities()
         before_ns = identity_clock_ns()
         recs = rec.stop()
         after = proc_identities()
+        last_lost = max(i for i, r in enumerate(recs) if r["type"] == "events_lost")
+        check(any(r["type"] == "snapshot_end" and r.get("reason") == 2 for r in recs[last_lost:]),
+              "the recording ends with a resync after its last loss")
 
         check(sum(r["type"] == "events_lost" for r in recs) >= 1, "events_lost recorded")
         snap = subprocess.run([args.proctree, "snapshot", "--from", path, "--format", "json",

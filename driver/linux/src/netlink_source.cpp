@@ -263,8 +263,13 @@ public:
                 std::lock_guard lock(mutex_);
                 rest.swap(queue_);
             }
-            for (const ProcEvent& ev : rest)
+            for (const ProcEvent& ev : rest) {
+                if (ev.kind == ProcEvent::Kind::Lost) follow_up_at_ = std::chrono::steady_clock::now();
                 if (!tracker.apply(ev)) return sink_failed();
+            }
+            // Losses not yet followed up: one last rescan, so that even a
+            // recording stopped in the middle of a storm ends converged.
+            if (follow_up_at_ && !tracker.resync()) return sink_failed();
         }
         out.flush();
         return status;
@@ -413,6 +418,10 @@ private:
             // Relaxed, the reader lets events gather (the receive buffer
             // holds seconds of a storm) instead of waking for each one.
             if (relaxed && n == 0) std::this_thread::sleep_for(std::chrono::milliseconds(kRelaxedReadMs));
+        }
+        if (loss) {  // stopped before the queue was seen empty: still say so
+            events.emplace_back().kind = ProcEvent::Kind::Lost;
+            hand_over(events);
         }
         std::lock_guard lock(mutex_);
         reader_done_ = true;
