@@ -207,7 +207,7 @@ PtDispatchRead(
         return PtComplete(Irp, STATUS_DELETE_PENDING, 0);
     }
     if (reader->Queue.Used != 0 && IsListEmpty(&reader->PendingReads)) {
-        written = PtQueuePop(&reader->Queue, Irp->AssociatedIrp.SystemBuffer, length, now);
+        written = PtReaderPop(reader, Irp->AssociatedIrp.SystemBuffer, length, now);
         KeReleaseSpinLock(&reader->Lock, irql);
         return PtComplete(Irp, written != 0 ? STATUS_SUCCESS : STATUS_BUFFER_TOO_SMALL, written);
     }

@@ -101,6 +101,21 @@ VOID
 PtCompleteReads(
     _Inout_ PLIST_ENTRY Completed);
 
+/* Most bytes one read copies out of a queue (under the reader's spin lock);
+ * a larger buffer is filled up to this, and the reader reads again. */
+#define PT_READ_CHUNK_MAX (256u * 1024u)
+PT_STATIC_ASSERT(PT_READ_CHUNK_MAX >= PT_MAX_RECORD_SIZE, "a read must hold the largest record");
+
+/* Moves whole records (at most PT_READ_CHUNK_MAX bytes, never more than
+ * Length) from Reader's queue into Buffer, its Lock held; returns bytes. */
+_Requires_lock_held_(Reader->Lock)
+ULONG
+PtReaderPop(
+    _Inout_ PPT_READER Reader,
+    _Out_writes_bytes_(Length) PVOID Buffer,
+    _In_ ULONG Length,
+    _In_ ULONG64 NowNs);
+
 /* Takes pended reads off Reader (its Lock held) that can be completed now,
  * filling them from the queue, onto Completed. */
 _Requires_lock_held_(Reader->Lock)

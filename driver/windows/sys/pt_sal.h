@@ -14,6 +14,9 @@
 #ifndef _In_opt_
 #define _In_opt_
 #endif
+#ifndef _Inout_opt_
+#define _Inout_opt_
+#endif
 #ifndef _Out_
 #define _Out_
 #endif

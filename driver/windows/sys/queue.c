@@ -8,7 +8,8 @@ Abstract:
 
     The bounded per-reader ring of wire records (see queue.h). Records are
     stored contiguously modulo the capacity, so a record may wrap around
-    the end of the ring; copies in and out are split accordingly. The caller
+    the end of the ring; copies in and out are split accordingly and done
+    with RtlCopyMemory (reads copy up to PT_READ_CHUNK_MAX). The caller
     serialises all calls (the reader's spin lock in the driver).
 
 Environment:
@@ -17,6 +18,7 @@ Environment:
 
 --*/
 
+#include "pt_kernel.h"
 #include "queue.h"
 
 #include <proctree/wire_encode.h>
@@ -33,8 +35,8 @@ PtRingWrite(
     if (first > Length) {
         first = Length;
     }
-    pt__copy(Queue->Ring + Offset, Source, first);
-    pt__copy(Queue->Ring, (const uint8_t *)Source + first, Length - first);
+    RtlCopyMemory(Queue->Ring + Offset, Source, first);
+    RtlCopyMemory(Queue->Ring, (const uint8_t *)Source + first, Length - first);
 }
 
 static void
@@ -49,8 +51,8 @@ PtRingRead(
     if (first > Length) {
         first = Length;
     }
-    pt__copy(Destination, Queue->Ring + Offset, first);
-    pt__copy((uint8_t *)Destination + first, Queue->Ring, Length - first);
+    RtlCopyMemory(Destination, Queue->Ring + Offset, first);
+    RtlCopyMemory((uint8_t *)Destination + first, Queue->Ring, Length - first);
 }
 
 static uint32_t

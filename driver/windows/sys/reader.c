@@ -64,8 +64,13 @@ PtCompleteReads(
         PIRP irp = CONTAINING_RECORD(entry, IRP, Tail.Overlay.ListEntry);
         PPT_READER reader = (PPT_READER)irp->Tail.Overlay.DriverContext[0];
 
+        /* Drop the pended read's reference first: completing the IRP can
+         * let the last handle close and the driver unload, after which
+         * neither the reader nor this code may be touched. (The handle's
+         * own reference outlives the IRP, so this never frees the reader.) */
+        irp->Tail.Overlay.DriverContext[0] = NULL;
+        PtReaderRelease(reader);
         IoCompleteRequest(irp, IO_NO_INCREMENT);
-        PtReaderRelease(reader); /* the reference the pended read held */
     }
 }
 
@@ -90,6 +95,23 @@ PtClaimPendedRead(
 }
 
 _Use_decl_annotations_
+ULONG
+PtReaderPop(
+    PPT_READER Reader,
+    PVOID Buffer,
+    ULONG Length,
+    ULONG64 NowNs)
+{
+    /* The copy runs under the reader's spin lock, at DISPATCH_LEVEL, while
+     * PtBroadcast may spin on that lock: bound it. The caller reads again
+     * for the rest. */
+    if (Length > PT_READ_CHUNK_MAX) {
+        Length = PT_READ_CHUNK_MAX;
+    }
+    return PtQueuePop(&Reader->Queue, Buffer, Length, NowNs);
+}
+
+_Use_decl_annotations_
 VOID
 PtServiceReads(
     PPT_READER Reader,
@@ -105,7 +127,7 @@ PtServiceReads(
         if (!PtClaimPendedRead(Reader, irp)) {
             continue;
         }
-        written = PtQueuePop(&Reader->Queue, irp->AssociatedIrp.SystemBuffer, length, NowNs);
+        written = PtReaderPop(Reader, irp->AssociatedIrp.SystemBuffer, length, NowNs);
         irp->IoStatus.Status = written != 0 ? STATUS_SUCCESS : STATUS_BUFFER_TOO_SMALL;
         irp->IoStatus.Information = written;
         InsertTailList(Completed, &irp->Tail.Overlay.ListEntry);
@@ -152,8 +174,9 @@ PtCancelRead(
 
     Irp->IoStatus.Status = STATUS_CANCELLED;
     Irp->IoStatus.Information = 0;
+    Irp->Tail.Overlay.DriverContext[0] = NULL;
+    PtReaderRelease(reader); /* before completing: see PtCompleteReads */
     IoCompleteRequest(Irp, IO_NO_INCREMENT);
-    PtReaderRelease(reader);
 }
 
 /* Appends Record (or, when Record is NULL, one drop) to every attached
@@ -184,6 +207,9 @@ PtBroadcast(
         } else {
             reader->Queue.LostPending += 1;
             reader->Queue.DroppedTotal += 1;
+            /* Queue the events-lost record now, so that a pended read is
+             * woken with it rather than after the next record built. */
+            PtQueueFlushLost(&reader->Queue, NowNs);
             result = PT_DROPPED;
         }
         if (result == PT_DROPPED) {

@@ -5,6 +5,16 @@
 
 long pt_shim_live_allocations = 0;
 long pt_shim_fail_after = -1;
+int pt_shim_locks_held = 0;
+void (*pt_shim_on_complete)(PIRP irp) = NULL;
+
+VOID IoCompleteRequest(PIRP irp, int boost)
+{
+    (void)boost;
+    if (pt_shim_on_complete) {
+        pt_shim_on_complete(irp);
+    }
+}
 
 PVOID ExAllocatePoolWithTag(POOL_TYPE type, size_t bytes, ULONG tag)
 {
