@@ -241,6 +241,7 @@ PtDispatchRead(
 PT_STATIC_ASSERT(sizeof(PT_INJECT) == PT_INJECT_FIXED, "PT_INJECT layout");
 
 #define PT_INJECT_MAX_COUNT 10000000u
+#define PT_INJECT_MAX_CHARS 32767u
 
 /* TEST BUILDS ONLY: synthetic facts through PtReportEvent, Count times. */
 _IRQL_requires_(PASSIVE_LEVEL)
@@ -263,6 +264,10 @@ PtTestInject(
         return STATUS_BUFFER_TOO_SMALL;
     }
     RtlCopyMemory(&inject, Buffer, PT_INJECT_FIXED);
+    /* A UNICODE_STRING holds at most 32767 units: more would wrap Length. */
+    if (inject.ImageChars > PT_INJECT_MAX_CHARS || inject.CommandChars > PT_INJECT_MAX_CHARS) {
+        return STATUS_INVALID_PARAMETER;
+    }
     if (InputLength < PT_INJECT_FIXED + 2u * ((ULONG)inject.ImageChars + inject.CommandChars)) {
         return STATUS_INVALID_PARAMETER;
     }

@@ -88,6 +88,29 @@ int case_version(void)
     WT_CHECK(!wt_ioctl(h, IOCTL_PT_NEXT_RECORD_SIZE, NULL, 0, small, 2, NULL), "2-byte NEXT_RECORD_SIZE accepted");
     WT_CHECK(!wt_ioctl(h, IOCTL_PT_TEST_INJECT, small, sizeof small, NULL, 0, NULL), "short inject accepted");
     WT_CHECK(!wt_ioctl(h, PT_CTL(0x8FF, FILE_READ_ACCESS), NULL, 0, NULL, 0, NULL), "unknown IOCTL accepted");
+    {
+        /* 40000 chars would wrap a UNICODE_STRING's 16-bit byte length */
+        const uint32_t chars = 40000;
+        uint8_t *in = (uint8_t *)calloc(1, PT_INJECT_FIXED + 2u * chars);
+        PT_INJECT inj;
+        BOOL accepted;
+        DWORD err;
+
+        WT_CHECK(in != NULL, "calloc");
+        ZeroMemory(&inj, sizeof inj);
+        inj.Type = PT_REC_PROCESS_CREATE;
+        inj.ImageChars = (uint16_t)chars;
+        inj.Pid = 99;
+        memcpy(in, &inj, sizeof inj);
+        for (uint32_t k = 0; k < chars; k++) {
+            in[PT_INJECT_FIXED + 2u * k] = 'a';
+        }
+        accepted = wt_ioctl(h, IOCTL_PT_TEST_INJECT, in, PT_INJECT_FIXED + 2u * chars, NULL, 0, NULL);
+        err = GetLastError();
+        free(in);
+        WT_CHECK(!accepted && err == ERROR_INVALID_PARAMETER, "inject of %u image chars: accepted %d, error %lu",
+                 chars, accepted, (unsigned long)err);
+    }
     /* mask round trip: process is always on */
     mask = PT_MASK_THREAD;
     WT_CHECK(wt_ioctl(h, IOCTL_PT_SET_EVENT_MASK, &mask, sizeof mask, &prev, sizeof prev, &got), "SET_EVENT_MASK");
