@@ -156,6 +156,11 @@ static HANDLE open_device(const pt_options *o)
     }
     ZeroMemory(&ov, sizeof ov);
     ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (ov.hEvent == NULL) {
+        fprintf(stderr, "proctree-agent: cannot create an event (error %lu)\n", (unsigned long)GetLastError());
+        CloseHandle(h);
+        return INVALID_HANDLE_VALUE;
+    }
     if ((!DeviceIoControl(h, IOCTL_PT_GET_VERSION, NULL, 0, &v, sizeof v, &got, &ov) &&
          !(GetLastError() == ERROR_IO_PENDING && GetOverlappedResult(h, &ov, &got, TRUE))) ||
         got != sizeof v || v.WireMajor != PT_WIRE_VERSION_MAJOR) {
@@ -216,9 +221,19 @@ static int forward(pt_writer *w, const uint8_t *buf, DWORD bytes, pt_totals *t, 
     return lost;
 }
 
+/* Says in one line why a snapshot failed (pt_write_snapshot set the error). */
+static void snapshot_failed(const char *which, const char *then)
+{
+    DWORD err = GetLastError();
+
+    fprintf(stderr, "proctree-agent: %s snapshot of running processes failed: %s (error %lu)%s\n", which,
+            err == ERROR_NOT_ENOUGH_MEMORY ? "out of memory" : "CreateToolhelp32Snapshot", (unsigned long)err,
+            then);
+}
+
 /* One stream: header, snapshot, live records until stop/limit/error.
  * Returns 0 when done, 1 when the sink failed (TCP client left), 2 on a
- * driver error. */
+ * driver error or when no snapshot could be taken. */
 static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLONG deadline)
 {
     HANDLE dev;
@@ -236,13 +251,27 @@ static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLON
         CloseHandle(dev);
         return 2;
     }
+    ZeroMemory(reads, sizeof reads);
     for (i = 0; i < 2; i++) {
-        ZeroMemory(&reads[i], sizeof reads[i]);
         reads[i].ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+        if (reads[i].ov.hEvent == NULL) {
+            fprintf(stderr, "proctree-agent: cannot create an event (error %lu)\n", (unsigned long)GetLastError());
+            rc = 2;
+            goto done;
+        }
         reads[i].buf = (uint8_t *)malloc(PT_READ_BUFFER);
+        if (reads[i].buf == NULL) {
+            fprintf(stderr, "proctree-agent: out of memory (read buffer of %u bytes)\n", PT_READ_BUFFER);
+            rc = 2;
+            goto done;
+        }
     }
     pt_write_stream_header(&w);
-    pt_write_snapshot(&w, PT_SNAPSHOT_INITIAL);
+    if (pt_write_snapshot(&w, PT_SNAPSHOT_INITIAL) != 0) {
+        snapshot_failed("initial", "");
+        rc = 2;
+        goto done; /* a stream without it would show no tree */
+    }
     if (pt_writer_flush(&w) != 0) {
         rc = 1;
         goto done;
@@ -285,7 +314,14 @@ static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLON
         }
         /* after lost events, a fresh complete snapshot (at most one a second) */
         if (resync_due && GetTickCount64() - last_resync >= PT_RESYNC_MIN_MS) {
-            pt_write_snapshot(&w, PT_SNAPSHOT_RESYNC);
+            if (pt_write_snapshot(&w, PT_SNAPSHOT_RESYNC) != 0) {
+                snapshot_failed("resync", ", retrying");
+                if (pt_write_snapshot(&w, PT_SNAPSHOT_RESYNC) != 0) {
+                    snapshot_failed("resync", ": viewers cannot converge, ending the stream");
+                    rc = 2;
+                    break;
+                }
+            }
             t->resyncs++;
             last_resync = GetTickCount64();
             resync_due = 0;
@@ -305,8 +341,10 @@ done:
     CancelIoEx(dev, NULL);
     for (i = 0; i < 2; i++) {
         DWORD ignored;
-        GetOverlappedResult(dev, &reads[i].ov, &ignored, TRUE);
-        CloseHandle(reads[i].ov.hEvent);
+        if (reads[i].ov.hEvent != NULL) {
+            GetOverlappedResult(dev, &reads[i].ov, &ignored, TRUE);
+            CloseHandle(reads[i].ov.hEvent);
+        }
         free(reads[i].buf);
     }
     CloseHandle(dev);
@@ -344,6 +382,10 @@ int wmain(int argc, wchar_t **argv)
     deadline = o.duration > 0 ? started + (ULONGLONG)(o.duration * 1000.0) : 0;
     ZeroMemory(&t, sizeof t);
     stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+    if (stop_event == NULL) {
+        fprintf(stderr, "proctree-agent: cannot create an event (error %lu)\n", (unsigned long)GetLastError());
+        return 1;
+    }
     SetConsoleCtrlHandler(on_console_ctrl, TRUE);
 
     if (o.listen) {

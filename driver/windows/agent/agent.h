@@ -62,7 +62,9 @@ uint32_t pt_utf8(const wchar_t *s, int len, char *out, uint32_t cap);
 
 /* snapshot.c */
 void pt_write_stream_header(pt_writer *w);
-/* SNAPSHOT_BEGIN, one create per running process (parents first), END. */
+/* SNAPSHOT_BEGIN, one create per running process (parents first), END.
+ * Returns 0, or -1 having written nothing (GetLastError(): why; out of
+ * memory is ERROR_NOT_ENOUGH_MEMORY). */
 int pt_write_snapshot(pt_writer *w, uint32_t reason);
 
 #endif

@@ -168,15 +168,30 @@ int pt_write_snapshot(pt_writer *w, uint32_t reason)
     uint8_t small[64];
     const uint32_t rec_cap = PT_MAX_RECORD_SIZE;
 
+    rec = (uint8_t *)malloc(rec_cap);
+    if (rec == NULL) {
+        SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+        return -1;
+    }
     snap = CreateToolhelp32Snapshot(TH32CS_SNAPPROCESS, 0);
     if (snap == INVALID_HANDLE_VALUE) {
-        return -1;
+        free(rec);
+        return -1; /* GetLastError() says why */
     }
     e.dwSize = sizeof e;
     for (BOOL ok = Process32FirstW(snap, &e); ok; ok = Process32NextW(snap, &e)) {
         if (count == cap) {
+            pt_proc *more;
             cap = cap ? cap * 2 : 256;
-            procs = (pt_proc *)realloc(procs, (size_t)cap * sizeof *procs);
+            more = (pt_proc *)realloc(procs, (size_t)cap * sizeof *procs);
+            if (more == NULL) {
+                free(procs);
+                free(rec);
+                CloseHandle(snap);
+                SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+                return -1; /* nothing written: no partial "complete" snapshot */
+            }
+            procs = more;
         }
         ZeroMemory(&procs[count], sizeof procs[count]);
         procs[count].entry = e;
@@ -208,10 +223,9 @@ int pt_write_snapshot(pt_writer *w, uint32_t reason)
         }
     }
 
-    rec = (uint8_t *)malloc(rec_cap);
     pt_encode_snapshot(small, sizeof small, PT_REC_SNAPSHOT_BEGIN, 0, pt_now_ns(), reason, PT_SNAPSHOT_COMPLETE);
     pt_writer_record(w, small);
-    for (i = 0; rec && i < count; i++) {
+    for (i = 0; i < count; i++) {
         write_one(w, procs, i, rec, rec_cap);
     }
     pt_encode_snapshot(small, sizeof small, PT_REC_SNAPSHOT_END, 0, pt_now_ns(), reason, PT_SNAPSHOT_COMPLETE);
