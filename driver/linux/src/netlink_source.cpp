@@ -313,10 +313,23 @@ private:
                 dropped_ = 0;
                 reader_error = reader_error_;
             }
+            if (realtime_refused_.load() && !realtime_refusal_said_) {
+                realtime_refusal_said_ = true;
+                notify("proc connector: no real-time scheduling here (not root?): short-lived processes may lose "
+                       "their names");
+            }
             const auto now = std::chrono::steady_clock::now();
             for (const ProcEvent& ev : batch) {
                 if (ev.kind == ProcEvent::Kind::Lost) {
-                    notify("proc connector: the kernel dropped events (receive buffer full); resyncing from /proc");
+                    // Said at most every few seconds: a storm can overrun often.
+                    ++overruns_unsaid_;
+                    if (now >= next_loss_notice_) {
+                        notify(fmt::format("proc connector: the kernel dropped events (receive buffer full, {} "
+                                           "time(s)); resyncing from /proc",
+                                           overruns_unsaid_));
+                        overruns_unsaid_ = 0;
+                        next_loss_notice_ = now + std::chrono::seconds(5);
+                    }
                     follow_up_at_ = now + kFollowUpAfter;
                 }
                 if (!tracker.apply(ev)) return sink_failed();
@@ -438,9 +451,7 @@ private:
         sched_param param{};
         param.sched_priority = on ? sched_get_priority_min(SCHED_FIFO) : 0;
         if (pthread_setschedparam(pthread_self(), on ? SCHED_FIFO : SCHED_OTHER, &param) == 0) return true;
-        if (on && !realtime_refused_.exchange(true))
-            notify("proc connector: no real-time scheduling here (not root?): short-lived processes may lose "
-                   "their names");
+        if (on) realtime_refused_.store(true);  // said by the writer: notices come from run()'s thread
         return false;
     }
 
@@ -468,6 +479,9 @@ private:
     std::string root_;
     ExecDetailCache exec_details_;
     std::atomic<bool> realtime_refused_{false};
+    bool realtime_refusal_said_ = false;  // writer thread only
+    std::uint64_t overruns_unsaid_ = 0;   // writer thread only
+    std::chrono::steady_clock::time_point next_loss_notice_{};
 
     std::mutex mutex_;
     std::condition_variable ready_;

@@ -33,7 +33,9 @@ struct SourceOptions {
     bool realtime_reader = true;
     // One-line human messages: which source was chosen and why, "polling:
     // short-lived processes will be missed", resyncs. Headless commands print
-    // them on stderr; the viewer shows them in its status line.
+    // them on stderr; the viewer shows them in its status line. The proc
+    // connector and poll sources call it from open_source()/make_*() and
+    // from the thread that called run(), never from helper threads.
     std::function<void(std::string_view)> notice;
 };
 
