@@ -92,7 +92,7 @@ Screen::Screen(int in_fd, int out_fd) : in_fd_(in_fd), out_fd_(out_fd)
     screen_ = scr;
     set_term(scr);
     open_ = true;
-    set_escdelay(25);
+    set_escdelay(100);  // a lone Esc waits this long for the rest of a sequence (ssh splits them)
     cbreak();
     noecho();
     nonl();
