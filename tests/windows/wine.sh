@@ -8,6 +8,7 @@
 #   wine.sh agent-tcp PREFIX BIN PROCTREE CHECK [PORT|auto]  same through --listen
 #   wine.sh agent-flood PREFIX BIN PROCTREE CHECK  overflow: events lost, then a resync snapshot
 #   wine.sh agent-errors PREFIX BIN           one-line errors: not installed / not started
+#   wine.sh agent-stall PREFIX BIN PROCTREE CHECK  a TCP client that stops reading is dropped, the next served
 #   wine.sh release   PREFIX BIN             the release proctree.sys: loads, no test IOCTL
 #   wine.sh teardown  PREFIX
 #
@@ -162,6 +163,80 @@ agent-flood)
     cat "$LOGDIR/$cmd.err"
     [ $arc -eq 0 ] || die "agent exited with $arc"
     /usr/bin/python3 "$CHECK" "$PROCTREE" "$OUT" "$base" 3000
+    exit $?
+    ;;
+agent-stall)
+    # A client that connects and never reads: once the socket buffers are full
+    # (about 4 MB on Linux loopback) the agent must drop it after
+    # --client-timeout, in one line, not block for ever; the next client then
+    # gets a whole stream.
+    PROCTREE="$4"; CHECK="$5"
+    PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    OUT="$LOGDIR/agent-stall.bin"; RELEASE="$LOGDIR/stall-release"; rm -f "$OUT" "$RELEASE"
+    base=$(( 90000 + (RANDOM % 1000) * 16 ))
+    "$WINE64" 'C:\proctree-agent.exe' --listen "127.0.0.1:$PORT" --client-timeout 2 --idle-exit 5000 \
+        >"$LOGDIR/$cmd.out" 2>"$LOGDIR/$cmd.err" </dev/null &
+    apid=$!
+    /usr/bin/python3 - "$PORT" "$RELEASE" >"$LOGDIR/stall-client.log" 2>&1 </dev/null <<'EOF' &
+import os, socket, sys, time
+port, release = int(sys.argv[1]), sys.argv[2]
+deadline = time.time() + 200
+while True:
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
+    try:
+        s.connect(("127.0.0.1", port))
+        break
+    except OSError:
+        s.close()
+        if time.time() > deadline:
+            sys.exit("agent never listened on %d" % port)
+        time.sleep(0.2)
+print("connected; not reading", flush=True)
+while not os.path.exists(release) and time.time() < deadline:
+    time.sleep(0.2)
+EOF
+    spid=$!
+    wait_for 60 grep -q "client connected" "$LOGDIR/$cmd.err" ||
+        { kill $apid $spid 2>/dev/null; cat "$LOGDIR/$cmd.err" "$LOGDIR/stall-client.log"; die "no client connected"; }
+    stalled=0
+    dropped() { grep -q "client took nothing for 2000 ms: dropping it" "$LOGDIR/$cmd.err"; }
+    for i in $(seq 1 150); do   # about 67 KB reach the client per flood (the driver's queue cap)
+        # (a flood waits for the agent's handle, which goes once the client is dropped)
+        "$WINE64" 'C:\proctree-wintest.exe' flood $((1000000 + i * 200000)) 50000 \
+            >"$LOGDIR/stall-flood.out" 2>&1 </dev/null &
+        fpid=$!
+        while kill -0 $fpid 2>/dev/null && ! dropped; do sleep 0.1; done
+        dropped && { kill $fpid 2>/dev/null; wait $fpid 2>/dev/null; stalled=1; break; }
+        wait $fpid ||
+            { kill $apid $spid 2>/dev/null; cat "$LOGDIR/stall-flood.out" "$LOGDIR/$cmd.err"; die "flooding"; }
+    done
+    [ $stalled -eq 1 ] || ! wait_for 10 dropped || stalled=1
+    touch "$RELEASE"; wait_pid $spid 10
+    [ $stalled -eq 1 ] || { kill $apid 2>/dev/null; cat "$LOGDIR/$cmd.err"; die "the stalled client was never dropped"; }
+    echo "stalled client dropped after $i floods"
+    # the next client: a whole stream (header, snapshot, the tree), then --idle-exit ends it
+    /usr/bin/python3 - "$PORT" "$OUT" >"$LOGDIR/stall-next.log" 2>&1 </dev/null <<'EOF' &
+import socket, sys
+port, out = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+s.settimeout(120)
+with open(out, "wb") as f:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        f.write(b)
+EOF
+    cpid=$!
+    run_wine "tree-$cmd" 'C:\proctree-wintest.exe' tree "$base" || { kill $apid $cpid 2>/dev/null; die "injecting the tree"; }
+    wait_pid $apid 120; arc=$?
+    wait_pid $cpid 30; crc=$?
+    cat "$LOGDIR/$cmd.err"
+    [ $arc -eq 0 ] || die "agent exited with $arc"
+    [ $crc -eq 0 ] || { cat "$LOGDIR/stall-next.log"; die "the next client failed"; }
+    [ "$(grep -c 'took nothing' "$LOGDIR/$cmd.err")" -eq 1 ] || die "want exactly one stall line"
+    /usr/bin/python3 "$CHECK" "$PROCTREE" "$OUT" "$base"
     exit $?
     ;;
 agent-errors)

@@ -8,6 +8,10 @@
  *
  *   proctree-agent [-o FILE | --listen ADDR:PORT] [--threads] [--images]
  *                  [--count N] [--duration SECONDS] [--stats]
+ *
+ * Ctrl-C stops it (a second Ctrl-C ends it at once, should a write to a
+ * full pipe not give up). A TCP client that takes nothing for
+ * --client-timeout seconds is dropped, and the next one served.
  */
 #include "agent.h"
 
@@ -19,6 +23,7 @@
 
 #define PT_READ_BUFFER (1024u * 1024u)
 #define PT_RESYNC_MIN_MS 1000u
+#define PT_CLIENT_TIMEOUT_MS 10000u
 
 typedef struct pt_options {
     const wchar_t *output;
@@ -29,6 +34,7 @@ typedef struct pt_options {
     uint64_t count;        /* stop after forwarding this many driver records (0: never) */
     double duration;       /* stop after this many seconds (0: never) */
     DWORD idle_exit_ms;    /* stop once live records were seen and none came for this long (0: never) */
+    DWORD client_timeout_ms; /* --listen: drop a client that takes nothing for this long (0: never) */
     int stats;
 } pt_options;
 
@@ -39,11 +45,18 @@ typedef struct pt_totals {
 } pt_totals;
 
 static HANDLE stop_event;
+static HANDLE main_thread; /* whose blocked write Ctrl-C cancels */
 
 static BOOL WINAPI on_console_ctrl(DWORD type)
 {
     (void)type;
+    if (WaitForSingleObject(stop_event, 0) == WAIT_OBJECT_0) {
+        return FALSE; /* the second one: let the default handler end the process */
+    }
     SetEvent(stop_event);
+    if (main_thread != NULL) {
+        CancelSynchronousIo(main_thread); /* a WriteFile blocked on a full pipe */
+    }
     return TRUE;
 }
 
@@ -61,6 +74,8 @@ static void usage(FILE *f)
           "  --count N               stop after forwarding N driver records\n"
           "  --duration SECONDS      stop after SECONDS\n"
           "  --idle-exit MS          stop when no record came for MS after the first live one\n"
+          "  --client-timeout SECONDS  drop a TCP client that takes nothing for SECONDS\n"
+          "                          (default 10; 0: wait forever)\n"
           "  --stats                 print totals and CPU time to stderr at exit\n"
           "  --device PATH           device to open (default \\\\.\\ProcTree)\n"
           "  --service NAME          driver service name for diagnostics (default proctree)\n"
@@ -79,6 +94,7 @@ static int parse_args(int argc, wchar_t **argv, pt_options *o)
     o->device = PT_WIN32_DEVICE;
     o->service = PT_SERVICE_NAME;
     o->mask = PT_MASK_PROCESS;
+    o->client_timeout_ms = PT_CLIENT_TIMEOUT_MS;
     for (i = 1; i < argc; i++) {
         const wchar_t *a = argv[i];
         const wchar_t *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -103,6 +119,8 @@ static int parse_args(int argc, wchar_t **argv, pt_options *o)
             o->count = wcstoull(v, NULL, 10), i++;
         } else if (v && !wcscmp(a, L"--idle-exit")) {
             o->idle_exit_ms = (DWORD)wcstoul(v, NULL, 10), i++;
+        } else if (v && !wcscmp(a, L"--client-timeout")) {
+            o->client_timeout_ms = (DWORD)(wcstod(v, NULL) * 1000.0), i++;
         } else if (v && !wcscmp(a, L"--duration")) {
             o->duration = wcstod(v, NULL), i++;
         } else {
@@ -349,6 +367,9 @@ done:
     }
     CloseHandle(dev);
     pt_writer_free(&w);
+    if (rc == 1 && sink->error == PT_SINK_STOPPED) {
+        rc = 0; /* Ctrl-C while a write waited */
+    }
     return rc;
 }
 
@@ -386,17 +407,26 @@ int wmain(int argc, wchar_t **argv)
         fprintf(stderr, "proctree-agent: cannot create an event (error %lu)\n", (unsigned long)GetLastError());
         return 1;
     }
+    if (!DuplicateHandle(GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &main_thread, 0, FALSE,
+                         DUPLICATE_SAME_ACCESS)) {
+        main_thread = NULL; /* Ctrl-C then cannot cancel a blocked write; a second one still ends us */
+    }
     SetConsoleCtrlHandler(on_console_ctrl, TRUE);
 
     if (o.listen) {
         if (pt_sink_listen(&sink, o.listen) != 0) {
             return 1;
         }
+        sink.stop = stop_event;
+        sink.stall_ms = o.client_timeout_ms;
         rc = 0;
         while (rc != 2 && pt_sink_accept(&sink, stop_event) == 0) {
             rc = run_stream(&o, &sink, &t, deadline);
             pt_sink_drop_client(&sink);
-            fprintf(stderr, "proctree-agent: client %s\n", rc == 1 ? "disconnected" : "done");
+            /* (a stalled client and rc 2 were reported already) */
+            if (rc == 0 || (rc == 1 && sink.error != PT_SINK_STALLED)) {
+                fprintf(stderr, "proctree-agent: client %s\n", rc == 1 ? "disconnected" : "done");
+            }
             if (rc == 0) {
                 break; /* stopped, count or duration reached */
             }
@@ -405,6 +435,7 @@ int wmain(int argc, wchar_t **argv)
         if ((o.output ? pt_sink_open_file(&sink, o.output) : pt_sink_open_stdout(&sink)) != 0) {
             return 1;
         }
+        sink.stop = stop_event;
         rc = run_stream(&o, &sink, &t, deadline);
         if (rc == 1) {
             fprintf(stderr, "proctree-agent: writing the stream failed (error %lu)\n", (unsigned long)GetLastError());

@@ -16,14 +16,21 @@
 
 enum pt_sink_kind { PT_SINK_STDOUT, PT_SINK_FILE, PT_SINK_TCP };
 
+/* Why pt_sink_write failed */
+enum pt_sink_error { PT_SINK_OK, PT_SINK_FAILED, PT_SINK_STALLED, PT_SINK_STOPPED };
+
 typedef struct pt_sink {
     enum pt_sink_kind kind;
     HANDLE file;          /* stdout or -o FILE */
     SOCKET listener;      /* --listen */
-    SOCKET client;        /* the one connected client */
+    SOCKET client;        /* the one connected client (non-blocking) */
+    HANDLE stop;          /* set on Ctrl-C: a blocked write gives up */
+    DWORD stall_ms;       /* TCP: drop a client that takes nothing for this long */
+    enum pt_sink_error error; /* of the last failed write */
 } pt_sink;
 
-/* Writes everything or fails (returns -1: for TCP, the client is gone). */
+/* Writes everything or fails (returns -1 and sets sink->error: for TCP, the
+ * client is gone, or took nothing for stall_ms, or stop was set). */
 int pt_sink_write(pt_sink *sink, const void *data, uint32_t len);
 int pt_sink_open_file(pt_sink *sink, const wchar_t *path);
 int pt_sink_open_stdout(pt_sink *sink);

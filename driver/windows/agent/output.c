@@ -150,6 +150,16 @@ int pt_sink_accept(pt_sink *sink, HANDLE stop)
         if (n > 0) {
             sink->client = accept(sink->listener, NULL, NULL);
             if (sink->client != INVALID_SOCKET) {
+                u_long nonblocking = 1;
+                /* sends wait in select, which also watches stop and stalls */
+                if (ioctlsocket(sink->client, FIONBIO, &nonblocking) != 0) {
+                    fprintf(stderr, "proctree-agent: cannot make the client socket non-blocking (%d)\n",
+                            WSAGetLastError());
+                    closesocket(sink->client);
+                    sink->client = INVALID_SOCKET;
+                    continue;
+                }
+                sink->error = PT_SINK_OK;
                 fprintf(stderr, "proctree-agent: client connected\n");
                 return 0;
             }
@@ -183,26 +193,80 @@ void pt_sink_drop_client(pt_sink *sink)
     }
 }
 
+static enum pt_sink_error failure(const pt_sink *sink)
+{
+    /* (Ctrl-C may have cancelled the call that failed) */
+    return sink->stop && WaitForSingleObject(sink->stop, 0) == WAIT_OBJECT_0 ? PT_SINK_STOPPED : PT_SINK_FAILED;
+}
+
+/* Sends all of data to the (non-blocking) client. Waits for room in
+ * select, 200 ms at a time, so that Ctrl-C is seen; a client that takes
+ * nothing for stall_ms is dropped (said in one line). */
+static int send_all(pt_sink *sink, const char *p, uint32_t len)
+{
+    ULONGLONG progress = GetTickCount64();
+
+    while (len > 0) {
+        int n = send(sink->client, p, len > 0x100000u ? 0x100000 : (int)len, 0);
+        if (n > 0) {
+            p += n;
+            len -= (uint32_t)n;
+            progress = GetTickCount64();
+            continue;
+        }
+        if (n == 0 || WSAGetLastError() != WSAEWOULDBLOCK) {
+            sink->error = failure(sink);
+            return -1;
+        }
+        for (;;) {
+            fd_set wset, eset;
+            struct timeval tv = { 0, 200000 };
+            int r;
+
+            if (sink->stop && WaitForSingleObject(sink->stop, 0) == WAIT_OBJECT_0) {
+                sink->error = PT_SINK_STOPPED;
+                return -1;
+            }
+            if (sink->stall_ms && GetTickCount64() - progress >= sink->stall_ms) {
+                fprintf(stderr, "proctree-agent: client took nothing for %lu ms: dropping it\n",
+                        (unsigned long)sink->stall_ms);
+                sink->error = PT_SINK_STALLED;
+                return -1;
+            }
+            FD_ZERO(&wset);
+            FD_ZERO(&eset);
+            FD_SET(sink->client, &wset);
+            FD_SET(sink->client, &eset);
+            r = select(0, NULL, &wset, &eset, &tv);
+            if (r < 0 || FD_ISSET(sink->client, &eset)) {
+                sink->error = failure(sink);
+                return -1;
+            }
+            if (r > 0) {
+                break; /* room to send */
+            }
+        }
+    }
+    return 0;
+}
+
 int pt_sink_write(pt_sink *sink, const void *data, uint32_t len)
 {
     const char *p = (const char *)data;
 
+    if (sink->kind == PT_SINK_TCP) {
+        return send_all(sink, p, len);
+    }
+    /* stdout or a file: a full pipe blocks here; Ctrl-C cancels the write
+     * (agent.c) and a second Ctrl-C ends the process. */
     while (len > 0) {
-        if (sink->kind == PT_SINK_TCP) {
-            int n = send(sink->client, p, len > 0x100000u ? 0x100000 : (int)len, 0);
-            if (n <= 0) {
-                return -1;
-            }
-            p += n;
-            len -= (uint32_t)n;
-        } else {
-            DWORD n = 0;
-            if (!WriteFile(sink->file, p, len, &n, NULL) || n == 0) {
-                return -1;
-            }
-            p += n;
-            len -= n;
+        DWORD n = 0;
+        if (!WriteFile(sink->file, p, len, &n, NULL) || n == 0) {
+            sink->error = failure(sink);
+            return -1;
         }
+        p += n;
+        len -= n;
     }
     return 0;
 }
