@@ -26,6 +26,15 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])  # utime, stime
 
 
+def ui_thread_ticks(pid):
+    """CPU ticks of the viewer's UI thread (the main thread, TID == PID);
+    the rest of the process is the event source's reader thread."""
+    with open(f"/proc/{pid}/task/{pid}/stat") as f:
+        stat = f.read()
+    fields = stat[stat.rindex(")") + 2:].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def child_named(ppid, name, deadline=20.0):
     end = time.monotonic() + deadline
     while time.monotonic() < end:
@@ -81,9 +90,9 @@ def main():
         time.sleep(5)  # settle: initial snapshot, first htop scan (not a wait for a condition)
         n = process_count()
         t0 = time.monotonic()
-        v0, h0, f0 = cpu_ticks(viewer), cpu_ticks(htop), forks()
+        v0, h0, f0, u0 = cpu_ticks(viewer), cpu_ticks(htop), forks(), ui_thread_ticks(viewer)
         time.sleep(args.seconds)
-        v1, h1, f1 = cpu_ticks(viewer), cpu_ticks(htop), forks()
+        v1, h1, f1, u1 = cpu_ticks(viewer), cpu_ticks(htop), forks(), ui_thread_ticks(viewer)
         dt = time.monotonic() - t0
         src = subprocess.run(tmux + ["capture-pane", "-p", "-t", "b:0"], capture_output=True,
                              text=True).stdout.strip().splitlines()[-1]
@@ -98,7 +107,8 @@ def main():
     print(f"processes: {n}, window: {dt:.1f} s, processes created meanwhile: {f1 - f0} "
           f"({(f1 - f0) / dt:.1f}/s, by anything on the machine)")
     print(f"proctree status: {src.strip()}")
-    print(f"proctree CPU: {(v1 - v0) / TICK:.2f} s = {vcpu:.3f} %")
+    print(f"proctree CPU: {(v1 - v0) / TICK:.2f} s = {vcpu:.3f} % "
+          f"(UI thread {(u1 - u0) / TICK:.2f} s, source thread {((v1 - v0) - (u1 - u0)) / TICK:.2f} s)")
     print(f"htop     CPU: {(h1 - h0) / TICK:.2f} s = {hcpu:.3f} %")
     if h1 > h0:
         print(f"ratio proctree/htop: {(v1 - v0) / (h1 - h0):.3f} (target < 0.1)")
