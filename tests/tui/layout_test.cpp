@@ -68,6 +68,17 @@ TEST_F(LayoutFixture, ExitedRowsRedWithSignalAndLifetimeThenGone)
     EXPECT_EQ(row_with("sleep"), -1);
 }
 
+TEST_F(LayoutFixture, LifetimeOfALiveProcessCountsFromItsCreateRecord)
+{
+    // Identity start times (btime + ticks) can be most of a second early.
+    StreamBuilder b("box");
+    Id p{500, T0 - 700 * kMs};
+    b.create(T0, p, {}, "quick", "quick", "root").exit(T0 + 20 * kMs, p, 0, 9, PT_EXIT_SIGNALED);
+    feed(tree, b);
+    draw();
+    EXPECT_NE(row_with("quick (signal 9 (KILL) after 20 ms)"), -1) << grid.text();
+}
+
 TEST_F(LayoutFixture, MonochromeMarksStatesInText)
 {
     theme = viewer::Theme::monochrome();

@@ -217,7 +217,11 @@ std::string row_label(const model::ProcessTree& tree, const Row& row, const Them
     s += theme.marker(row.state);
     s += model::escape(p.name.empty() ? std::string_view("?") : clip_raw(p.name, max_raw));
     if (p.exited) {
-        std::uint64_t born = p.id.start_ns && p.id.start_ns <= p.exited_ns ? p.id.start_ns : p.created_ns;
+        // A process seen being created lived from its create record: Linux
+        // identity start times come from btime (whole seconds) plus ticks
+        // and can be most of a second off. Snapshot processes have only that.
+        std::uint64_t born = !p.from_snapshot && p.created_ns ? p.created_ns : p.id.start_ns;
+        if (!born || born > p.exited_ns) born = p.created_ns;
         s += " (" + model::describe_exit(p);
         if (born && born <= p.exited_ns) s += " after " + model::format_duration(p.exited_ns - born);
         s += ")";
