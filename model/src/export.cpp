@@ -40,12 +40,6 @@ std::string_view state_word(RowState s)
     return "running";
 }
 
-std::uint64_t lifetime_ns(const Process& p)
-{
-    std::uint64_t start = p.id.start_ns && p.id.start_ns <= p.exited_ns ? p.id.start_ns : p.created_ns;
-    return p.exited_ns > start ? p.exited_ns - start : 0;
-}
-
 std::string json_str(std::string_view raw) { return json_quote(raw); }
 
 std::string export_header_text(const ProcessTree& tree, const ExportInfo& info, std::size_t rows)
@@ -66,6 +60,14 @@ std::string format_duration(std::uint64_t ns)
     if (ns < 60'000'000'000ull) return fmt::format("{:.1f} s", double(ns) / 1e9);
     if (ns < 3'600'000'000'000ull) return fmt::format("{} min", ns / 60'000'000'000ull);
     return fmt::format("{:.1f} h", double(ns) / 3.6e12);
+}
+
+std::uint64_t process_lifetime_ns(const Process& p)
+{
+    if (!p.exited) return 0;
+    std::uint64_t born = !p.from_snapshot && p.created_ns ? p.created_ns : p.id.start_ns;
+    if (!born || born > p.exited_ns) born = p.created_ns;
+    return born && born <= p.exited_ns ? p.exited_ns - born : 0;
 }
 
 std::string describe_exit(const Process& p)
@@ -105,7 +107,7 @@ std::string export_text(const ProcessTree& tree, const ExportInfo& info)
         std::string line = fmt::format("{:>7}  {:<3}  {}{}{}", p.id.pid, state_tag(r.state), r.prefix,
                                        r.collapsed && r.has_children ? "▶ " : "", escape(p.name));
         if (!p.cmdline.empty()) line += "  " + escape(p.cmdline);
-        if (p.exited) line += fmt::format("  ({} after {})", describe_exit(p), format_duration(lifetime_ns(p)));
+        if (p.exited) line += fmt::format("  ({} after {})", describe_exit(p), format_duration(process_lifetime_ns(p)));
         out += line;
         out += '\n';
     }
@@ -144,7 +146,7 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
             out += fmt::format(",\"exit_code\":{},\"exit_signal\":{},\"exit\":{},\"lifetime_ns\":{}",
                                known && !signaled ? std::to_string(p.exit_code) : "null",
                                signaled ? std::to_string(p.exit_signal) : "null", json_str(describe_exit(p)),
-                               lifetime_ns(p));
+                               process_lifetime_ns(p));
         }
         out += ",\"children\":[";
         open.push_back(r.depth);

@@ -81,3 +81,20 @@ TEST(Export, DescribeExitAndDurations)
     EXPECT_EQ(format_duration(3'200'000'000), "3.2 s");
     EXPECT_EQ(format_utc(0), "1970-01-01 00:00:00 UTC");
 }
+
+TEST(Export, LifetimeCountsFromTheCreateRecordWhenTheCreationWasSeen)
+{
+    // Linux identity start times are btime (whole seconds) + ticks: up to a
+    // second early. A process seen being created lived from that record.
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0 + 900'000'000, {9, T0}, {0, 0}, "quick").exit(T0 + 907'000'000, {9, T0}, 0);
+    feed(tree, b);
+    EXPECT_EQ(process_lifetime_ns(*tree.find({9, T0})), 7'000'000u);
+    // From a snapshot only the start time is known.
+    ProcessTree old;
+    StreamBuilder s;
+    s.snapshot(T0 + 5, true).create(T0 + 5, {3, T0}, {0, 0}, "old").snapshot(T0 + 5, false).exit(T0 + 2'000'000'000, {3, T0}, 0);
+    feed(old, s);
+    EXPECT_EQ(process_lifetime_ns(*old.find({3, T0})), 2'000'000'000u);
+}

@@ -217,13 +217,10 @@ std::string row_label(const model::ProcessTree& tree, const Row& row, const Them
     s += theme.marker(row.state);
     s += model::escape(p.name.empty() ? std::string_view("?") : clip_raw(p.name, max_raw));
     if (p.exited) {
-        // A process seen being created lived from its create record: Linux
-        // identity start times come from btime (whole seconds) plus ticks
-        // and can be most of a second off. Snapshot processes have only that.
-        std::uint64_t born = !p.from_snapshot && p.created_ns ? p.created_ns : p.id.start_ns;
-        if (!born || born > p.exited_ns) born = p.created_ns;
+        // Shared with the exports: from the create record when seen, since
+        // Linux identity start times are coarse (see process_lifetime_ns).
         s += " (" + model::describe_exit(p);
-        if (born && born <= p.exited_ns) s += " after " + model::format_duration(p.exited_ns - born);
+        if (std::uint64_t life = model::process_lifetime_ns(p)) s += " after " + model::format_duration(life);
         s += ")";
     }
     // \x1f separates the part in the row style from the command line; it

@@ -48,6 +48,10 @@ constexpr std::size_t kDefaultRing = 16u * 1024u * 1024u;
 // quiet machine's events still arrive within kDrainMs.
 constexpr std::size_t kWakeupBytes = 256u * 1024u;
 constexpr int kDrainMs = 20;
+// With nothing arriving the interval doubles up to this, so an idle machine
+// costs ~10 wake-ups/s instead of 50; the first event brings kDrainMs back.
+// (It also bounds how long a stop request waits: Source::run's 100 ms.)
+constexpr int kIdleDrainMs = 100;
 
 // libbpf's messages: kept (not printed) so a failure can be explained in one
 // line; PROCTREE_EBPF_DEBUG=1 prints them as they come.
@@ -251,9 +255,11 @@ int EbpfSource::run(ByteSink& sink, const std::atomic<bool>& stop)
     if (!snapshot(out, tap, procfs, PT_SNAPSHOT_INITIAL)) return 1;
 
     std::uint64_t last_check = clock_ns(CLOCK_MONOTONIC);
+    int drain_ms = kDrainMs;
     while (!stop.load(std::memory_order_relaxed)) {
-        int n = ring_buffer__poll(rb_, kDrainMs);
+        int n = ring_buffer__poll(rb_, drain_ms);
         if (n == 0) n = ring_buffer__consume(rb_);  // below the wakeup mark
+        drain_ms = n > 0 ? kDrainMs : std::min(drain_ms * 2, kIdleDrainMs);
         if (sink_failed_) return 1;
         if (n < 0 && n != -EINTR) {
             notice(refusal("read the ring buffer", -n));

@@ -27,5 +27,9 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info);
 std::string format_duration(std::uint64_t ns);  // "850 us", "12 ms", "3.2 s", "5 min"
 std::string describe_exit(const Process& p);     // "exit 0", "signal 9 (KILL)", "exit ?"
 std::string format_utc(std::uint64_t ns);        // "2026-11-21 19:23:48 UTC"
+// How long an exited process lived: from its create record when we saw it
+// being created (identity start times can be coarse: Linux's boot time has
+// whole-second resolution), else from its start time. 0 while running.
+std::uint64_t process_lifetime_ns(const Process& p);
 
 } // namespace proctree::model
