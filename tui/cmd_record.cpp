@@ -64,6 +64,8 @@ int record(const RecordOptions& opt)
     so.receive_buffer = opt.receive_buffer;
     so.notice = [](std::string_view message) { fmt::print(stderr, "proctree record: {}\n", message); };
 
+    // Before opening: a Ctrl-C while the source starts still ends cleanly.
+    install_signal_handlers();
     std::string error;
     std::unique_ptr<collect::Source> source = collect::open_source(so, error);
     if (!source) {
@@ -80,7 +82,6 @@ int record(const RecordOptions& opt)
         }
     }
 
-    install_signal_handlers();
     std::thread timer;
     std::atomic<bool> done{false};
     if (opt.duration_s > 0) {

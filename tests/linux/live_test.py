@@ -376,7 +376,8 @@ def test_loss(args):
     """A tiny receive buffer and a burst: the loss is reported and the model
     rebuilt from the recording converges to /proc."""
     tmp = tempfile.mkdtemp(prefix="proctree-loss-")
-    survivors, doomed = [], []
+    survivors, doomed, burst = [], [], []
+    rec = None
     try:
         make_tools(tmp)
         env = dict(os.environ, PATH=f"{tmp}:{os.environ.get('PATH', '/usr/bin:/bin')}")
@@ -430,8 +431,14 @@ def test_loss(args):
         print(f"loss: {sum(r['type'] == 'events_lost' for r in recs)} loss reports; model of "
               f"{len(model)} processes equals /proc ({len(stable)} stable)")
     finally:
-        for p in survivors + doomed:
-            p.kill()
+        # On failure too, nothing is left running: the recorder, the burst,
+        # the sleepers.
+        if rec is not None and rec.proc.poll() is None:
+            rec.proc.kill()
+            rec.proc.wait()
+        for p in survivors + doomed + burst:
+            if p.poll() is None:
+                p.kill()
             p.wait()
         remove_unless_kept(tmp)
 
