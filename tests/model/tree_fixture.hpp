@@ -2,7 +2,7 @@
 // look at the result the way a user would (names, parents, rows).
 #pragma once
 
-#include "../support/stream_builder.hpp"
+#include "../support/tree_feed.hpp"
 
 #include <proctree/model/decoder.hpp>
 #include <proctree/model/tree.hpp>
@@ -14,22 +14,6 @@
 #include <vector>
 
 namespace proctree::testing {
-
-struct TreeFeeder : model::RecordHandler {
-    explicit TreeFeeder(model::ProcessTree& t) : tree(t) {}
-    void on_header(const model::StreamHeader& h) override { tree.apply_header(h); }
-    void on_record(const model::Record& r) override { tree.apply(r); }
-    model::ProcessTree& tree;
-};
-
-// Appends the records of `b` (its header is decoded again: harmless).
-inline void feed(model::ProcessTree& tree, const StreamBuilder& b)
-{
-    model::StreamDecoder d;
-    TreeFeeder f(tree);
-    ASSERT_TRUE(d.feed(b.bytes(), f));
-    ASSERT_TRUE(d.finish()) << d.error()->describe();
-}
 
 inline std::string parent_name(const model::ProcessTree& tree, model::Identity id)
 {

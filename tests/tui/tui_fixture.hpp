@@ -2,7 +2,7 @@
 // from a wire stream, rendered into a fixed-size grid.
 #pragma once
 
-#include "../support/stream_builder.hpp"
+#include "../support/tree_feed.hpp"
 
 #include "viewer/grid.hpp"
 #include "viewer/layout.hpp"
@@ -25,21 +25,6 @@ inline constexpr std::uint64_t kSec = 1'000'000'000ull;
 inline constexpr std::uint64_t kMs = 1'000'000ull;
 // 2023-11-14 22:13:20 UTC
 inline constexpr std::uint64_t T0 = 1'700'000'000ull * kSec;
-
-struct Feeder : model::RecordHandler {
-    explicit Feeder(model::ProcessTree& t) : tree(t) {}
-    void on_header(const model::StreamHeader& h) override { tree.apply_header(h); }
-    void on_record(const model::Record& r) override { tree.apply(r); }
-    model::ProcessTree& tree;
-};
-
-inline void feed(model::ProcessTree& tree, const StreamBuilder& b)
-{
-    model::StreamDecoder d;
-    Feeder f(tree);
-    ASSERT_TRUE(d.feed(b.bytes(), f));
-    ASSERT_TRUE(d.finish()) << d.error()->describe();
-}
 
 inline const Id kInit{1, T0 - 100 * kSec};
 inline const Id kBash{100, T0 - 50 * kSec};

@@ -87,6 +87,36 @@ PT_INLINE void pt__header(void *buf, uint16_t type, uint32_t size, uint64_t seq,
     h->time_ns = time_ns;
 }
 
+/* The four strings of create and exec records (name, user, image, cmdline):
+ * clamped lengths, with truncation flags added to *flags. */
+struct pt__four {
+    uint32_t len[4];
+    const char *ptr[4];
+};
+
+PT_INLINE uint32_t pt__clamp_four(struct pt__four *f, struct pt_str name, struct pt_str user,
+                                  struct pt_str image, struct pt_str cmdline, uint32_t *flags)
+{
+    f->len[0] = pt__clamp(name, PT_MAX_STRING, flags, PT_PROC_NAME_TRUNCATED);
+    f->len[1] = pt__clamp(user, PT_MAX_STRING, flags, PT_PROC_NAME_TRUNCATED);
+    f->len[2] = pt__clamp(image, PT_MAX_STRING, flags, PT_PROC_IMAGE_TRUNCATED);
+    f->len[3] = pt__clamp(cmdline, PT_MAX_STRING, flags, PT_PROC_CMDLINE_TRUNCATED);
+    f->ptr[0] = name.ptr;
+    f->ptr[1] = user.ptr;
+    f->ptr[2] = image.ptr;
+    f->ptr[3] = cmdline.ptr;
+    return f->len[0] + f->len[1] + f->len[2] + f->len[3];
+}
+
+PT_INLINE void pt__put_four(uint8_t *p, const struct pt__four *f)
+{
+    int i;
+    for (i = 0; i < 4; i++) {
+        pt__copy(p, f->ptr[i], f->len[i]);
+        p += f->len[i];
+    }
+}
+
 /* Stream header; returns its size (40 + padded host) or 0 if cap is short. */
 PT_INLINE uint32_t pt_encode_stream_header(void *buf, uint32_t cap, uint8_t os, uint8_t source,
                                            uint64_t clock_origin_ns, uint64_t boot_time_ns,
@@ -114,23 +144,18 @@ PT_INLINE uint32_t pt_encode_stream_header(void *buf, uint32_t cap, uint8_t os, 
 /* Bytes pt_encode_process_create would need for these args. */
 PT_INLINE uint32_t pt_size_process_create(const struct pt_create_args *a)
 {
-    uint32_t f = 0;
-    return PT_ALIGN8(PT_PROCESS_CREATE_FIXED + pt__clamp(a->name, PT_MAX_STRING, &f, 1) +
-                     pt__clamp(a->user, PT_MAX_STRING, &f, 1) + pt__clamp(a->image, PT_MAX_STRING, &f, 1) +
-                     pt__clamp(a->cmdline, PT_MAX_STRING, &f, 1));
+    uint32_t flags = 0;
+    struct pt__four f;
+    return PT_ALIGN8(PT_PROCESS_CREATE_FIXED + pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, &flags));
 }
 
 PT_INLINE uint32_t pt_encode_process_create(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns,
                                             const struct pt_create_args *a)
 {
     uint32_t flags = a->flags;
-    uint32_t nl = pt__clamp(a->name, PT_MAX_STRING, &flags, PT_PROC_NAME_TRUNCATED);
-    uint32_t ul = pt__clamp(a->user, PT_MAX_STRING, &flags, PT_PROC_NAME_TRUNCATED);
-    uint32_t il = pt__clamp(a->image, PT_MAX_STRING, &flags, PT_PROC_IMAGE_TRUNCATED);
-    uint32_t cl = pt__clamp(a->cmdline, PT_MAX_STRING, &flags, PT_PROC_CMDLINE_TRUNCATED);
-    uint32_t size = PT_ALIGN8(PT_PROCESS_CREATE_FIXED + nl + ul + il + cl);
+    struct pt__four f;
+    uint32_t size = PT_ALIGN8(PT_PROCESS_CREATE_FIXED + pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, &flags));
     struct pt_process_create *r = (struct pt_process_create *)buf;
-    uint8_t *p;
     if (cap < size) return 0;
     pt__zero(buf, size);
     pt__header(buf, PT_REC_PROCESS_CREATE, size, seq, time_ns);
@@ -143,18 +168,11 @@ PT_INLINE uint32_t pt_encode_process_create(void *buf, uint32_t cap, uint64_t se
     r->uid = a->uid;
     r->flags = flags;
     r->threads = a->threads;
-    r->name_len = (uint16_t)nl;
-    r->user_len = (uint16_t)ul;
-    r->image_len = il;
-    r->cmdline_len = cl;
-    p = (uint8_t *)buf + PT_PROCESS_CREATE_FIXED;
-    pt__copy(p, a->name.ptr, nl);
-    p += nl;
-    pt__copy(p, a->user.ptr, ul);
-    p += ul;
-    pt__copy(p, a->image.ptr, il);
-    p += il;
-    pt__copy(p, a->cmdline.ptr, cl);
+    r->name_len = (uint16_t)f.len[0];
+    r->user_len = (uint16_t)f.len[1];
+    r->image_len = f.len[2];
+    r->cmdline_len = f.len[3];
+    pt__put_four((uint8_t *)buf + PT_PROCESS_CREATE_FIXED, &f);
     return size;
 }
 
@@ -162,13 +180,9 @@ PT_INLINE uint32_t pt_encode_process_exec(void *buf, uint32_t cap, uint64_t seq,
                                           const struct pt_exec_args *a)
 {
     uint32_t flags = a->flags;
-    uint32_t nl = pt__clamp(a->name, PT_MAX_STRING, &flags, PT_PROC_NAME_TRUNCATED);
-    uint32_t ul = pt__clamp(a->user, PT_MAX_STRING, &flags, PT_PROC_NAME_TRUNCATED);
-    uint32_t il = pt__clamp(a->image, PT_MAX_STRING, &flags, PT_PROC_IMAGE_TRUNCATED);
-    uint32_t cl = pt__clamp(a->cmdline, PT_MAX_STRING, &flags, PT_PROC_CMDLINE_TRUNCATED);
-    uint32_t size = PT_ALIGN8(PT_PROCESS_EXEC_FIXED + nl + ul + il + cl);
+    struct pt__four f;
+    uint32_t size = PT_ALIGN8(PT_PROCESS_EXEC_FIXED + pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, &flags));
     struct pt_process_exec *r = (struct pt_process_exec *)buf;
-    uint8_t *p;
     if (cap < size) return 0;
     pt__zero(buf, size);
     pt__header(buf, PT_REC_PROCESS_EXEC, size, seq, time_ns);
@@ -176,18 +190,11 @@ PT_INLINE uint32_t pt_encode_process_exec(void *buf, uint32_t cap, uint64_t seq,
     r->proc.reserved = 0;
     r->uid = a->uid;
     r->flags = flags;
-    r->name_len = (uint16_t)nl;
-    r->user_len = (uint16_t)ul;
-    r->image_len = il;
-    r->cmdline_len = cl;
-    p = (uint8_t *)buf + PT_PROCESS_EXEC_FIXED;
-    pt__copy(p, a->name.ptr, nl);
-    p += nl;
-    pt__copy(p, a->user.ptr, ul);
-    p += ul;
-    pt__copy(p, a->image.ptr, il);
-    p += il;
-    pt__copy(p, a->cmdline.ptr, cl);
+    r->name_len = (uint16_t)f.len[0];
+    r->user_len = (uint16_t)f.len[1];
+    r->image_len = f.len[2];
+    r->cmdline_len = f.len[3];
+    pt__put_four((uint8_t *)buf + PT_PROCESS_EXEC_FIXED, &f);
     return size;
 }
 
