@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Fork storm benchmark for the Linux collectors (not run by ctest).
 
 Starts every requested recorder, then a storm of N short-lived processes

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Integration tests of the eBPF collector (issue 6), with real processes and
 the real kernel: `proctree record --source ebpf -o FILE`, `proctree decode`.
 

@@ -11,7 +11,7 @@ set_tests_properties(ebpf_translate PROPERTIES LABELS "linux;ebpf")
 if(NOT PROCTREE_EBPF)
   return()
 endif()
-find_program(PROCTREE_PYTHON3 python3 REQUIRED)
+set(PROCTREE_PYTHON3 /usr/bin/python3)  # Debian's, not whatever python3 is first on PATH
 add_executable(ebpf_thread_helper ${CMAKE_CURRENT_LIST_DIR}/ebpf_thread_helper.c)
 target_link_libraries(ebpf_thread_helper PRIVATE Threads::Threads)
 foreach(case storm detach start_time loss threads)

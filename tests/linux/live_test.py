@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Integration tests of the Linux collectors with real processes and the real
 kernel interfaces, through the real commands (`proctree record`, `decode`,
 `snapshot --from`). Run as root; ctest runs one case per invocation:
