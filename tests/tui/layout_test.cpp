@@ -216,6 +216,22 @@ TEST_F(LayoutFixture, StatusShowsEverythingAndWraps)
     EXPECT_EQ(grid.at(1, 10).style.bg, Color::Red);  // PAUSED is an alert
 }
 
+TEST_F(LayoutFixture, SourceNoticeShownOnlyWhenItSaysMoreThanTheSource)
+{
+    feed(tree, small_stream());
+    status.source = "ebpf";
+    status.notice = "source: ebpf";
+    draw();
+    std::string foot = grid.row_text(11);
+    EXPECT_EQ(foot.find("source: ebpf"), std::string::npos) << foot;
+    EXPECT_NE(foot.find("ebpf"), std::string::npos) << foot;
+    status.source = "netlink";
+    status.notice = "source: netlink (refused: ebpf: needs root)";
+    draw();
+    foot = grid.row_text(10) + grid.row_text(11);
+    EXPECT_NE(foot.find("refused: ebpf: needs root"), std::string::npos) << foot;
+}
+
 TEST_F(LayoutFixture, PromptShowsTypedTextAndCursor)
 {
     feed(tree, small_stream());

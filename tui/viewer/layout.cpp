@@ -47,7 +47,9 @@ std::vector<Segment> status_segments(const UiState& ui, const StatusInfo& s, con
     if (!s.replay.empty()) out.push_back({s.replay, false});
     if (!s.export_path.empty()) out.push_back({"saved " + model::escape(s.export_path), false});
     if (!s.error.empty()) out.push_back({"error: " + model::escape(s.error), true});
-    if (!s.notice.empty()) out.push_back({model::escape(s.notice), false});
+    // "source: ebpf" says nothing the first segment does not; a notice with
+    // a reason ("source: netlink (refused: ...)", resyncs) is worth the room.
+    if (!s.notice.empty() && s.notice != "source: " + s.source) out.push_back({model::escape(s.notice), false});
     out.push_back({"? help", false});
     return out;
 }
