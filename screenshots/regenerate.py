@@ -18,31 +18,13 @@ import shutil
 import signal
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "tui"))
-from tmux_lib import Pane, row_for  # noqa: E402
+from tmux_lib import Pane, row_for, wait_for_child  # noqa: E402
 from render_png import render  # noqa: E402
 
 COLS, ROWS = 150, 32
-
-
-def child_pid(ppid, name, deadline=20.0):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        for e in os.listdir("/proc"):
-            if not e.isdigit():
-                continue
-            try:
-                with open(f"/proc/{e}/stat") as f:
-                    s = f.read()
-            except OSError:
-                continue
-            if s[s.index("(") + 1:s.rindex(")")] == name and int(s[s.rindex(")") + 2:].split()[1]) == ppid:
-                return int(e)
-        time.sleep(0.02)
-    raise SystemExit(f"{name} did not start")
 
 
 def save(pane, name, outdir):
@@ -76,7 +58,7 @@ def main():
         pane.tmux("new-window", "-d", "-t", "t:", f"exec env PATH={tmp}:/usr/bin:/bin {make} -c "
                   "'cc1 900 & as 900 & ld 900 & pytest 900 & wait'")
         make_pid = int(pane.tmux("display-message", "-p", "-t", "t:1", "#{pane_pid}").strip())
-        kids = {n: child_pid(make_pid, n) for n in ("cc1", "as", "ld", "pytest")}
+        kids = {n: wait_for_child(make_pid, n) for n in ("cc1", "as", "ld", "pytest")}
         os.kill(kids["cc1"], signal.SIGKILL)
         os.kill(kids["as"], signal.SIGTERM)
         pid = str(make_pid)

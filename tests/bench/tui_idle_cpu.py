@@ -35,23 +35,6 @@ def ui_thread_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
-def child_named(ppid, name, deadline=20.0):
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        for e in os.listdir("/proc"):
-            if not e.isdigit():
-                continue
-            try:
-                with open(f"/proc/{e}/stat") as f:
-                    s = f.read()
-            except OSError:
-                continue
-            if s[s.index("(") + 1:s.rindex(")")] == name and int(s[s.rindex(")") + 2:].split()[1]) == ppid:
-                return int(e)
-        time.sleep(0.05)
-    raise SystemExit(f"{name} did not start")
-
-
 def forks():
     """Processes created since boot (/proc/stat), to report the event rate."""
     with open("/proc/stat") as f:

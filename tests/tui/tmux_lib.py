@@ -110,6 +110,24 @@ class Pane:
         return row[TREE_X:]
 
 
+def wait_for_child(ppid, name, deadline=20.0):
+    """PID of ppid's child whose comm is `name`, polling /proc until deadline."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        for e in os.listdir("/proc"):
+            if not e.isdigit():
+                continue
+            try:
+                with open(f"/proc/{e}/stat") as f:
+                    s = f.read()
+            except OSError:
+                continue
+            if s[s.index("(") + 1:s.rindex(")")] == name and int(s[s.rindex(")") + 2:].split()[1]) == ppid:
+                return int(e)
+        time.sleep(0.02)
+    raise SystemExit(f"{name} did not start")
+
+
 def plain(line):
     return SGR.sub("", line)
 

@@ -13,33 +13,22 @@ BASE+4, ...) in one burst, more than the driver's 64 KiB queue holds.
    them as exited), while the Wine processes are there and running.
 """
 import json
-import subprocess
 import sys
 
-
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
-
-
-def run(args):
-    p = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
-    if p.returncode != 0:
-        fail("%s exited %d: %s" % (" ".join(args), p.returncode, p.stderr.decode(errors="replace")))
-    return p.stdout.decode("utf-8")
+from check_agent_stream import fail, run  # same directory: shared helpers
 
 
 def main():
     proctree, stream, base, offered = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     recs = [json.loads(l) for l in run([proctree, "decode", stream]).splitlines() if l.strip()][1:]
-    in_snap, snap_reason = False, None
+    in_snap = False
     delivered, lost, lost_at, resync_after_loss = [], 0, None, False
     for i, r in enumerate(recs):
         if r.get("seq") != i:
             fail("record %d has seq %s" % (i, r.get("seq")))
         t = r["type"]
         if t == "snapshot_begin":
-            in_snap, snap_reason = True, r["reason"]
+            in_snap = True
             if r["reason"] == 2 and lost_at is not None:
                 if r.get("snapshot_flags", 0) & 1 == 0:
                     fail("resync snapshot is not complete")
