@@ -245,27 +245,29 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
 {
     ++stats_.creates;
     ++generation_;
-    if (Process* known = node(c.proc)) {  // a duplicate (snapshot after a resync): refresh it
-        known->in_snapshot_ = true;
-        if (!c.name.empty()) known->name = c.name;
-        if (!c.cmdline.empty()) known->cmdline = c.cmdline;
-        if (!c.image.empty()) known->image = c.image;
-        if (!c.user.empty()) known->user = c.user;
-        if (c.threads) known->threads = c.threads;
-        refresh_match(known);
-        return known;
+    auto [slot, inserted] = by_id_.try_emplace(c.proc);
+    Process* p = &slot->second;
+    if (!inserted) {  // a duplicate (snapshot after a resync): refresh it
+        p->in_snapshot_ = true;
+        if (!c.name.empty()) p->name = c.name;
+        if (!c.cmdline.empty()) p->cmdline = c.cmdline;
+        if (!c.image.empty()) p->image = c.image;
+        if (!c.user.empty()) p->user = c.user;
+        if (c.threads) p->threads = c.threads;
+        refresh_match(p);
+        return p;
     }
     // A new process with a pid we hold for a living one: the old one must have
     // exited unseen (its exit was lost). Never confuse the two.
-    if (auto it = by_pid_.find(c.proc.pid); it != by_pid_.end()) {
-        Process* old = it->second;
+    if (auto [pid_slot, fresh] = by_pid_.try_emplace(c.proc.pid, p); !fresh) {
+        Process* old = pid_slot->second;
         if (!old->exited && old->id.start_ns <= c.proc.start_ns) {
             on_exit(r, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN});
             --stats_.exits;  // inferred, not reported
         }
+        pid_slot->second = p;
     }
 
-    Process* p = &by_id_.try_emplace(c.proc).first->second;
     p->id = c.proc;
     p->recorded_parent = c.parent;
     p->creator_pid = c.creator_pid;
@@ -282,13 +284,14 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
     p->matches_ = name_matches(*p);
     p->rows_[0] = 1;
     p->rows_[1] = p->matches_ ? 1 : 0;
-    by_pid_[p->id.pid] = p;
     ++stats_.living;
 
     Process* parent = resolve_parent(*p);
     const Identity& rp = c.parent;
-    bool may_arrive_later = rp.start_ns != 0 ? rp.start_ns <= c.proc.start_ns && !node(rp)
-                                             : !find_pid(rp.pid);
+    // resolve_parent found no parent: with a start time, it is simply not here
+    // yet (unless it started after the child: then it is not the parent); by
+    // pid alone, only if no process holds that pid now.
+    bool may_arrive_later = rp.start_ns != 0 ? rp.start_ns <= c.proc.start_ns : !find_pid(rp.pid);
     if (!parent && rp.pid != 0 && rp.pid != c.proc.pid && may_arrive_later)
         waiting_.emplace(rp, p);  // events can arrive out of order: adopt it then
     link(parent ? parent : &root_, p);
@@ -300,6 +303,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
 // Children that arrived before this process and named it as their parent.
 void ProcessTree::adopt_waiting(Process* parent)
 {
+    if (waiting_.empty()) return;  // the usual case: parents come first
     for (Identity key : {parent->id, Identity{parent->id.pid, 0}}) {
         auto [begin, end] = waiting_.equal_range(key);
         for (auto it = begin; it != end;) {
