@@ -12,6 +12,19 @@ namespace proctree::collect {
 
 namespace {
 
+// What a process shows of itself (name, executable, command line, user),
+// taken from another account of it: /proc, or its parent before an exec.
+template <class To, class From>
+void take_description(To& to, const From& from)
+{
+    to.name = from.name;
+    to.exe = from.exe;
+    to.cmdline = from.cmdline;
+    to.uid = from.uid;
+    to.user = from.user;
+}
+
+
 std::uint64_t clock_ns(clockid_t id)
 {
     timespec ts{};
@@ -41,11 +54,7 @@ void ProcTracker::remember(const ProcInfo& info)
     Known& k = known_[info.pid];
     k.start_ns = info.start_ns;
     k.ppid = info.ppid;
-    k.uid = info.uid;
-    k.name = info.name;
-    k.exe = info.exe;
-    k.cmdline = info.cmdline;
-    k.user = info.user;
+    take_description(k, info);
     k.name_seen_after_fork.clear();
 }
 
@@ -104,27 +113,15 @@ bool ProcTracker::on_fork(const ProcEvent& ev)
     child.start_ns = start;
     if (auto pit = known_.find(ev.parent_tgid); pit != known_.end()) {
         const Known& parent = pit->second;
-        child.name = parent.name;
-        child.exe = parent.exe;
-        child.cmdline = parent.cmdline;
-        child.uid = parent.uid;
-        child.user = parent.user;
+        take_description(child, parent);
     } else if (auto info = procfs_.read(ev.tgid)) {
         // The parent was never reported (events lost): ask /proc, which
         // knows the child (maybe already past its exec).
-        child.name = info->name;
-        child.exe = info->exe;
-        child.cmdline = info->cmdline;
-        child.uid = info->uid;
-        child.user = info->user;
+        take_description(child, *info);
     } else if (!ev.seen_comm.empty()) {
         child.name = ev.seen_comm;
     } else if (auto parent = procfs_.read(ev.parent_tgid)) {
-        child.name = parent->name;
-        child.exe = parent->exe;
-        child.cmdline = parent->cmdline;
-        child.uid = parent->uid;
-        child.user = parent->user;
+        take_description(child, *parent);
     }
     if (!emit_create(time, child)) return false;
     Known& k = known_[child.pid];
@@ -166,11 +163,7 @@ bool ProcTracker::on_exec(const ProcEvent& ev)
     }
     now.user = now.uid == k.uid ? k.user : user_name(now.uid);
     if (!out_.exec(time, exec_args_for(now))) return false;
-    k.name = now.name;
-    k.exe = now.exe;
-    k.cmdline = now.cmdline;
-    k.uid = now.uid;
-    k.user = now.user;
+    take_description(k, now);
     k.name_seen_after_fork.clear();
     return true;
 }
