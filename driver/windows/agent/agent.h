@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "proctree_ioctl.h"
+#include "proctree_wallclock.h"
 
 enum pt_sink_kind { PT_SINK_STDOUT, PT_SINK_FILE, PT_SINK_TCP };
 
@@ -63,7 +64,6 @@ void pt_writer_record(pt_writer *w, const void *record);
 /* Sends what is buffered; returns -1 once the sink failed. */
 int pt_writer_flush(pt_writer *w);
 
-uint64_t pt_now_ns(void);
 /* UTF-16 -> UTF-8 into out (cap bytes); returns the length. */
 uint32_t pt_utf8(const wchar_t *s, int len, char *out, uint32_t cap);
 

@@ -14,17 +14,6 @@
 
 #define PT_WRITER_CAP (2u * 1024u * 1024u)
 
-uint64_t pt_now_ns(void)
-{
-    FILETIME ft;
-    ULARGE_INTEGER u;
-
-    GetSystemTimePreciseAsFileTime(&ft);
-    u.LowPart = ft.dwLowDateTime;
-    u.HighPart = ft.dwHighDateTime;
-    return (u.QuadPart - 116444736000000000ull) * 100ull;
-}
-
 uint32_t pt_utf8(const wchar_t *s, int len, char *out, uint32_t cap)
 {
     int n;

@@ -37,7 +37,7 @@ void pt_write_stream_header(pt_writer *w)
     char host8[PT_MAX_HOST * 4];
     uint8_t buf[PT_STREAM_HEADER_FIXED + 8 + PT_MAX_HOST];
     struct pt_str h = { host8, 0 };
-    uint64_t now = pt_now_ns();
+    uint64_t now = pt_wall_clock_ns();
     uint32_t n;
 
     if (GetComputerNameExW(ComputerNameDnsHostname, host, &hl) || GetComputerNameW(host, &hl)) {
@@ -152,7 +152,7 @@ static void write_one(pt_writer *w, pt_proc *procs, int i, uint8_t *rec, uint32_
         a.cmdline.len = process_cmdline(process, cmd8, sizeof cmd8);
         CloseHandle(process);
     }
-    n = pt_encode_process_create(rec, rec_cap, 0, pt_now_ns(), &a);
+    n = pt_encode_process_create(rec, rec_cap, 0, pt_wall_clock_ns(), &a);
     if (n != 0) {
         pt_writer_record(w, rec);
     }
@@ -223,12 +223,12 @@ int pt_write_snapshot(pt_writer *w, uint32_t reason)
         }
     }
 
-    pt_encode_snapshot(small, sizeof small, PT_REC_SNAPSHOT_BEGIN, 0, pt_now_ns(), reason, PT_SNAPSHOT_COMPLETE);
+    pt_encode_snapshot(small, sizeof small, PT_REC_SNAPSHOT_BEGIN, 0, pt_wall_clock_ns(), reason, PT_SNAPSHOT_COMPLETE);
     pt_writer_record(w, small);
     for (i = 0; i < count; i++) {
         write_one(w, procs, i, rec, rec_cap);
     }
-    pt_encode_snapshot(small, sizeof small, PT_REC_SNAPSHOT_END, 0, pt_now_ns(), reason, PT_SNAPSHOT_COMPLETE);
+    pt_encode_snapshot(small, sizeof small, PT_REC_SNAPSHOT_END, 0, pt_wall_clock_ns(), reason, PT_SNAPSHOT_COMPLETE);
     pt_writer_record(w, small);
     free(rec);
     free(procs);

@@ -33,17 +33,6 @@ int wt_fail(const char *fmt, ...)
     return 1;
 }
 
-uint64_t wt_now_ns(void)
-{
-    FILETIME ft;
-    ULARGE_INTEGER u;
-
-    GetSystemTimePreciseAsFileTime(&ft);
-    u.LowPart = ft.dwLowDateTime;
-    u.HighPart = ft.dwHighDateTime;
-    return (u.QuadPart - 116444736000000000ull) * 100ull;
-}
-
 HANDLE wt_open(void)
 {
     return CreateFileW(PT_WIN32_DEVICE, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_EXISTING,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "proctree_ioctl.h"
+#include "proctree_wallclock.h"
 
 #define WT_READ_BUFFER (1024u * 1024u)
 #define WT_DEADLINE_MS 20000u
@@ -52,7 +53,6 @@ int wt_count(const wt_records *recs);
 /* The i-th record or NULL. */
 const struct pt_record_header *wt_record(const wt_records *recs, int i);
 
-uint64_t wt_now_ns(void);
 
 /* Cases (wintest_cases.c). Each returns 0 on success. */
 int case_version(void);

@@ -126,7 +126,7 @@ int case_order(void)
 {
     HANDLE h = wt_open();
     wt_records recs;
-    uint64_t t0 = wt_now_ns();
+    uint64_t t0 = pt_wall_clock_ns();
     const struct pt_process_create *c;
     const struct pt_process_exit *x;
     const struct pt_thread *th;
@@ -152,7 +152,7 @@ int case_order(void)
     for (i = 0; i < n; i++) {
         const struct pt_record_header *r = wt_record(&recs, i);
         WT_CHECK(r->seq == (uint64_t)i, "record %d has seq %llu", i, (unsigned long long)r->seq);
-        WT_CHECK(r->time_ns >= t0 && r->time_ns <= wt_now_ns(), "record %d time %llu outside the test", i,
+        WT_CHECK(r->time_ns >= t0 && r->time_ns <= pt_wall_clock_ns(), "record %d time %llu outside the test", i,
                  (unsigned long long)r->time_ns);
         WT_CHECK(i == 0 || r->time_ns >= wt_record(&recs, i - 1)->time_ns, "time goes back at %d", i);
     }
@@ -457,7 +457,7 @@ int case_tree(int argc, wchar_t **argv)
     HANDLE h = wt_open();
     PT_STATS s;
     uint32_t base = argc > 0 ? (uint32_t)wcstoul(argv[0], NULL, 10) : 90000;
-    uint64_t t = wt_now_ns() - 5000000000ull;
+    uint64_t t = pt_wall_clock_ns() - 5000000000ull;
 
     WT_CHECK(h != INVALID_HANDLE_VALUE, "open");
     for (DWORD t0 = GetTickCount();; Sleep(20)) {
@@ -525,7 +525,7 @@ int case_flood(int argc, wchar_t **argv)
         }
         WT_CHECK(GetTickCount() - t0 < 60000, "the agent never opened the device");
     }
-    WT_CHECK(wt_inject(h, PT_REC_PROCESS_CREATE, base, count, 4, 4, wt_now_ns(), 0, 0, 0,
+    WT_CHECK(wt_inject(h, PT_REC_PROCESS_CREATE, base, count, 4, 4, pt_wall_clock_ns(), 0, 0, 0,
                        L"\\Device\\HarddiskVolume3\\flood\\flood.exe", L"flood.exe"), "inject");
     printf("offered %u\n", count);
     CloseHandle(h);
@@ -543,7 +543,7 @@ int case_rate(int argc, wchar_t **argv)
     uint64_t offered = 0, target;
     uint32_t batch;
     LARGE_INTEGER f, t0, t;
-    uint64_t start = wt_now_ns();
+    uint64_t start = pt_wall_clock_ns();
 
     WT_CHECK(h != INVALID_HANDLE_VALUE, "open");
     for (DWORD w0 = GetTickCount();; Sleep(20)) {
