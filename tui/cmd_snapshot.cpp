@@ -8,6 +8,7 @@
 
 #include <proctree/linux/source.hpp>
 #include <proctree/model/export.hpp>
+#include <proctree/model/feed.hpp>
 #include <proctree/model/tree.hpp>
 
 #include <fmt/core.h>
@@ -40,16 +41,6 @@ public:
     std::string bytes;
 };
 
-class TreeFeeder : public model::RecordHandler {
-public:
-    explicit TreeFeeder(model::ProcessTree& tree) : tree_(tree) {}
-    void on_header(const model::StreamHeader& h) override { tree_.apply_header(h); }
-    void on_record(const model::Record& r) override { tree_.apply(r); }
-
-private:
-    model::ProcessTree& tree_;
-};
-
 void print_tree(const model::ProcessTree& tree, const SnapshotOptions& opt, const model::ExportInfo& info)
 {
     std::string out = opt.format == "json" ? model::export_json(tree, info) : model::export_text(tree, info);
@@ -74,7 +65,7 @@ int snapshot_from(const SnapshotOptions& opt)
         return kExitFailure;
     }
     model::ProcessTree tree(model::TreeConfig{opt.highlight_ms * 1'000'000});
-    TreeFeeder feeder(tree);
+    model::TreeFeeder feeder(tree);
     ReadResult result = read_stream(in, feeder);
     apply_filter(tree, opt);
     model::ExportInfo info;
@@ -101,7 +92,7 @@ int snapshot_live(const SnapshotOptions& opt)
         return kExitFailure;
     }
     model::ProcessTree tree(model::TreeConfig{opt.highlight_ms * 1'000'000});
-    TreeFeeder feeder(tree);
+    model::TreeFeeder feeder(tree);
     model::StreamDecoder decoder;
     decoder.feed(sink.bytes, feeder);
     if (!decoder.finish()) {  // our own bytes: a failure here is a bug, say so plainly

@@ -266,7 +266,6 @@ std::size_t StreamDecoder::decode_from(const std::byte* data, std::size_t len, R
         pos += rh.size;
         consumed_ += rh.size;
         ++records_;
-        next_seq_ = rh.seq + 1;
         handler.on_record(r);
     }
     return pos;

@@ -40,8 +40,6 @@ std::string_view state_word(RowState s)
     return "running";
 }
 
-std::string json_str(std::string_view raw) { return json_quote(raw); }
-
 std::string export_header_text(const ProcessTree& tree, const ExportInfo& info, std::size_t rows)
 {
     std::string f = tree.filter().describe();
@@ -121,8 +119,8 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
     std::string f = tree.filter().describe();
     std::string out = fmt::format("{{\"time\":{},\"time_ns\":{},\"host\":{},\"source\":{},\"filter\":{},"
                                   "\"processes_total\":{},\"processes\":[",
-                                  json_str(format_utc(info.time_ns)), info.time_ns, json_str(info.host),
-                                  json_str(info.source), json_str(f), tree.size());
+                                  json_quote(format_utc(info.time_ns)), info.time_ns, json_quote(info.host),
+                                  json_quote(info.source), json_quote(f), tree.size());
     std::vector<std::uint32_t> open;  // depths whose "children" array is open
     bool first = true;
     for (const Row& r : rows) {
@@ -137,7 +135,7 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
                            "\"cmdline\":{},\"image\":{},\"user\":{},\"uid\":{},\"threads\":{},\"state\":\"{}\","
                            "\"collapsed\":{}",
                            p.id.pid, p.id.start_ns, p.recorded_parent.pid, p.recorded_parent.start_ns,
-                           json_str(p.name), json_str(p.cmdline), json_str(p.image), json_str(p.user),
+                           json_quote(p.name), json_quote(p.cmdline), json_quote(p.image), json_quote(p.user),
                            p.uid == PT_UID_UNKNOWN ? std::string("null") : std::to_string(p.uid), p.threads,
                            state_word(r.state), r.collapsed ? "true" : "false");
         if (p.exited) {
@@ -145,7 +143,7 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
             bool signaled = p.exit_flags & PT_EXIT_SIGNALED;
             out += fmt::format(",\"exit_code\":{},\"exit_signal\":{},\"exit\":{},\"lifetime_ns\":{}",
                                known && !signaled ? std::to_string(p.exit_code) : "null",
-                               signaled ? std::to_string(p.exit_signal) : "null", json_str(describe_exit(p)),
+                               signaled ? std::to_string(p.exit_signal) : "null", json_quote(describe_exit(p)),
                                process_lifetime_ns(p));
         }
         out += ",\"children\":[";

@@ -110,7 +110,7 @@ void ProcessTree::apply(const Record& r)
             if constexpr (std::is_same_v<T, ProcessCreate>) {
                 create(r, body);
             } else if constexpr (std::is_same_v<T, ProcessExit>) {
-                on_exit(r, body);
+                on_exit(r.time_ns, body);
             } else if constexpr (std::is_same_v<T, ProcessExec>) {
                 ++stats_.execs;
                 if (Process* p = node(body.proc)) {
@@ -262,7 +262,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
     if (auto [pid_slot, fresh] = by_pid_.try_emplace(c.proc.pid, p); !fresh) {
         Process* old = pid_slot->second;
         if (!old->exited && old->id.start_ns <= c.proc.start_ns) {
-            on_exit(r, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN});
+            on_exit(r.time_ns, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN});
             --stats_.exits;  // inferred, not reported
         }
         pid_slot->second = p;
@@ -319,7 +319,7 @@ void ProcessTree::adopt_waiting(Process* parent)
     }
 }
 
-void ProcessTree::on_exit(const Record& r, const ProcessExit& e)
+void ProcessTree::on_exit(std::uint64_t time_ns, const ProcessExit& e)
 {
     ++stats_.exits;
     Process* p = e.proc.start_ns != 0 ? node(e.proc) : const_cast<Process*>(find_pid(e.proc.pid));
@@ -332,7 +332,7 @@ void ProcessTree::on_exit(const Record& r, const ProcessExit& e)
     p->exit_code = e.code;
     p->exit_signal = e.signal;
     p->exit_flags = e.flags;
-    p->exited_ns = std::max(r.time_ns, p->created_ns);
+    p->exited_ns = std::max(time_ns, p->created_ns);
     --stats_.living;
     ++generation_;
     heap_push(expiry_, {p->exited_ns + config_.highlight_ns, p->id});
@@ -355,10 +355,8 @@ void ProcessTree::on_snapshot(const Snapshot& s, std::uint64_t time_ns)
     std::vector<Identity> gone;
     for (auto& [id, p] : by_id_)
         if (!p.exited && !p.in_snapshot_) gone.push_back(id);
-    Record r;
-    r.time_ns = time_ns;
     for (const Identity& id : gone) {
-        on_exit(r, ProcessExit{id, 0, 0, PT_EXIT_CODE_UNKNOWN});
+        on_exit(time_ns, ProcessExit{id, 0, 0, PT_EXIT_CODE_UNKNOWN});
         --stats_.exits;
     }
 }

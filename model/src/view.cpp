@@ -8,18 +8,6 @@
 
 namespace proctree::model {
 
-namespace {
-
-struct Scope {
-    const Process* top = nullptr;  // subtree root the view is limited to (nullptr: whole tree)
-    std::vector<const Process*> context;  // PID filter: ancestors shown above `top`
-    int k = 0;                            // which row count: 0 all, 1 name filter
-};
-
-std::uint32_t rows_of(const Process* p, int k);
-
-} // namespace
-
 // Friend access lives in this helper so view.hpp stays free of internals.
 class TreeViewAccess {
 public:
@@ -29,6 +17,12 @@ public:
 };
 
 namespace {
+
+struct Scope {
+    const Process* top = nullptr;  // subtree root the view is limited to (nullptr: whole tree)
+    std::vector<const Process*> context;  // PID filter: ancestors shown above `top`
+    int k = 0;                            // which row count: 0 all, 1 name filter
+};
 
 std::uint32_t rows_of(const Process* p, int k) { return TreeViewAccess::rows(p, k); }
 

@@ -5,6 +5,7 @@
 
 #include <proctree/model/decoder.hpp>
 #include <proctree/model/export.hpp>
+#include <proctree/model/feed.hpp>
 #include <proctree/model/tree.hpp>
 #include <proctree/model/view.hpp>
 
@@ -25,12 +26,6 @@ constexpr std::uint64_t T0 = 1'795'000'000'000'000'000ull;
 struct Collect : RecordHandler {
     std::vector<Record> records;
     void on_record(const Record& r) override { records.push_back(r); }
-};
-
-struct Apply : RecordHandler {
-    explicit Apply(ProcessTree& t) : tree(t) {}
-    void on_record(const Record& r) override { tree.apply(r); }
-    ProcessTree& tree;
 };
 
 // n create+exit pairs of short-lived children of one long-lived parent, 1 us
@@ -61,7 +56,7 @@ void populate(ProcessTree& tree, std::uint32_t n)
     }
     b.snapshot(T0, false);
     StreamDecoder d;
-    Apply a(tree);
+    TreeFeeder a(tree);
     d.feed(b.bytes(), a);
 }
 
@@ -86,7 +81,7 @@ void BM_DecodeAndApply(benchmark::State& state)
     std::size_t records = 0;
     for (auto _ : state) {
         ProcessTree tree(TreeConfig{1'000'000});
-        Apply a(tree);
+        TreeFeeder a(tree);
         StreamDecoder d;
         d.feed(stream->bytes(), a);
         records = d.records_decoded();
@@ -123,7 +118,7 @@ void BM_ScreenOfRowsNameFilter100k(benchmark::State& state)
     StreamBuilder b;
     for (std::uint32_t i = 0; i < 1000; ++i) b.create(T0 + 1, {200'000 + i, T0 + 1}, {1 + i * 97, T0 + 1 + i * 97}, "needle");
     StreamDecoder d;
-    Apply a(tree);
+    TreeFeeder a(tree);
     d.feed(b.bytes(), a);
     tree.set_filter(Filter{"needle", false, std::nullopt});
     TreeView view(tree);

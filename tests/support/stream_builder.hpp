@@ -26,7 +26,8 @@ public:
     explicit StreamBuilder(std::string_view host = "testhost", std::uint8_t os = PT_OS_LINUX,
                            std::uint8_t source = PT_SOURCE_SYNTHETIC, std::uint64_t origin_ns = 0)
     {
-        put(pt_encode_stream_header(buf_, sizeof buf_, os, source, origin_ns, 0, str(host)));
+        std::uint32_t n = pt_encode_stream_header(buf_, sizeof buf_, os, source, origin_ns, 0, str(host));
+        bytes_.assign(reinterpret_cast<const char*>(buf_), n);  // no sequence number: not a record
     }
 
     StreamBuilder& create(std::uint64_t t, Id self, Id parent, std::string_view name,
@@ -99,10 +100,10 @@ public:
     std::size_t size() const { return bytes_.size(); }
 
 private:
-    StreamBuilder& put(std::uint32_t n)
+    StreamBuilder& put(std::uint32_t n)  // one encoded record in buf_
     {
         bytes_.append(reinterpret_cast<const char*>(buf_), n);
-        if (bytes_.size() > 0 && n != 0 && bytes_.size() != n) ++seq_;  // the stream header has no sequence
+        if (n != 0) ++seq_;
         return *this;
     }
 

@@ -56,7 +56,6 @@ private:
     std::optional<DecodeError> error_;
     std::uint64_t consumed_ = 0;
     std::uint64_t records_ = 0;
-    std::uint64_t next_seq_ = 0;
 };
 
 } // namespace proctree::model

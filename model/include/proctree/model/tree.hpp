@@ -145,7 +145,7 @@ private:
     Process* node(Identity id) const;
     Process* resolve_parent(const Process& child) const;
     Process* create(const Record& r, const ProcessCreate& c);
-    void on_exit(const Record& r, const ProcessExit& e);
+    void on_exit(std::uint64_t time_ns, const ProcessExit& e);
     void on_snapshot(const Snapshot& s, std::uint64_t time_ns);
     void retire(Process* p);
     void link(Process* parent, Process* child);
