@@ -18,11 +18,9 @@ int run(int argc, char** argv)
 
     Action viewer = add_viewer(app);
     std::vector<std::pair<CLI::App*, Action>> commands;
-    auto add = [&](Action (*adder)(CLI::App&)) {
-        std::size_t before = app.get_subcommands({}).size();
+    auto add = [&](Action (*adder)(CLI::App&)) {  // each adds exactly one subcommand
         Action action = adder(app);
-        auto subs = app.get_subcommands({});
-        if (subs.size() > before) commands.emplace_back(subs.back(), std::move(action));
+        commands.emplace_back(app.get_subcommands({}).back(), std::move(action));
     };
     add(&add_decode);
     add(&add_snapshot);
