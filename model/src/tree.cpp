@@ -241,28 +241,52 @@ void ProcessTree::refresh_match(Process* p)
     propagate(p, filter_lower_.empty() ? 0 : (m ? 1 : -1));
 }
 
+// A create names a process already held only when it is the same one
+// described twice: a snapshot (initial or resync) listing it, or its live
+// create racing a snapshot that already listed it. Any other create is a new
+// process, even with an identity equal to an exited one's (start times are
+// clock ticks, so a pid reused within one tick repeats the identity).
+bool ProcessTree::is_same_process(const Process& known, const ProcessCreate&) const
+{
+    if (known.exited) return false;
+    return in_snapshot_ || known.from_snapshot || known.in_snapshot_;
+}
+
+void ProcessTree::refresh(Process* p, const ProcessCreate& c)
+{
+    p->in_snapshot_ = true;
+    if (!c.name.empty()) p->name = c.name;
+    if (!c.cmdline.empty()) p->cmdline = c.cmdline;
+    if (!c.image.empty()) p->image = c.image;
+    if (!c.user.empty()) p->user = c.user;
+    if (c.threads) p->threads = c.threads;
+    refresh_match(p);
+}
+
 Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
 {
     ++stats_.creates;
     ++generation_;
-    auto [slot, inserted] = by_id_.try_emplace(c.proc);
-    Process* p = &slot->second;
-    if (!inserted) {  // a duplicate (snapshot after a resync): refresh it
-        p->in_snapshot_ = true;
-        if (!c.name.empty()) p->name = c.name;
-        if (!c.cmdline.empty()) p->cmdline = c.cmdline;
-        if (!c.image.empty()) p->image = c.image;
-        if (!c.user.empty()) p->user = c.user;
-        if (c.threads) p->threads = c.threads;
-        refresh_match(p);
-        return p;
+    if (auto known = by_id_.find(c.proc); known != by_id_.end()) {
+        Process* old = &known->second;
+        if (is_same_process(*old, c)) {
+            refresh(old, c);
+            return old;
+        }
+        if (!old->exited) {  // its exit was lost
+            end(old, r.time_ns, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN});
+            --stats_.exits;  // inferred, not reported
+        }
+        collapsed_ids_.erase(old->id);
+        superseded_.insert(by_id_.extract(known));  // the node (and its address) moves
     }
+    Process* p = &by_id_.try_emplace(c.proc).first->second;
     // A new process with a pid we hold for a living one: the old one must have
     // exited unseen (its exit was lost). Never confuse the two.
     if (auto [pid_slot, fresh] = by_pid_.try_emplace(c.proc.pid, p); !fresh) {
         Process* old = pid_slot->second;
         if (!old->exited && old->id.start_ns <= c.proc.start_ns) {
-            on_exit(r.time_ns, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN});
+            end(old, r.time_ns, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN});
             --stats_.exits;  // inferred, not reported
         }
         pid_slot->second = p;
@@ -327,6 +351,11 @@ void ProcessTree::on_exit(std::uint64_t time_ns, const ProcessExit& e)
         ++stats_.unmatched_exits;
         return;
     }
+    end(p, time_ns, e);
+}
+
+void ProcessTree::end(Process* p, std::uint64_t time_ns, const ProcessExit& e)
+{
     if (p->exited) return;
     p->exited = true;
     p->exit_code = e.code;
@@ -371,8 +400,19 @@ void ProcessTree::advance(std::uint64_t now_ns)
     while (!expiry_.empty() && expiry_.front().first <= now_) {
         Identity id = expiry_.front().second;
         heap_pop(expiry_);
-        if (Process* p = node(id); p && p->exited) retire(p);
+        if (Process* p = due_for_retirement(id)) retire(p);
     }
+}
+
+// The exited process with this identity whose time is up: a superseded one
+// (older) first, else the one find() names.
+Process* ProcessTree::due_for_retirement(Identity id)
+{
+    auto [begin, end] = superseded_.equal_range(id);
+    for (auto it = begin; it != end; ++it)
+        if (it->second.exited_ns + config_.highlight_ns <= now_) return &it->second;
+    Process* p = node(id);
+    return p && p->exited ? p : nullptr;
 }
 
 // An exited process leaves after its highlight time; its children move up
@@ -395,10 +435,18 @@ void ProcessTree::retire(Process* p)
             break;
         }
     if (auto it = by_pid_.find(p->id.pid); it != by_pid_.end() && it->second == p) by_pid_.erase(it);
-    collapsed_ids_.erase(p->id);
     ++generation_;
-    Identity id = p->id;
-    by_id_.erase(id);  // frees p
+    if (node(p->id) == p) {
+        collapsed_ids_.erase(p->id);
+        by_id_.erase(p->id);  // frees p
+        return;
+    }
+    auto [first, last] = superseded_.equal_range(p->id);
+    for (auto it = first; it != last; ++it)
+        if (&it->second == p) {
+            superseded_.erase(it);  // frees p
+            return;
+        }
 }
 
 void ProcessTree::set_collapsed(Identity id, bool collapsed)

@@ -59,6 +59,114 @@ TEST(Tree, ReusedPidWhoseExitWasLostRetiresThePredecessor)
     EXPECT_EQ(tree.stats().living, 1u);
 }
 
+// Start times are clock ticks: a pid reused within one tick repeats the
+// identity. The second create is still a new process.
+TEST(Tree, PidReusedWithinOneTickIsANewProcessAndItsExitEndsIt)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {1, T0 - 100}, {0, 0}, "init")
+        .create(T0 + 1 * kMs, {42, T0}, {1, T0 - 100}, "quick")
+        .exit(T0 + 2 * kMs, {42, T0}, 0)
+        .create(T0 + 3 * kMs, {42, T0}, {1, T0 - 100}, "newproc");
+    feed(tree, b);
+    const Process* now = tree.find({42, T0});
+    ASSERT_TRUE(now);
+    EXPECT_EQ(now->name, "newproc");
+    EXPECT_FALSE(now->exited);
+    EXPECT_EQ(tree.find_pid(42), now);
+    EXPECT_EQ(tree.stats().living, 2u);
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:quick", "1:newproc"}));
+    EXPECT_EQ(tree.state(*tree.first_root()->first_child()), ProcState::Exiting);
+
+    tree.advance(T0 + 2 * kMs + kH);  // quick's highlight is over: only quick leaves
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:newproc"}));
+    ASSERT_EQ(tree.find({42, T0}), now);
+    EXPECT_FALSE(now->exited);
+
+    StreamBuilder end;
+    end.exit(T0 + 10 * kMs + kH, {42, T0}, 7);
+    feed(tree, end);
+    EXPECT_TRUE(now->exited);
+    EXPECT_EQ(now->exit_code, 7);
+    tree.advance(T0 + 10 * kMs + 2 * kH);
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init"}));
+    EXPECT_EQ(tree.size(), 1u);
+}
+
+TEST(Tree, PidReusedWithinOneTickBeforeTheOldOneLeavesKeepsEachExitWithItsProcess)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {1, T0 - 100}, {0, 0}, "init");
+    for (int i = 0; i < 3; ++i)  // three generations of pid 42 in one tick
+        b.create(T0 + (2 * i + 1) * kMs, {42, T0}, {1, T0 - 100}, "gen" + std::to_string(i))
+            .exit(T0 + (2 * i + 2) * kMs, {42, T0}, i);
+    b.create(T0 + 9 * kMs, {42, T0}, {1, T0 - 100}, "alive");
+    feed(tree, b);
+    std::vector<std::string> rows = row_names(tree);
+    EXPECT_EQ(rows, (std::vector<std::string>{"0:init", "1:gen0", "1:gen1", "1:gen2", "1:alive"}));
+    int code = 0;
+    for (const Process* c = tree.first_root()->first_child(); c; c = c->next_sibling(), ++code) {
+        if (c->name == "alive") EXPECT_FALSE(c->exited);
+        else EXPECT_EQ(c->exit_code, code) << c->name;
+    }
+    tree.advance(T0 + 10 * kMs + kH);
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:alive"}));
+    EXPECT_EQ(tree.size(), 2u);
+}
+
+TEST(Tree, ResyncSnapshotAfterAPidReusedWithinOneTickMatchesTheLivingProcess)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.snapshot(T0, true).create(T0, {1, T0 - 100}, {0, 0}, "init").snapshot(T0, false)
+        .create(T0 + 1 * kMs, {42, T0}, {1, T0 - 100}, "quick")
+        .exit(T0 + 2 * kMs, {42, T0}, 0)
+        .create(T0 + 3 * kMs, {42, T0}, {1, T0 - 100}, "newproc")
+        .snapshot(T0 + 4 * kMs, true, PT_SNAPSHOT_RESYNC)
+        .create(T0 + 4 * kMs, {1, T0 - 100}, {0, 0}, "init")
+        .create(T0 + 4 * kMs, {42, T0}, {1, T0 - 100}, "newproc")
+        .snapshot(T0 + 4 * kMs, false, PT_SNAPSHOT_RESYNC);
+    feed(tree, b);
+    const Process* p = tree.find({42, T0});
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->name, "newproc");
+    EXPECT_FALSE(p->exited);
+    EXPECT_EQ(tree.stats().living, 2u);
+    tree.advance(T0 + 5 * kMs + kH);
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:newproc"}));
+}
+
+TEST(Tree, ResyncSnapshotListingAnExitedIdentityIsANewLivingProcess)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0 + 1 * kMs, {42, T0}, {0, 0}, "quick")
+        .exit(T0 + 2 * kMs, {42, T0}, 0)  // newproc's create was lost
+        .lost(T0 + 3 * kMs, 1)
+        .snapshot(T0 + 4 * kMs, true, PT_SNAPSHOT_RESYNC)
+        .create(T0 + 4 * kMs, {42, T0}, {0, 0}, "newproc")
+        .snapshot(T0 + 4 * kMs, false, PT_SNAPSHOT_RESYNC);
+    feed(tree, b);
+    const Process* p = tree.find({42, T0});
+    ASSERT_TRUE(p);
+    EXPECT_EQ(p->name, "newproc");
+    EXPECT_FALSE(p->exited);
+}
+
+TEST(Tree, LiveCreateRacingTheSnapshotThatListedItIsTheSameProcess)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.snapshot(T0, true).create(T0, {42, T0}, {0, 0}, "listed").snapshot(T0, false)
+        .create(T0 + 1 * kMs, {42, T0}, {0, 0}, "listed");
+    feed(tree, b);
+    EXPECT_EQ(tree.size(), 1u);
+    EXPECT_EQ(tree.stats().living, 1u);
+    EXPECT_TRUE(tree.find({42, T0})->from_snapshot);
+}
+
 TEST(Tree, ChildArrivingBeforeItsParentIsAdoptedWhenTheParentArrives)
 {
     ProcessTree tree;

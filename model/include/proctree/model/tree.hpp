@@ -1,7 +1,9 @@
 // proctree/model/tree.hpp - the process tree rebuilt from records.
 //
 // Rules (design.md, "Model"):
-//  - identity is (pid, start time); a reused pid is a new process;
+//  - identity is (pid, start time); a reused pid is a new process, and so is
+//    every live create, even one whose identity equals an exited process's
+//    (a pid reused within one clock tick): find() then names the newest;
 //  - a recorded parent that started after its child is not its parent (the
 //    child is an orphan at the root); a child whose parent has not arrived
 //    yet waits at the root and moves under the parent when it arrives;
@@ -126,7 +128,7 @@ public:
     const Process* find(Identity id) const;
     // The living process with this pid; else the most recent one with it.
     const Process* find_pid(std::uint32_t pid) const;
-    std::size_t size() const { return by_id_.size(); }
+    std::size_t size() const { return by_id_.size() + superseded_.size(); }
     const TreeStats& stats() const { return stats_; }
     const std::optional<StreamHeader>& header() const { return header_; }
     const Process* first_root() const { return root_.first_child_; }
@@ -145,7 +147,11 @@ private:
     Process* node(Identity id) const;
     Process* resolve_parent(const Process& child) const;
     Process* create(const Record& r, const ProcessCreate& c);
+    bool is_same_process(const Process& known, const ProcessCreate& c) const;
+    void refresh(Process* p, const ProcessCreate& c);
     void on_exit(std::uint64_t time_ns, const ProcessExit& e);
+    void end(Process* p, std::uint64_t time_ns, const ProcessExit& e);
+    Process* due_for_retirement(Identity id);
     void on_snapshot(const Snapshot& s, std::uint64_t time_ns);
     void retire(Process* p);
     void link(Process* parent, Process* child);
@@ -159,6 +165,9 @@ private:
     TreeConfig config_;
     Process root_;  // sentinel: its children are the roots
     std::unordered_map<Identity, Process, IdentityHash> by_id_;  // node-based: addresses are stable
+    // Exited processes whose identity a newer process took (a pid reused
+    // within one clock tick): kept until their highlight time is over.
+    std::unordered_multimap<Identity, Process, IdentityHash> superseded_;
     std::unordered_map<std::uint32_t, Process*> by_pid_;  // newest process per pid
     // Children whose recorded parent has not arrived: parent identity -> children.
     std::unordered_multimap<Identity, Process*, IdentityHash> waiting_;
