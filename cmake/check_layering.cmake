@@ -1,30 +1,77 @@
-# Fails when a layer includes what the layering forbids:
+cmake_policy(SET CMP0057 NEW)  # if(IN_LIST)
+# Fails when a layer includes what the layering forbids (the archives are
+# checked too: tests/model/layering_check.cmake, tests/produce/producer_layering_check.cmake):
 #  - model/: portable C++20 with std and fmt only: no OS headers, no ncurses,
-#    no collector code;
-#  - driver/ (collectors): never the model or the screen.
-file(GLOB_RECURSE model_sources ${ROOT}/model/*.hpp ${ROOT}/model/*.cpp ${ROOT}/model/*.h)
-set(model_forbidden
-  "#include[ \t]*<(unistd|fcntl|dirent|pwd|signal|poll|dlfcn|termios|curses|ncurses|ncursesw/[a-z]+|windows|winternl|ntddk)\\.h>"
-  "#include[ \t]*<(sys|linux|bpf|asm|netinet|arpa)/"
-  "#include[ \t]*[<\"]proctree/(linux|windows)/"
-  "#include[ \t]*[<\"]CLI/")
+#    no producer code;
+#  - driver/ (producers): never the model or the screen;
+#  - driver/common/ (the neutral producer core): no leaf, no OS-specific header;
+#  - the Linux base (/proc reading and snapshot) includes no leaf;
+#  - a leaf source (driver/linux/src: proc connector and poll; driver/linux/ebpf)
+#    includes no other leaf.
 set(bad "")
-foreach(f IN LISTS model_sources)
-  file(READ ${f} text)
-  foreach(re IN LISTS model_forbidden)
-    if(text MATCHES "${re}")
-      list(APPEND bad "${f}: ${CMAKE_MATCH_0}")
-    endif()
+function(forbid files)
+  foreach(f IN LISTS files)
+    file(READ ${f} text)
+    foreach(re IN LISTS ARGN)
+      string(REGEX MATCHALL "${re}" hits "${text}")
+      foreach(hit IN LISTS hits)
+        list(APPEND bad "${f}: ${hit}")
+      endforeach()
+    endforeach()
   endforeach()
-endforeach()
+  set(bad "${bad}" PARENT_SCOPE)
+endfunction()
+
+set(os_headers
+  "#include[ \t]*<(unistd|fcntl|dirent|pwd|signal|poll|dlfcn|termios|windows|winternl|ntddk)\\.h>"
+  "#include[ \t]*<(sys|linux|bpf|asm|netinet|arpa)/")
+set(screen_headers "#include[ \t]*[<\"](curses|ncurses|ncursesw/)[^>\"]*[>\"]")
+
+file(GLOB_RECURSE model_sources ${ROOT}/model/*.hpp ${ROOT}/model/*.cpp ${ROOT}/model/*.h)
+forbid("${model_sources}" ${os_headers} ${screen_headers}
+  "#include[ \t]*[<\"]proctree/(linux|windows|ebpf|produce)/[^>\"]*[>\"]"
+  "#include[ \t]*[<\"]CLI/[^>\"]*[>\"]")
+
 file(GLOB_RECURSE driver_sources ${ROOT}/driver/*.hpp ${ROOT}/driver/*.cpp ${ROOT}/driver/*.h ${ROOT}/driver/*.c)
-foreach(f IN LISTS driver_sources)
-  file(READ ${f} text)
-  if(text MATCHES "#include[ \t]*[<\"](proctree/model/|curses|ncurses)[^>\"]*[>\"]")
-    list(APPEND bad "${f}: ${CMAKE_MATCH_0}")
+forbid("${driver_sources}" ${screen_headers} "#include[ \t]*[<\"]proctree/model/[^>\"]*[>\"]")
+
+# The core: POSIX file descriptors (unistd.h) are all the OS it may name.
+file(GLOB_RECURSE common_sources ${ROOT}/driver/common/*)
+forbid("${common_sources}"
+  "#include[ \t]*<(fcntl|dirent|pwd|dlfcn|windows|winternl|ntddk)\\.h>"
+  "#include[ \t]*<(linux|bpf|asm|netinet|arpa)/"
+  "#include[ \t]*[<\"]proctree/(linux|windows|ebpf)/[^>\"]*[>\"]")
+
+# Internal headers of the proc connector/poll leaf (driver/linux/src) that are
+# not part of the Linux base.
+set(linux_base procfs.cpp snapshot.cpp procfs_text.hpp proc_records.hpp)
+file(GLOB linux_src_files RELATIVE ${ROOT}/driver/linux/src ${ROOT}/driver/linux/src/*)
+set(leaf_internal_headers "")
+foreach(name IN LISTS linux_src_files)
+  if(name MATCHES "\\.hpp$" AND NOT name IN_LIST linux_base)
+    string(REPLACE "." "\\." escaped "${name}")
+    list(APPEND leaf_internal_headers "#include[ \t]*\"${escaped}\"")
   endif()
 endforeach()
+set(linux_leaf_header "#include[ \t]*[<\"]proctree/linux/source\\.hpp[>\"]")
+
+set(base_sources ${ROOT}/driver/linux/include/proctree/linux/procfs.hpp
+                 ${ROOT}/driver/linux/include/proctree/linux/snapshot.hpp)
+foreach(name IN LISTS linux_base)
+  list(APPEND base_sources ${ROOT}/driver/linux/src/${name})
+endforeach()
+forbid("${base_sources}" ${linux_leaf_header} ${leaf_internal_headers}
+  "#include[ \t]*[<\"]proctree/ebpf/[^>\"]*[>\"]")
+
+file(GLOB linux_leaf_sources ${ROOT}/driver/linux/src/* ${ROOT}/driver/linux/include/proctree/linux/*)
+forbid("${linux_leaf_sources}"
+  "#include[ \t]*[<\"](proctree/ebpf/[^>\"]*|translate\\.hpp|pt_bpf_event\\.h|proctree\\.skel\\.h)[>\"]")
+
+file(GLOB_RECURSE ebpf_sources ${ROOT}/driver/linux/ebpf/*.hpp ${ROOT}/driver/linux/ebpf/*.cpp
+                                ${ROOT}/driver/linux/ebpf/*.h ${ROOT}/driver/linux/ebpf/*.c)
+forbid("${ebpf_sources}" ${linux_leaf_header} ${leaf_internal_headers})
+
 if(bad)
   list(JOIN bad "\n  " msg)
-  message(FATAL_ERROR "layering violated (see CMakeLists.txt):\n  ${msg}")
+  message(FATAL_ERROR "layering violated (see docs/architecture.md):\n  ${msg}")
 endif()

@@ -3,9 +3,10 @@
 // duration ends or SIGINT/SIGTERM. The sink is flushed after every batch of
 // records, so an interrupted recording is valid up to its last record.
 #include "cli.hpp"
+#include "sources.hpp"
 
-#include <proctree/linux/fd_sink.hpp>
-#include <proctree/linux/source.hpp>
+#include <proctree/produce/fd_sink.hpp>
+#include <proctree/produce/source.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -67,7 +68,7 @@ int record(const RecordOptions& opt)
     // Before opening: a Ctrl-C while the source starts still ends cleanly.
     install_signal_handlers();
     std::string error;
-    std::unique_ptr<collect::Source> source = collect::open_source(so, error);
+    std::unique_ptr<collect::Source> source = collect::open_source(linked_sources(), so, error);
     if (!source) {
         fmt::print(stderr, "proctree record: {}\n", error);
         return kExitFailure;

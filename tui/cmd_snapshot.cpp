@@ -6,7 +6,7 @@
 #include "cli.hpp"
 #include "replay.hpp"
 
-#include <proctree/linux/source.hpp>
+#include <proctree/linux/snapshot.hpp>
 #include <proctree/model/export.hpp>
 #include <proctree/model/feed.hpp>
 #include <proctree/model/tree.hpp>

@@ -2,7 +2,7 @@
 // what a source wrote through the model's one decoder, and a canned /proc.
 #pragma once
 
-#include <proctree/linux/sink.hpp>
+#include <proctree/produce/sink.hpp>
 #include <proctree/model/decoder.hpp>
 
 #include <gtest/gtest.h>

@@ -5,7 +5,7 @@
 #include "proc_tracker.hpp"
 
 #include <proctree/linux/procfs.hpp>
-#include <proctree/linux/source.hpp>
+#include <proctree/linux/snapshot.hpp>
 
 using namespace proctree::collect;
 using namespace proctree::testing;

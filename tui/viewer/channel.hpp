@@ -7,7 +7,7 @@
 // The UI polls fd() (an eventfd) together with the terminal, then drains.
 #pragma once
 
-#include <proctree/linux/sink.hpp>
+#include <proctree/produce/sink.hpp>
 
 #include <atomic>
 #include <condition_variable>

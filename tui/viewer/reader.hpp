@@ -6,7 +6,7 @@
 
 #include "channel.hpp"
 
-#include <proctree/linux/source.hpp>
+#include <proctree/produce/source.hpp>
 
 #include "stream_input.hpp"
 

@@ -1,5 +1,7 @@
 #include "session.hpp"
 
+#include "sources.hpp"
+
 #include <proctree/model/export.hpp>
 
 #include <fmt/core.h>
@@ -97,7 +99,7 @@ bool Session::start(std::string& error)
     so.poll_interval = options_.interval;
     ByteChannel* ch = &channel_;
     so.notice = [ch](std::string_view m) { ch->notice(std::string(m)); };
-    auto source = collect::open_source(so, error);
+    auto source = collect::open_source(linked_sources(), so, error);
     if (!source) return false;
     reader_ = Reader::live(std::move(source), channel_);
     return true;

@@ -13,7 +13,7 @@
 #include "reader.hpp"
 #include "state.hpp"
 
-#include <proctree/linux/source.hpp>
+#include <proctree/produce/source.hpp>
 #include <proctree/model/decoder.hpp>
 #include <proctree/model/tree.hpp>
 

@@ -2,7 +2,7 @@
 #pragma once
 
 #include <proctree/linux/procfs.hpp>
-#include <proctree/linux/sink.hpp>
+#include <proctree/produce/sink.hpp>
 
 namespace proctree::collect {
 

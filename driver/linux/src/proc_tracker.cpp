@@ -4,7 +4,7 @@
 #include "proc_records.hpp"
 #include "procfs_text.hpp"
 
-#include <proctree/linux/source.hpp>
+#include <proctree/linux/snapshot.hpp>
 
 #include <time.h>
 

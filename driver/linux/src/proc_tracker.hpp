@@ -7,7 +7,7 @@
 #include "proc_event.hpp"
 
 #include <proctree/linux/procfs.hpp>
-#include <proctree/linux/sink.hpp>
+#include <proctree/produce/sink.hpp>
 
 #include <cstdint>
 #include <string>

@@ -1,6 +1,6 @@
 // The /proc snapshot and the Linux stream header, shared by every Linux
 // source and by `proctree snapshot`.
-#include <proctree/linux/source.hpp>
+#include <proctree/linux/snapshot.hpp>
 
 #include "proc_records.hpp"
 

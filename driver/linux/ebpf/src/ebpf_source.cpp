@@ -9,7 +9,8 @@
 
 #include "pt_bpf_event.h"
 
-#include <proctree/linux/source.hpp>
+#include <proctree/ebpf/source.hpp>
+#include <proctree/linux/snapshot.hpp>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>

@@ -1,7 +1,7 @@
 // make_ebpf_source when the build could not include the eBPF collector
 // (PROCTREE_EBPF=OFF, or clang, bpftool, libbpf or the kernel's BTF were
 // missing at configure time): it says so, and what to do.
-#include <proctree/linux/source.hpp>
+#include <proctree/ebpf/source.hpp>
 
 #ifndef PROCTREE_EBPF_MISSING
 #define PROCTREE_EBPF_MISSING "the eBPF collector was disabled"

@@ -6,7 +6,7 @@
 // (resync) snapshot is not announced twice.
 #pragma once
 
-#include <proctree/linux/sink.hpp>
+#include <proctree/produce/sink.hpp>
 
 #include <cstddef>
 #include <cstdint>

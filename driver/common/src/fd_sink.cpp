@@ -1,5 +1,5 @@
 // FdSink: buffered writes of whole records to a file descriptor.
-#include <proctree/linux/fd_sink.hpp>
+#include <proctree/produce/fd_sink.hpp>
 
 #include <unistd.h>
 

@@ -1,10 +1,10 @@
-// proctree/linux/fd_sink.hpp - a ByteSink writing to a file descriptor (a
+// proctree/produce/fd_sink.hpp - a ByteSink writing to a file descriptor (a
 // file, a pipe, stdout), buffered. The buffer only ever holds whole records
 // handed over by write(), and flush() writes it out completely, so a stream
 // cut off after a flush is valid up to its last record.
 #pragma once
 
-#include <proctree/linux/sink.hpp>
+#include <proctree/produce/sink.hpp>
 
 #include <string>
 #include <vector>

@@ -1,6 +1,6 @@
 // FdSink (driver/linux/src/fd_sink.cpp): whole records out, buffered, and a
 // clean failure when the reader is gone.
-#include <proctree/linux/fd_sink.hpp>
+#include <proctree/produce/fd_sink.hpp>
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // WireWriter: frames records with the shared C encoder (proctree/wire_encode.h).
-#include <proctree/linux/sink.hpp>
+#include <proctree/produce/sink.hpp>
 
 #include <chrono>
 

@@ -1,5 +1,5 @@
-// proctree/linux/sink.hpp - where a producer's bytes go, and the writer that
-// frames records for it. Every Linux source writes through a WireWriter into
+// proctree/produce/sink.hpp - where a producer's bytes go, and the writer that
+// frames records for it. Every source writes through a WireWriter into
 // a ByteSink; the contract for the bytes is in proctree/wire.h.
 #pragma once
 
