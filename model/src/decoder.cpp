@@ -96,6 +96,12 @@ bool StreamDecoder::finish()
     return true;
 }
 
+void StreamDecoder::resume_at(std::uint64_t offset)
+{
+    pending_.clear();
+    consumed_ = offset;
+}
+
 // Decodes as many whole units as data holds; returns the bytes used.
 std::size_t StreamDecoder::decode_from(const std::byte* data, std::size_t len, RecordHandler& handler)
 {

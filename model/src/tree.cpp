@@ -66,6 +66,85 @@ ProcessTree::ProcessTree(TreeConfig config) : config_(config)
 
 ProcessTree::~ProcessTree() = default;
 
+ProcessTree::ProcessTree(const ProcessTree& other) { copy_from(other); }
+
+void ProcessTree::copy_from(const ProcessTree& o)
+{
+    config_ = o.config_;
+    root_ = o.root_;
+    // Node by node, so that every copied pointer can be re-pointed at the
+    // copy of what it pointed to.
+    std::unordered_map<const Process*, Process*> copy_of;
+    copy_of.reserve(o.by_id_.size() + o.superseded_.size() + 1);
+    copy_of.emplace(&o.root_, &root_);
+    by_id_.clear();
+    by_id_.reserve(o.by_id_.size());
+    for (const auto& [id, p] : o.by_id_) copy_of.emplace(&p, &by_id_.emplace(id, p).first->second);
+    superseded_.clear();
+    for (const auto& [id, p] : o.superseded_) copy_of.emplace(&p, &superseded_.emplace(id, p)->second);
+    by_pid_ = o.by_pid_;
+    waiting_ = o.waiting_;
+    expiry_ = o.expiry_;
+    newness_ = o.newness_;
+    collapsed_ids_ = o.collapsed_ids_;
+    filter_ = o.filter_;
+    filter_lower_ = o.filter_lower_;
+    header_ = o.header_;
+    stats_ = o.stats_;
+    now_ = o.now_;
+    generation_ = o.generation_;
+    in_snapshot_ = o.in_snapshot_;
+    snapshot_complete_ = o.snapshot_complete_;
+    auto mine = [&](Process*& p) {
+        if (p) p = copy_of.at(p);
+    };
+    auto repoint = [&](Process& n) {
+        mine(n.parent_);
+        mine(n.first_child_);
+        mine(n.last_child_);
+        mine(n.prev_);
+        mine(n.next_);
+    };
+    repoint(root_);
+    for (auto& [id, p] : by_id_) repoint(p);
+    for (auto& [id, p] : superseded_) repoint(p);
+    for (auto& [pid, p] : by_pid_) mine(p);
+    for (auto& [id, p] : waiting_) mine(p);
+}
+
+void ProcessTree::restore(const ProcessTree& checkpoint)
+{
+    Filter filter = std::move(filter_);
+    auto collapsed = std::move(collapsed_ids_);
+    std::uint64_t generation = generation_;
+    copy_from(checkpoint);
+    generation_ = std::max(generation, checkpoint.generation_) + 1;  // a view must notice the change
+    for (auto& [id, p] : by_id_) p.collapsed_ = false;
+    for (auto& [id, p] : superseded_) p.collapsed_ = false;
+    collapsed_ids_.clear();
+    for (const Identity& id : collapsed)
+        if (Process* p = node(id)) {
+            p->collapsed_ = true;
+            collapsed_ids_.insert(id);
+        }
+    set_filter(std::move(filter));  // recounts every row
+}
+
+std::size_t ProcessTree::memory_estimate() const
+{
+    constexpr std::size_t kNodeOverhead = 64;  // hash nodes and buckets of by_id_ and by_pid_
+    std::size_t bytes = sizeof(*this) + size() * (sizeof(Process) + kNodeOverhead);
+    auto heap_bytes = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
+    auto strings = [&](const Process& p) {
+        return heap_bytes(p.name) + heap_bytes(p.user) + heap_bytes(p.image) + heap_bytes(p.cmdline);
+    };
+    for (const auto& [id, p] : by_id_) bytes += strings(p);
+    for (const auto& [id, p] : superseded_) bytes += strings(p);
+    bytes += (expiry_.capacity() + newness_.capacity()) * sizeof(HeapItem);
+    bytes += (waiting_.size() + collapsed_ids_.size()) * kNodeOverhead;
+    return bytes;
+}
+
 void ProcessTree::apply_header(const StreamHeader& header)
 {
     header_ = header;

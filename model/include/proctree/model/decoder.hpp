@@ -41,6 +41,10 @@ public:
     // End of input: a partial header or record left over is a truncation
     // error. An empty stream (no header) is an error too.
     bool finish();
+    // For a caller holding the whole stream (a mapped recording) who jumps
+    // within it: the next byte fed is at `offset`, where a record starts.
+    // The header must have been fed already.
+    void resume_at(std::uint64_t offset);
 
     const std::optional<DecodeError>& error() const { return error_; }
     const std::optional<StreamHeader>& header() const { return header_; }

@@ -108,8 +108,15 @@ class ProcessTree {
 public:
     explicit ProcessTree(TreeConfig config = {});
     ~ProcessTree();
-    ProcessTree(const ProcessTree&) = delete;
+    // An exact copy (a checkpoint for time travel): processes, clock,
+    // counters and view state.
+    ProcessTree(const ProcessTree& other);
     ProcessTree& operator=(const ProcessTree&) = delete;
+    // Takes the checkpoint's processes, clock and counters, keeping this
+    // tree's view state (filter; collapsed processes that exist in it).
+    void restore(const ProcessTree& checkpoint);
+    // Roughly the bytes this tree holds (bounds the checkpoints' memory).
+    std::size_t memory_estimate() const;
 
     void apply_header(const StreamHeader& header);
     void apply(const Record& record);  // also moves now() forward to record.time_ns
@@ -140,6 +147,7 @@ public:
     void set_collapsed(Identity id, bool collapsed);
     void toggle_collapsed(Identity id);
     bool is_collapsed(Identity id) const { return collapsed_ids_.contains(id); }
+    const std::unordered_set<Identity, IdentityHash>& collapsed_ids() const { return collapsed_ids_; }
 
 private:
     friend class TreeView;
@@ -161,7 +169,10 @@ private:
     void refresh_match(Process* p);
     void propagate(Process* from, int dmatch);
     void recount_all();
+    void copy_from(const ProcessTree& other);
 
+    // Every member below is copied by copy_from() (checkpoints); a member
+    // holding Process pointers must be re-pointed there too.
     TreeConfig config_;
     Process root_;  // sentinel: its children are the roots
     std::unordered_map<Identity, Process, IdentityHash> by_id_;  // node-based: addresses are stable
