@@ -3,7 +3,7 @@
 the real kernel: `proctree record --source ebpf -o FILE`, `proctree decode`.
 
   ebpf_collector_test.py --proctree PATH [--thread-helper PATH] CASE
-  (CASE: storm, detach, start_time, loss, threads)
+  (CASE: storm, detach, start_time, loss, threads, verifier)
 
 Every wait polls for its condition with a generous deadline. In CI (root, a
 kernel with BTF) the eBPF source must load: if it cannot, these tests FAIL
@@ -12,6 +12,7 @@ with the source's own one-line reason; they never skip.
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -386,7 +387,44 @@ def case_threads(args, workdir):
     print("threads: exit_group from a second thread and a leader leaving first, each one process exit")
 
 
-CASES = {"threads": case_threads, "storm": case_storm, "detach": case_detach, "start_time": case_start_time, "loss": case_loss}
+def case_verifier(args, workdir):
+    """Each program passes the verifier in under 100,000 instructions (the
+    source reports bpf_prog_info.verified_insns at attach), and the path walk
+    that keeps it small still gives the exact executable path: deep
+    directories, and across a mount point (a tmpfs mounted for the test)."""
+    mnt = os.path.join(workdir, "mnt")
+    os.mkdir(mnt)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "proctree-test", mnt], check=True)
+    try:
+        deep = os.path.join(mnt, *[f"d{i}" for i in range(12)])
+        os.makedirs(deep)
+        exes = [os.path.join(deep, "ptdeep-true"), os.path.join(mnt, "ptmnt-true")]
+        for exe in exes:
+            shutil.copy("/bin/true", exe)
+        rec = Recorder(args.proctree, workdir)
+        try:
+            rec.wait_ready()
+            for exe in exes:
+                subprocess.run([exe, "x"], check=True)
+            names = {os.path.basename(e) for e in exes}
+            poll(lambda: {r["name"] for r in rec.records() if r["type"] == "exec"} >= names, "the two execs")
+            recs = rec.stop()
+        finally:
+            rec.kill()
+    finally:
+        subprocess.run(["umount", "-l", mnt])
+    said = rec.stderr()
+    counts = dict((name, int(n)) for name, n in re.findall(r"(pt_\w+) (\d+)", said.partition("verified instructions:")[2]))
+    check({"pt_fork", "pt_exec", "pt_rename"} <= set(counts), f"no verified instruction counts in: {said!r}")
+    check(all(0 < n < 100_000 for n in counts.values()), f"verified instructions: {counts}")
+    for exe in exes:
+        got = [r for r in recs if r["type"] == "exec" and r["name"] == os.path.basename(exe)]
+        check(len(got) == 1 and got[0]["image"] == exe and got[0]["cmdline"] == f"{exe} x" and got[0]["flags"] == 0,
+              f"exec of {exe}: {got}")
+    print(f"verifier: {counts}; exact paths 13 directories deep and across a mount")
+
+
+CASES = {"verifier": case_verifier, "threads": case_threads, "storm": case_storm, "detach": case_detach, "start_time": case_start_time, "loss": case_loss}
 
 
 def main():

@@ -59,57 +59,127 @@ static __always_inline void count_lost(void)
     if (v) *v += 1; /* per-CPU: no atomics needed */
 }
 
+/* tp_btf arguments are typed kernel pointers: fields reached from them are
+ * read with plain (fault-safe) loads, far cheaper than a bpf_probe_read call
+ * per field. Only strings and user memory go through helpers. */
 static __always_inline __u64 leader_start(struct task_struct *t)
 {
-    return BPF_CORE_READ(t, group_leader, start_boottime);
+    return t->group_leader->start_boottime;
+}
+
+/* The path walk (see read_path) runs as bpf_loop callbacks: the verifier
+ * checks each body once instead of every unrolled step. Its state lives in
+ * the caller's stack and in the event. */
+struct path_walk {
+    struct pt_bpf_proc *e;
+    struct dentry *dentry;   /* typed, while still inside the file's own mount */
+    struct vfsmount *vfsmnt;
+    __u64 mnt;               /* struct mount * (container_of leaves no typed pointer) */
+    __u64 far_dentry;        /* beyond the first mount: plain addresses, read by helper */
+    int state;               /* WALK_* */
+};
+
+enum { WALK_ON = 0, WALK_ROOT = 1, WALK_CROSS = 2, WALK_STOP = 3 };
+
+/* Appends one component name; false when the path area is full. */
+static __always_inline int append_name(struct pt_bpf_proc *e, const unsigned char *name)
+{
+    __u32 off = e->path_len;
+    if (off > PT_BPF_PATH_MAX - PT_BPF_NAME_MAX) return 0;
+    long n = bpf_probe_read_kernel_str(&e->data[off & (PT_BPF_PATH_MAX - 1)], PT_BPF_NAME_MAX, name);
+    if (n <= 0) return 0;
+    e->path_len = (__u16)(off + (__u32)n);
+    return 1;
+}
+
+/* At the root of mount `mnt`: the namespace root, or on to the mount point. */
+static __always_inline long mount_root(struct path_walk *w)
+{
+    struct mount *mnt = (struct mount *)w->mnt;
+    struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
+    if (mnt_parent == mnt) {
+        w->state = WALK_ROOT;
+        return 1;
+    }
+    w->far_dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+    w->mnt = (__u64)mnt_parent;
+    w->state = WALK_CROSS;
+    return 1;
+}
+
+/* Inside the executable's own mount (nearly always all of the path): typed loads. */
+static long near_step(__u32 index, void *ctx)
+{
+    struct path_walk *w = ctx;
+    struct dentry *dentry = w->dentry;
+    struct dentry *parent = dentry->d_parent;
+
+    if (dentry == w->vfsmnt->mnt_root) return mount_root(w);
+    if (dentry == parent) {
+        w->state = WALK_ROOT;
+        return 1;
+    }
+    if (!append_name(w->e, dentry->d_name.name)) {
+        w->state = WALK_STOP;
+        return 1;
+    }
+    w->dentry = parent;
+    return 0;
+}
+
+/* Beyond a mount point: every field through the helper. */
+static long far_step(__u32 index, void *ctx)
+{
+    struct path_walk *w = ctx;
+    struct dentry *dentry = (struct dentry *)w->far_dentry;
+    struct mount *mnt = (struct mount *)w->mnt;
+    struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+
+    if (dentry == BPF_CORE_READ(mnt, mnt.mnt_root)) {
+        mount_root(w); /* WALK_ROOT, or WALK_CROSS with the next mount set */
+        if (w->state != WALK_CROSS) return 1;
+        w->state = WALK_ON;
+        return 0;
+    }
+    if (dentry == parent) {
+        w->state = WALK_ROOT;
+        return 1;
+    }
+    if (!append_name(w->e, BPF_CORE_READ(dentry, d_name.name))) {
+        w->state = WALK_STOP;
+        return 1;
+    }
+    w->far_dentry = (__u64)parent;
+    return 0;
 }
 
 /* Appends the path of `file` to e->data as components, leaf first, each
  * NUL-terminated (user space reverses them). Crosses mount points up to the
- * root of the mount namespace, like d_path. */
+ * root of the mount namespace, like d_path; at most PT_BPF_PATH_DEPTH steps. */
 static __always_inline void read_path(struct pt_bpf_proc *e, struct file *file)
 {
-    struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
-    struct vfsmount *vfsmnt = BPF_CORE_READ(file, f_path.mnt);
-    struct mount *mnt = container_of(vfsmnt, struct mount, mnt);
-    __u32 off = 0;
-    int reached_root = 0;
-
-    for (int i = 0; i < PT_BPF_PATH_DEPTH; i++) {
-        struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-        struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-        if (dentry == mnt_root) {
-            struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
-            if (mnt_parent == mnt) {
-                reached_root = 1;
-                break;
-            }
-            dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-            mnt = mnt_parent;
-            vfsmnt = &mnt->mnt;
-            continue;
-        }
-        if (dentry == parent) {
-            reached_root = 1;
-            break;
-        }
-        if (off > PT_BPF_PATH_MAX - PT_BPF_NAME_MAX) break;
-        const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
-        long n = bpf_probe_read_kernel_str(&e->data[off & (PT_BPF_PATH_MAX - 1)], PT_BPF_NAME_MAX, name);
-        if (n <= 0) break;
-        off += (__u32)n;
-        dentry = parent;
+    struct path_walk w = {
+        .e = e,
+        .dentry = file->f_path.dentry,
+        .vfsmnt = file->f_path.mnt,
+        .state = WALK_ON,
+    };
+    w.mnt = (__u64)w.vfsmnt - bpf_core_field_offset(struct mount, mnt);
+    e->path_len = 0;
+    long steps = bpf_loop(PT_BPF_PATH_DEPTH, near_step, &w, 0);
+    if (w.state == WALK_CROSS && steps > 0 && steps < PT_BPF_PATH_DEPTH) {
+        w.state = WALK_ON;
+        bpf_loop(PT_BPF_PATH_DEPTH - steps, far_step, &w, 0);
     }
-    if (!reached_root) e->flags |= PT_BPF_F_PATH_TRUNCATED;
-    e->path_len = (__u16)off;
+    if (w.state != WALK_ROOT) e->flags |= PT_BPF_F_PATH_TRUNCATED;
 }
 
 /* Appends up to PT_BPF_ARGS_MAX bytes of argv (of the current task's memory,
  * at [arg_start, arg_end) of mm) after the path. */
 static __always_inline void read_args(struct pt_bpf_proc *e, struct mm_struct *mm)
 {
-    unsigned long start = BPF_CORE_READ(mm, arg_start);
-    unsigned long end = BPF_CORE_READ(mm, arg_end);
+    unsigned long start = mm->arg_start;
+    unsigned long end = mm->arg_end;
     __u32 off = e->path_len;
     __u64 len;
 
@@ -135,29 +205,29 @@ static __always_inline void read_args(struct pt_bpf_proc *e, struct mm_struct *m
 static __always_inline void fill_proc(struct pt_bpf_proc *e, __u32 type, struct task_struct *task,
                                       struct mm_struct *args_mm)
 {
-    struct task_struct *rparent = BPF_CORE_READ(task, real_parent);
-    struct mm_struct *mm = BPF_CORE_READ(task, mm);
+    struct task_struct *rparent = task->real_parent;
+    struct mm_struct *mm = task->mm;
 
     e->h.type = type;
     e->h.time_ns = bpf_ktime_get_boot_ns();
-    e->pid = BPF_CORE_READ(task, tgid);
-    e->tid = BPF_CORE_READ(task, pid);
+    e->pid = task->tgid;
+    e->tid = task->pid;
     e->start_boottime = leader_start(task);
-    e->ppid = BPF_CORE_READ(rparent, tgid);
+    e->ppid = rparent->tgid;
     e->parent_start_boottime = leader_start(rparent);
-    e->uid = BPF_CORE_READ(task, cred, euid.val); /* like ProcFs (and ps) */
+    e->uid = task->cred->euid.val; /* like ProcFs (and ps) */
     e->flags = 0;
     e->path_len = 0;
     e->args_len = 0;
-    BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+    __builtin_memcpy(e->comm, task->comm, sizeof(e->comm)); /* NUL-padded by the kernel */
 
-    if (BPF_CORE_READ(task, flags) & PF_KTHREAD) {
+    if (task->flags & PF_KTHREAD) {
         e->flags |= PT_BPF_F_KTHREAD | PT_BPF_F_NO_PATH | PT_BPF_F_NO_ARGS;
     } else if (!mm) {
         /* a user-mode helper before its exec (forked from a kernel thread) */
         e->flags |= PT_BPF_F_NO_PATH | PT_BPF_F_NO_ARGS;
     } else {
-        struct file *exe = BPF_CORE_READ(mm, exe_file);
+        struct file *exe = mm->exe_file;
         if (exe)
             read_path(e, exe);
         else
@@ -189,8 +259,8 @@ static __always_inline void send_task(__u32 type, struct task_struct *task, __s3
     e->h.type = type;
     e->h.size = sizeof(*e);
     e->h.time_ns = bpf_ktime_get_boot_ns();
-    e->pid = BPF_CORE_READ(task, tgid);
-    e->tid = BPF_CORE_READ(task, pid);
+    e->pid = task->tgid;
+    e->tid = task->pid;
     e->start_boottime = leader_start(task);
     e->exit_code = exit_code;
     e->flags = flags;
@@ -203,7 +273,7 @@ int BPF_PROG(pt_fork, struct task_struct *parent, struct task_struct *child)
     __u32 zero = 0;
     struct pt_bpf_proc *e;
 
-    if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid)) {
+    if (child->pid != child->tgid) {
         send_task(PT_BPF_EV_THREAD, child, 0, 0);
         return 0;
     }
@@ -211,9 +281,9 @@ int BPF_PROG(pt_fork, struct task_struct *parent, struct task_struct *child)
     if (!e) return 0;
     /* The child is a copy of the parent: its argv is in the parent's (the
      * current task's) memory at the same addresses. */
-    fill_proc(e, PT_BPF_EV_FORK, child, BPF_CORE_READ(parent, mm));
-    e->creator_pid = BPF_CORE_READ(parent, tgid);
-    e->creator_tid = BPF_CORE_READ(parent, pid);
+    fill_proc(e, PT_BPF_EV_FORK, child, parent->mm);
+    e->creator_pid = parent->tgid;
+    e->creator_tid = parent->pid;
     send_proc(e);
     return 0;
 }
@@ -225,7 +295,7 @@ int BPF_PROG(pt_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
     struct pt_bpf_proc *e = bpf_map_lookup_elem(&scratch, &zero);
 
     if (!e) return 0;
-    fill_proc(e, PT_BPF_EV_EXEC, p, BPF_CORE_READ(p, mm));
+    fill_proc(e, PT_BPF_EV_EXEC, p, p->mm);
     e->creator_pid = (__u32)old_pid;
     e->creator_tid = 0;
     send_proc(e);
@@ -235,9 +305,9 @@ int BPF_PROG(pt_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm 
 /* The wait status a parent would see for this process (see wait_task_zombie). */
 static __always_inline __s32 process_status(struct task_struct *p)
 {
-    struct signal_struct *sig = BPF_CORE_READ(p, signal);
-    if (BPF_CORE_READ(sig, flags) & SIGNAL_GROUP_EXIT) return BPF_CORE_READ(sig, group_exit_code);
-    return BPF_CORE_READ(p, group_leader, exit_code);
+    struct signal_struct *sig = p->signal;
+    if (sig->flags & SIGNAL_GROUP_EXIT) return sig->group_exit_code;
+    return p->group_leader->exit_code;
 }
 
 static __always_inline void on_exit(struct task_struct *p, int group_dead)
@@ -245,7 +315,7 @@ static __always_inline void on_exit(struct task_struct *p, int group_dead)
     if (group_dead)
         send_task(PT_BPF_EV_EXIT, p, process_status(p), 0);
     else
-        send_task(PT_BPF_EV_THREAD_EXIT, p, BPF_CORE_READ(p, exit_code), 0);
+        send_task(PT_BPF_EV_THREAD_EXIT, p, p->exit_code, 0);
 }
 
 /* Linux >= 6.16: the tracepoint says whether the thread group died. */
@@ -261,7 +331,7 @@ int BPF_PROG(pt_exit_group_dead, struct task_struct *p, bool group_dead)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(pt_exit_live, struct task_struct *p)
 {
-    on_exit(p, BPF_CORE_READ(p, signal, live.counter) == 0);
+    on_exit(p, p->signal->live.counter == 0);
     return 0;
 }
 
@@ -273,8 +343,8 @@ int BPF_PROG(pt_rename, struct task_struct *task, const char *comm)
 {
     struct pt_bpf_rename *e;
 
-    if (BPF_CORE_READ(task, pid) != BPF_CORE_READ(task, tgid)) return 0;
-    if (bpf_core_field_exists(task->in_execve) && BPF_CORE_READ_BITFIELD_PROBED(task, in_execve)) return 0;
+    if (task->pid != task->tgid) return 0;
+    if (bpf_core_field_exists(task->in_execve) && BPF_CORE_READ_BITFIELD(task, in_execve)) return 0;
     e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
     if (!e) {
         count_lost();
@@ -283,8 +353,8 @@ int BPF_PROG(pt_rename, struct task_struct *task, const char *comm)
     e->h.type = PT_BPF_EV_RENAME;
     e->h.size = sizeof(*e);
     e->h.time_ns = bpf_ktime_get_boot_ns();
-    e->pid = BPF_CORE_READ(task, tgid);
-    e->tid = BPF_CORE_READ(task, pid);
+    e->pid = task->tgid;
+    e->tid = task->pid;
     e->start_boottime = leader_start(task);
     if (bpf_probe_read_kernel_str(e->comm, sizeof(e->comm), comm) < 0) e->comm[0] = 0;
     bpf_ringbuf_submit(e, wakeup_flag());

@@ -130,6 +130,27 @@ std::size_t ring_size(int requested)
     return n;
 }
 
+// "pt_fork 1234, pt_exec 2345, ...": what the verifier walked per program
+// (bpf_prog_info.verified_insns, Linux >= 5.16; 0 when the kernel does not say).
+std::string verified_instructions(bpf_object* obj)
+{
+    std::string out;
+    bpf_program* prog = nullptr;
+    bpf_object__for_each_program(prog, obj)
+    {
+        int fd = bpf_program__fd(prog);
+        if (fd < 0) continue;  // not loaded (the other exit variant)
+        bpf_prog_info info{};
+        std::uint32_t len = sizeof info;
+        if (bpf_obj_get_info_by_fd(fd, &info, &len) != 0) continue;
+        if (!out.empty()) out += ", ";
+        out += bpf_program__name(prog);
+        out += ' ';
+        out += std::to_string(info.verified_insns);
+    }
+    return out;
+}
+
 std::string refusal(const char* step, int err)
 {
     std::string why = "cannot ";
@@ -323,7 +344,7 @@ std::unique_ptr<Source> make_ebpf_source(const SourceOptions& options, std::stri
     }
     if (options.notice) {
         options.notice("ebpf: attached to sched_process_fork/exec/exit and task_rename (tp_btf), ring buffer " +
-                       std::to_string(ring / 1024) + " KiB");
+                       std::to_string(ring / 1024) + " KiB; verified instructions: " + verified_instructions(skel->obj));
     }
     return std::make_unique<EbpfSource>(options, skel);
 }
