@@ -157,8 +157,12 @@ def case_storm(args, workdir):
         victim = subprocess.Popen([os.path.join(bindir, "ptsig-kill"), "300"])
         victim.kill()
         victim.wait()
+        # join() returns before the kernel thread is gone: wait for it, so that
+        # it (not the leader, in exit_group) is the one thread exit.
         threaded = subprocess.Popen([sys.executable, "-c",
-                                     "import ctypes, threading; t=threading.Thread(target=lambda: None); t.start(); t.join(); "
+                                     "import ctypes, os, threading, time\n"
+                                     "t = threading.Thread(target=lambda: None); t.start(); t.join()\n"
+                                     "while len(os.listdir('/proc/self/task')) > 1: time.sleep(0.001)\n"
                                      "ctypes.CDLL(None).prctl(15, b'pt-renamed', 0, 0, 0)"])
         check(threaded.wait() == 0, "threaded helper")
 
