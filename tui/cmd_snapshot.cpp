@@ -2,13 +2,18 @@
 //   --from FILE|-   replays a recorded stream into the model and prints the
 //                   final tree (corrupt input: the tree of what was valid,
 //                   then one line on stderr with the byte offset, status 2);
+//   --at TIME       with --from: the tree as it was at TIME (HH:MM:SS[.mmm]
+//                   UTC, +SECONDS from the start, or a UTC date and time);
+//                   a time outside the recording: one line, status 2;
 //   no --from       scans this machine's /proc.
 #include "cli.hpp"
+#include "mapped_input.hpp"
 #include "replay.hpp"
 
 #include <proctree/linux/snapshot.hpp>
 #include <proctree/model/export.hpp>
 #include <proctree/model/feed.hpp>
+#include <proctree/model/timeline.hpp>
 #include <proctree/model/tree.hpp>
 
 #include <fmt/core.h>
@@ -23,6 +28,7 @@ namespace {
 
 struct SnapshotOptions {
     std::string from;
+    std::string at;
     std::string format = "text";
     std::string name_filter;
     bool match_cmdline = false;
@@ -81,6 +87,46 @@ int snapshot_from(const SnapshotOptions& opt)
     return kExitOk;
 }
 
+// The whole recording in memory: one replay finds where it ends (and
+// checks it), a second stops at the time asked for.
+int snapshot_at(const SnapshotOptions& opt)
+{
+    MappedInput in = MappedInput::open(opt.from);
+    if (!in.ok()) {
+        fmt::print(stderr, "proctree snapshot: {}\n", in.error());
+        return kExitFailure;
+    }
+    model::TimelineConfig config;
+    config.tree = model::TreeConfig{opt.highlight_ms * 1'000'000};
+    config.records_per_checkpoint = SIZE_MAX;  // one seek: no checkpoints needed
+    model::Timeline timeline(in.bytes(), config);
+    timeline.build_all();
+    const auto& corrupt = timeline.walker().error();
+    std::string name = opt.from == "-" ? "stdin" : opt.from;
+    std::string error;
+    std::optional<std::uint64_t> t = timeline.resolve(opt.at, error);
+    if (!t) {
+        fmt::print(stderr, "proctree snapshot: --at {}\n", error);
+        if (corrupt) fmt::print(stderr, "proctree snapshot: {}: {}\n", name, corrupt->describe());
+        return kExitBadInput;
+    }
+    model::ProcessTree tree(config.tree);
+    apply_filter(tree, opt);
+    timeline.seek(tree, *t);
+    model::ExportInfo info;
+    info.time_ns = *t;
+    if (tree.header()) info.host = tree.header()->host;
+    info.source = fmt::format("{} ({}) at {}", in.description(),
+                              tree.header() ? model::to_string(tree.header()->source) : "no header",
+                              model::format_clock(*t));
+    print_tree(tree, opt, info);
+    if (corrupt) {
+        fmt::print(stderr, "proctree snapshot: {}: {}\n", name, corrupt->describe());
+        return kExitBadInput;
+    }
+    return kExitOk;
+}
+
 int snapshot_live(const SnapshotOptions& opt)
 {
     collect::ProcFs procfs;
@@ -115,12 +161,20 @@ Action add_snapshot(CLI::App& app)
     auto opt = std::make_shared<SnapshotOptions>();
     auto* cmd = app.add_subcommand("snapshot", "Print the process tree once: this machine's, or a stream's final state");
     cmd->add_option("--from", opt->from, "Replay this stream (file, or - for standard input) instead of /proc");
+    cmd->add_option("--at", opt->at, "With --from: the tree as it was at this time (HH:MM:SS[.mmm] UTC or +SECONDS)");
     cmd->add_option("--format", opt->format, "text or json")->check(CLI::IsMember({"text", "json"}));
     cmd->add_option("--filter", opt->name_filter, "Show processes whose name contains this (and their ancestors)");
     cmd->add_flag("--cmdline", opt->match_cmdline, "--filter also matches command lines");
     cmd->add_option("--pid", opt->pid, "Show this process, its ancestors and its subtree");
     cmd->add_option("--highlight-ms", opt->highlight_ms, "How long exited processes stay (stream time)");
-    return [opt] { return opt->from.empty() ? snapshot_live(*opt) : snapshot_from(*opt); };
+    return [opt] {
+        if (!opt->at.empty() && opt->from.empty()) {
+            fmt::print(stderr, "proctree snapshot: --at needs --from FILE (a recording to travel in)\n");
+            return kExitBadInput;
+        }
+        if (!opt->at.empty()) return snapshot_at(*opt);
+        return opt->from.empty() ? snapshot_live(*opt) : snapshot_from(*opt);
+    };
 }
 
 } // namespace proctree::cli

@@ -135,6 +135,54 @@ class Snapshot(unittest.TestCase):
         self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1)
         self.assertIn("byte 736", r.stderr.decode())
 
+    def rows_at(self, at, *extra, source=None, stdin=None):
+        r = run("snapshot", "--from", source or data("linux-build.ptr"), "--at", at, *extra, stdin=stdin)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return [l for l in r.stdout.decode().splitlines() if not l.startswith("#")][1:]
+
+    def test_at_a_time_shows_the_tree_as_it_was_then(self):
+        # The build starts at +0.100 (make), cc1 #0 runs .110-.135, #1 from .140.
+        rows = self.rows_at("+0.15")
+        self.assertIn("   2002  [x]  │        ├─ cc1  cc1 -O2 src/file0.c  (exit 0 after 25 ms)", rows)
+        self.assertIn("   2003  [+]  │        └─ cc1  cc1 -O2 src/file1.c", rows)
+        self.assertFalse(any(" 2004 " in l for l in rows), rows)  # created at .170: not yet
+        self.assertFalse(any("sleep" in l for l in rows), rows)
+        # Before the build, after the initial snapshot: only what was running.
+        self.assertEqual([l.split()[0] for l in self.rows_at("11:06:40.050")], ["1", "412", "1200", "530"])
+        # A time of day and +SECONDS name the same instant; stdin works too.
+        with open(data("linux-build.ptr"), "rb") as f:
+            piped = self.rows_at("+0.15", source="-", stdin=f.read())
+        self.assertEqual(piped, rows)
+        self.assertEqual(self.rows_at("11:06:40.150"), rows)
+
+    def test_at_keeps_filters_and_json(self):
+        r = run("snapshot", "--from", data("linux-build.ptr"), "--at", "+0.15", "--filter", "cc1", "--format", "json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        doc = json.loads(r.stdout)
+        self.assertEqual(doc["filter"], "name~cc1")
+        self.assertIn("at 11:06:40.150", doc["source"])
+
+    def test_at_a_time_outside_the_recording_says_so(self):
+        for at in ("11:06:39", "11:06:41", "+5"):
+            r = run("snapshot", "--from", data("linux-build.ptr"), "--at", at)
+            self.assertEqual(r.returncode, 2, at)
+            self.assertEqual(r.stdout, b"")
+            self.assertEqual(r.stderr.decode(), f"proctree snapshot: --at {at} is outside the recording "
+                             "(2026-11-18 11:06:40.000 to 2026-11-18 11:06:40.700 UTC)\n")
+        r = run("snapshot", "--from", data("linux-build.ptr"), "--at", "lunchtime")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("is not a time: use HH:MM:SS[.mmm] (UTC), +SECONDS", r.stderr.decode())
+        r = run("snapshot", "--at", "+1")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--at needs --from FILE", r.stderr.decode())
+
+    def test_at_in_a_corrupt_stream_shows_the_valid_part_then_fails(self):
+        r = run("snapshot", "--from", data("corrupt-size.ptr"), "--at", "+0")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("sshd", r.stdout.decode())
+        self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1)
+        self.assertIn("byte 736", r.stderr.decode())
+
     def test_help_and_version(self):
         self.assertEqual(run("--help").returncode, 0)
         v = run("--version")
