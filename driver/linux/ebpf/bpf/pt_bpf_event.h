@@ -101,10 +101,4 @@ struct pt_bpf_proc {
 
 #define PT_BPF_PROC_FIXED (sizeof(struct pt_bpf_proc) - PT_BPF_DATA_SIZE)
 
-/* Index of the counters in the `counters` array map. */
-enum pt_bpf_counter {
-    PT_BPF_CTR_LOST = 0,  /* ring buffer reserve/output failures */
-    PT_BPF_CTR_COUNT = 1
-};
-
 #endif /* PT_BPF_EVENT_H */

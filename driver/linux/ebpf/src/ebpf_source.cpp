@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -43,11 +44,16 @@ namespace proctree::collect {
 
 namespace {
 
-constexpr std::size_t kDefaultRing = 16u * 1024u * 1024u;
-// The kernel wakes the reader when this much is waiting; otherwise the
-// reader drains every kDrainMs. Fewer wakeups, less CPU in a storm; a
-// quiet machine's events still arrive within kDrainMs.
-constexpr std::size_t kWakeupBytes = 256u * 1024u;
+// The ring is sized for need, with loss + resync as the safety net: a
+// fork+exec+exit is ~0.5 KiB, so 256 KiB per CPU holds ~10 ms of a storm
+// of 50,000 processes/s per CPU between the reader's wake-ups (it is mapped
+// twice, so this is also twice its share of the viewer's memory).
+constexpr std::size_t kRingPerCpu = 256u * 1024u;
+constexpr std::size_t kRingMax = 4u * 1024u * 1024u;
+// The kernel wakes the reader when an eighth of the ring is waiting;
+// otherwise the reader drains every kDrainMs. Fewer wakeups, less CPU in a
+// storm; a quiet machine's events still arrive within kDrainMs.
+constexpr std::size_t kWakeupShare = 8;
 constexpr int kDrainMs = 20;
 // With nothing arriving the interval doubles up to this, so an idle machine
 // costs ~10 wake-ups/s instead of 50; the first event brings kDrainMs back.
@@ -123,10 +129,14 @@ std::size_t ring_size(int requested)
     if (requested <= 0) {
         if (const char* env = std::getenv("PROCTREE_EBPF_RINGBUF")) requested = std::atoi(env);
     }
-    if (requested <= 0) return kDefaultRing;
+    std::size_t want = static_cast<std::size_t>(requested);
+    if (requested <= 0) {
+        int ncpu = libbpf_num_possible_cpus();
+        want = std::min(kRingMax, kRingPerCpu * static_cast<std::size_t>(ncpu > 0 ? ncpu : 1));
+    }
     std::size_t page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
-    std::size_t n = page;
-    while (n < static_cast<std::size_t>(requested) && n < (1u << 30)) n <<= 1;
+    std::size_t n = page;  // a power of two, at least a page
+    while (n < want && n < (1u << 30)) n <<= 1;
     return n;
 }
 
@@ -224,14 +234,8 @@ private:
 
 std::uint64_t EbpfSource::lost_total() const
 {
-    int ncpu = libbpf_num_possible_cpus();
-    if (ncpu <= 0) return 0;
-    std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(ncpu));
-    std::uint32_t key = PT_BPF_CTR_LOST;
-    if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.counters), &key, per_cpu.data()) != 0) return 0;
-    std::uint64_t sum = 0;
-    for (std::uint64_t v : per_cpu) sum += v;
-    return sum;
+    // The BPF side adds atomically; a relaxed load of the mapped word is enough.
+    return __atomic_load_n(&skel_->bss->lost_events, __ATOMIC_RELAXED);
 }
 
 bool EbpfSource::snapshot(WireWriter& out, SnapshotTap& tap, const ProcFs& procfs, std::uint32_t reason)
@@ -330,7 +334,7 @@ std::unique_ptr<Source> make_ebpf_source(const SourceOptions& options, std::stri
     bpf_program__set_autoload(skel->progs.pt_exit_live, !group_dead);
     std::size_t ring = ring_size(options.receive_buffer);
     bpf_map__set_max_entries(skel->maps.events, static_cast<std::uint32_t>(ring));
-    skel->rodata->wakeup_bytes = ring / 4 < kWakeupBytes ? ring / 4 : kWakeupBytes;
+    skel->rodata->wakeup_bytes = ring / kWakeupShare;
 
     int err = proctree_bpf::load(skel);
     if (err == 0) err = proctree_bpf::attach(skel);
