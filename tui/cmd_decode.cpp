@@ -96,7 +96,12 @@ Action add_decode(CLI::App& app)
 {
     auto* cmd = app.add_subcommand("decode", "Print each record of a stream as one JSON line");
     auto path = std::make_shared<std::string>();
-    cmd->add_option("stream", *path, "Stream file, or - for standard input")->required();
+    cmd->add_option("stream", *path, "Stream file, recorder directory, or - for standard input")->required();
+    cmd->footer(help_footer({
+        {"proctree decode capture.ptr", "every record of a recording as JSON lines"},
+        {"proctree decode /var/lib/proctree/", "a flight recorder's files as one stream"},
+        {"proctree record --duration 5 | proctree decode -", "five seconds of this machine, decoded"},
+    }));
     return [path] { return decode(*path); };
 }
 

@@ -2,10 +2,14 @@
 // (stream header, snapshot, live records) to a file or stdout, until the
 // duration ends or SIGINT/SIGTERM. The sink is flushed after every batch of
 // records, so an interrupted recording is valid up to its last record.
+// With --rotate-mb it is a flight recorder: -o names a directory of rotating
+// files, each a complete stream (rotating_sink.hpp).
 #include "cli.hpp"
+#include "rotating_sink.hpp"
 #include "sources.hpp"
 
 #include <proctree/produce/fd_sink.hpp>
+#include <proctree/linux/snapshot.hpp>
 #include <proctree/produce/source.hpp>
 
 #include <fcntl.h>
@@ -39,6 +43,8 @@ struct RecordOptions {
     std::string source = "auto";
     int interval_ms = 500;
     int receive_buffer = 0;
+    double rotate_mb = 0;  // 0: one file (or stdout), no rotation
+    unsigned keep = 8;
 };
 
 void install_signal_handlers()
@@ -51,6 +57,63 @@ void install_signal_handlers()
     // A closed reading end makes write() fail with EPIPE: the sink reports
     // it and the source stops, instead of the process dying mid-record.
     signal(SIGPIPE, SIG_IGN);
+}
+
+// One stream into one file or stdout.
+int record_one(const RecordOptions& opt, collect::Source& source)
+{
+    int fd = STDOUT_FILENO;
+    if (opt.output != "-") {
+        fd = ::open(opt.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            fmt::print(stderr, "proctree record: cannot write {}: {}\n", opt.output, std::strerror(errno));
+            return kExitFailure;
+        }
+    }
+    int status = kExitOk;
+    {
+        collect::FdSink sink(fd);
+        if (source.run(sink, g_stop) != 0) status = kExitFailure;
+        sink.flush();
+        if (sink.failed()) {
+            fmt::print(stderr, "proctree record: writing {} failed: {}\n",
+                       opt.output == "-" ? std::string("stdout") : opt.output, sink.error());
+            status = kExitFailure;
+        }
+    }
+    if (fd != STDOUT_FILENO && ::close(fd) != 0) {
+        fmt::print(stderr, "proctree record: closing {} failed: {}\n", opt.output, std::strerror(errno));
+        status = kExitFailure;
+    }
+    return status;
+}
+
+// Rotating files in the directory opt.output, each starting with a fresh
+// /proc snapshot (taken on the source's thread, between its records).
+int record_rotating(const RecordOptions& opt, collect::Source& source)
+{
+    collect::ProcFs procfs;
+    RotatingSink::Options ro;
+    ro.dir = opt.output;
+    ro.max_file_bytes = static_cast<std::uint64_t>(opt.rotate_mb * (1u << 20));
+    ro.keep = opt.keep;
+    std::string error;
+    auto sink = RotatingSink::open(
+        ro,
+        [&procfs](collect::WireWriter& w) {
+            return collect::write_proc_snapshot(w, procfs, PT_SNAPSHOT_INITIAL, PT_SNAPSHOT_COMPLETE);
+        },
+        error);
+    if (!sink) {
+        fmt::print(stderr, "proctree record: {}\n", error);
+        return kExitFailure;
+    }
+    int status = source.run(*sink, g_stop) != 0 ? kExitFailure : kExitOk;
+    if (!sink->finish()) {
+        fmt::print(stderr, "proctree record: {}\n", sink->error());
+        status = kExitFailure;
+    }
+    return status;
 }
 
 int record(const RecordOptions& opt)
@@ -74,15 +137,6 @@ int record(const RecordOptions& opt)
         return kExitFailure;
     }
 
-    int fd = STDOUT_FILENO;
-    if (opt.output != "-") {
-        fd = ::open(opt.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            fmt::print(stderr, "proctree record: cannot write {}: {}\n", opt.output, std::strerror(errno));
-            return kExitFailure;
-        }
-    }
-
     std::thread timer;
     std::atomic<bool> done{false};
     if (opt.duration_s > 0) {
@@ -95,24 +149,9 @@ int record(const RecordOptions& opt)
             g_stop.store(true);
         });
     }
-
-    int status = kExitOk;
-    {
-        collect::FdSink sink(fd);
-        if (source->run(sink, g_stop) != 0) status = kExitFailure;
-        sink.flush();
-        if (sink.failed()) {
-            fmt::print(stderr, "proctree record: writing {} failed: {}\n",
-                       opt.output == "-" ? std::string("stdout") : opt.output, sink.error());
-            status = kExitFailure;
-        }
-    }
+    int status = opt.rotate_mb > 0 ? record_rotating(opt, *source) : record_one(opt, *source);
     done.store(true);
     if (timer.joinable()) timer.join();
-    if (fd != STDOUT_FILENO && ::close(fd) != 0) {
-        fmt::print(stderr, "proctree record: closing {} failed: {}\n", opt.output, std::strerror(errno));
-        status = kExitFailure;
-    }
     return status;
 }
 
@@ -123,7 +162,8 @@ Action add_record(CLI::App& app)
     auto opt = std::make_shared<RecordOptions>();
     CLI::App* cmd = app.add_subcommand(
         "record", "Record this machine's process events as a proctree stream (headless; Ctrl-C stops)");
-    cmd->add_option("-o,--output", opt->output, "Output file, or - for stdout")->capture_default_str();
+    cmd->add_option("-o,--output", opt->output, "Output file, or - for stdout; with --rotate-mb, a directory")
+        ->capture_default_str();
     cmd->add_option("--duration", opt->duration_s, "Stop after this many seconds (default: until SIGINT/SIGTERM)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--source", opt->source,
@@ -136,7 +176,28 @@ Action add_record(CLI::App& app)
     cmd->add_option("--receive-buffer", opt->receive_buffer,
                     "Netlink receive buffer in bytes (default: large; tiny values force loss, for tests)")
         ->check(CLI::NonNegativeNumber);
-    return [opt] { return record(*opt); };
+    CLI::Option* rotate =
+        cmd->add_option("--rotate-mb", opt->rotate_mb,
+                        "Flight recorder: write numbered files of at most this many MiB into the directory -o, "
+                        "each a complete stream starting with a snapshot")
+            ->check(CLI::Range(0.001, 1'048'576.0));
+    cmd->add_option("--keep", opt->keep, "Flight recorder: keep at most this many files (the oldest go first)")
+        ->check(CLI::Range(1u, 1'000'000u))
+        ->needs(rotate)
+        ->capture_default_str();
+    cmd->footer(help_footer({
+        {"sudo proctree record -o capture.ptr --duration 60", "one minute of this machine into a file"},
+        {"sudo proctree record --rotate-mb 64 --keep 8 -o /var/lib/proctree/",
+         "a flight recorder: at most 8 files of 64 MiB (systemctl start proctree-record)"},
+        {"sudo proctree record | proctree decode -", "the live stream, decoded as it comes"},
+    }));
+    return [opt] {
+        if (opt->rotate_mb > 0 && opt->output == "-") {
+            fmt::print(stderr, "proctree record: --rotate-mb writes files into a directory: add -o DIR/\n");
+            return kExitBadInput;
+        }
+        return record(*opt);
+    };
 }
 
 } // namespace proctree::cli

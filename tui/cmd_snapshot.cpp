@@ -160,13 +160,20 @@ Action add_snapshot(CLI::App& app)
 {
     auto opt = std::make_shared<SnapshotOptions>();
     auto* cmd = app.add_subcommand("snapshot", "Print the process tree once: this machine's, or a stream's final state");
-    cmd->add_option("--from", opt->from, "Replay this stream (file, or - for standard input) instead of /proc");
+    cmd->add_option("--from", opt->from,
+                    "Replay this stream (file, recorder directory, or - for standard input) instead of /proc");
     cmd->add_option("--at", opt->at, "With --from: the tree as it was at this time (HH:MM:SS[.mmm] UTC or +SECONDS)");
     cmd->add_option("--format", opt->format, "text or json")->check(CLI::IsMember({"text", "json"}));
     cmd->add_option("--filter", opt->name_filter, "Show processes whose name contains this (and their ancestors)");
     cmd->add_flag("--cmdline", opt->match_cmdline, "--filter also matches command lines");
     cmd->add_option("--pid", opt->pid, "Show this process, its ancestors and its subtree");
     cmd->add_option("--highlight-ms", opt->highlight_ms, "How long exited processes stay (stream time)");
+    cmd->footer(help_footer({
+        {"proctree snapshot", "this machine's tree now, like pstree"},
+        {"proctree snapshot --from capture.ptr --format json", "a recording's final tree as JSON"},
+        {"proctree snapshot --from capture.ptr --at +30", "the tree 30 seconds into a recording"},
+        {"proctree snapshot --filter sshd", "sshd processes and their ancestors"},
+    }));
     return [opt] {
         if (!opt->at.empty() && opt->from.empty()) {
             fmt::print(stderr, "proctree snapshot: --at needs --from FILE (a recording to travel in)\n");

@@ -1,5 +1,7 @@
 #include "stream_input.hpp"
 
+#include "recording_dir.hpp"
+
 #include <fmt/core.h>
 
 #include <cerrno>
@@ -61,6 +63,16 @@ StreamInput StreamInput::open(const std::string& spec)
         in.fd_ = connect_tcp(host, rest.substr(colon + 1), in.error_);
         in.owned_ = true;
         in.description_ = "tcp " + rest;
+    } else if (struct stat st {}; ::stat(spec.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+        auto directory = std::make_unique<DirectoryStream>(spec);
+        if (!directory->ok()) {
+            in.error_ = directory->error();
+            return in;
+        }
+        in.description_ = fmt::format("directory {} ({} files)", spec, directory->file_count());
+        in.regular_file_ = true;
+        in.directory_ = std::move(directory);
+        return in;
     } else {
         in.fd_ = ::open(spec.c_str(), O_RDONLY | O_CLOEXEC);
         if (in.fd_ < 0) {
@@ -77,7 +89,8 @@ StreamInput StreamInput::open(const std::string& spec)
 
 StreamInput::StreamInput(StreamInput&& other) noexcept
     : fd_(other.fd_), owned_(other.owned_), regular_file_(other.regular_file_),
-      error_(std::move(other.error_)), description_(std::move(other.description_))
+      error_(std::move(other.error_)), description_(std::move(other.description_)),
+      directory_(std::move(other.directory_))
 {
     other.fd_ = -1;
     other.owned_ = false;
@@ -92,6 +105,7 @@ StreamInput& StreamInput::operator=(StreamInput&& other) noexcept
         regular_file_ = other.regular_file_;
         error_ = std::move(other.error_);
         description_ = std::move(other.description_);
+        directory_ = std::move(other.directory_);
         other.fd_ = -1;
         other.owned_ = false;
     }
@@ -105,6 +119,11 @@ StreamInput::~StreamInput()
 
 long StreamInput::read(void* buf, std::size_t cap)
 {
+    if (directory_) {
+        long n = directory_->read(buf, cap);
+        if (n < 0) error_ = directory_->error();
+        return n;
+    }
     for (;;) {
         ssize_t n = ::read(fd_, buf, cap);
         if (n >= 0) return static_cast<long>(n);

@@ -1,12 +1,16 @@
 // tui/stream_input.hpp - opening the byte streams proctree reads: a file,
-// standard input ("-"), or a TCP peer ("tcp:HOST:PORT", e.g. a Windows agent
-// started with --listen).
+// standard input ("-"), a TCP peer ("tcp:HOST:PORT", e.g. a Windows agent
+// started with --listen), or a flight recorder's directory (its files in
+// order, as one stream: recording_dir.hpp).
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace proctree::cli {
+
+class DirectoryStream;
 
 class StreamInput {
 public:
@@ -20,11 +24,12 @@ public:
     StreamInput& operator=(const StreamInput&) = delete;
     ~StreamInput();
 
-    bool ok() const { return fd_ >= 0; }
+    bool ok() const { return fd_ >= 0 || directory_; }
     const std::string& error() const { return error_; }
     const std::string& description() const { return description_; }  // "file x.ptr", "stdin", "tcp 1.2.3.4:9"
+    // Files and directories: reads never block, and ending is the end.
     bool is_regular_file() const { return regular_file_; }
-    int fd() const { return fd_; }
+    int fd() const { return fd_; }  // -1 for a directory
 
     // Reads up to cap bytes; 0 at end of stream; -1 on error (error() set).
     // Retries EINTR.
@@ -37,6 +42,7 @@ private:
     bool regular_file_ = false;
     std::string error_;
     std::string description_;
+    std::unique_ptr<DirectoryStream> directory_;
 };
 
 } // namespace proctree::cli
