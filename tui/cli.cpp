@@ -22,10 +22,11 @@ std::vector<Example> parse_help_footer(const std::string& footer)
     std::istringstream in(footer);
     std::string line;
     while (std::getline(in, line)) {
-        if (line.rfind("  proctree", 0) == 0) {
-            examples.push_back(Example{line.substr(2), {}});
-        } else if (line.rfind("      ", 0) == 0 && !examples.empty()) {
+        // help_footer's layout: commands indented by 2, purposes by 6.
+        if (line.rfind("      ", 0) == 0 && !examples.empty()) {
             examples.back().purpose = line.substr(6);
+        } else if (line.rfind("  ", 0) == 0 && line.size() > 2 && line[2] != ' ') {
+            examples.push_back(Example{line.substr(2), {}});
         }
     }
     return examples;

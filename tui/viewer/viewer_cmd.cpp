@@ -33,7 +33,7 @@ Action add_viewer(CLI::App& app)
         ->check(CLI::Range(10, 60'000))
         ->capture_default_str();
     app.add_option("--from", args->from,
-                   "Show a recorded or remote stream: FILE, - (stdin) or tcp:HOST:PORT");
+                   "Show a recorded or remote stream: FILE, DIR/ (a flight recorder's files), - (stdin) or tcp:HOST:PORT");
     app.add_option("--speed", args->speed, "Replay speed of a recorded file (0: at once)")
         ->check(CLI::Range(0.0, 1e6))
         ->capture_default_str();
