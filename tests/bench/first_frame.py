@@ -36,8 +36,12 @@ def rss_kb(pid):
     return 0
 
 
+EMPTY = b"(no processes yet)"  # proctree's screen before any process is known
+
+
 def one_run(argv, marker, idle_s, timeout=30.0):
-    """(seconds to the first frame holding marker, idle RSS in KiB)"""
+    """(seconds to the first frame holding marker, idle RSS in KiB, whether
+    an empty frame came before it)"""
     env = dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8")
     env.pop("NO_COLOR", None)
     started = time.monotonic()
@@ -64,6 +68,7 @@ def one_run(argv, marker, idle_s, timeout=30.0):
                     first = time.monotonic() - started
                     quiet_until = time.monotonic() + idle_s
     rss = rss_kb(pid) if first is not None else 0
+    empty_first = EMPTY in seen.split(marker)[0]
     os.kill(pid, signal.SIGTERM)
     end = time.monotonic() + 10
     while time.monotonic() < end:  # keep draining so it can write its goodbye
@@ -78,7 +83,7 @@ def one_run(argv, marker, idle_s, timeout=30.0):
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
     os.close(fd)
-    return first, rss
+    return first, rss, empty_first
 
 
 def main():
@@ -103,13 +108,15 @@ def main():
     print(f"| {'viewer':<16} | {'first frame s':>13} | {'vs htop':>7} | {'RSS MB':>7} | {'vs htop':>7} | runs (s)")
     print(f"|{'-' * 18}|{'-' * 15}|{'-' * 9}|{'-' * 9}|{'-' * 9}|---------")
     med = lambda xs: statistics.median(xs) if xs else float("nan")
-    htop_t = med([t for t, _ in results["htop"] if t is not None])
-    htop_rss = med([r for t, r in results["htop"] if t is not None])
+    htop_t = med([t for t, _, _ in results["htop"] if t is not None])
+    htop_rss = med([r for t, r, _ in results["htop"] if t is not None])
     for name, runs in results.items():
-        ok = [(t, r) for t, r in runs if t is not None]
+        ok = [(t, r) for t, r, _ in runs if t is not None]
         t, rss = med([t for t, _ in ok]), med([r for _, r in ok])
+        empty = sum(1 for _, _, e in runs if e)
         print(f"| {name:<16} | {t:>13.3f} | {t / htop_t:>6.2f}x | {rss / 1024:>7.1f} | {rss / htop_rss:>6.2f}x | "
-              + " ".join("-" if t is None else f"{t:.3f}" for t, _ in runs))
+              + " ".join("-" if t is None else f"{t:.3f}" for t, _, _ in runs)
+              + (f"; {empty} runs drew an empty frame first" if empty else ""))
 
 
 if __name__ == "__main__":

@@ -94,6 +94,27 @@ TEST_F(SessionFixture, RatesCountLiveEventsNotTheSnapshot)
     EXPECT_DOUBLE_EQ(s.status().creates_per_s, 0.0);
 }
 
+TEST_F(SessionFixture, ContentForAFirstFrameOnlyOnceTheInitialSnapshotIsComplete)
+{
+    viewer::Session s(opts);
+    s.start_detached();
+    StreamBuilder b("box");
+    b.snapshot(T0, true).create(T0, kInit, {}, "init", "/sbin/init", "root");
+    std::string part = b.bytes();
+    s.feed(part, kSec);
+    EXPECT_FALSE(s.has_content());  // half a snapshot: the first frame waits
+    b.snapshot(T0, false);
+    s.feed(std::string_view(b.bytes()).substr(part.size()), kSec);
+    EXPECT_TRUE(s.has_content());
+
+    viewer::Session live(opts);  // a stream without a snapshot: its first record
+    live.start_detached();
+    StreamBuilder l("box");
+    l.create(T0, kInit, {}, "init", "/sbin/init", "root");
+    live.feed(l.bytes(), kSec);
+    EXPECT_TRUE(live.has_content());
+}
+
 TEST_F(SessionFixture, CorruptStreamKeepsTheTreeAndSaysWhere)
 {
     viewer::Session s(opts);

@@ -133,6 +133,7 @@ void Session::on_record(const model::Record& record)
         else if (std::holds_alternative<model::ProcessExit>(record.body)) count(steady_now_, true);
     }
     tree_.apply(record);
+    if (!in_snapshot_) content_ = true;
     clock_.saw(record.time_ns, steady_now_);
 }
 

@@ -91,6 +91,9 @@ public:
     const StatusInfo& status() const { return status_; }
     const ViewerOptions& options() const { return options_; }
     std::string source_label() const;
+    // Something worth a first frame has arrived: the initial snapshot is
+    // complete, a record came outside any snapshot, or the input ended.
+    bool has_content() const { return content_ || finished_ || corrupt_; }
 
     // model::RecordHandler
     void on_header(const model::StreamHeader& header) override;
@@ -114,6 +117,7 @@ private:
     bool finished_ = false;
     bool corrupt_ = false;
     bool in_snapshot_ = false;
+    bool content_ = false;
     std::uint64_t steady_now_ = 0;
     // Live creates/exits per steady second (snapshots excluded), last few s.
     struct Bucket {

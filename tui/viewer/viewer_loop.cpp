@@ -54,7 +54,8 @@ int block_signals()
 class Loop {
 public:
     Loop(Session& session, Screen& screen, int signal_fd)
-        : s_(session), screen_(screen), signal_fd_(signal_fd), ctl_(session.tree(), session.ui())
+        : s_(session), screen_(screen), signal_fd_(signal_fd), ctl_(session.tree(), session.ui()),
+          first_frame_by_(steady_ns_now() + kFirstFrameWaitNs)
     {
         theme_ = want_color(screen.has_colors()) ? Theme::colored() : Theme::monochrome();
         grid_.resize(screen.width(), screen.height());
@@ -68,7 +69,7 @@ public:
             // While a frame is already due, events wait in the channel until
             // it is drawn: one wake-up per frame, not one per event (the
             // reader never waits: the channel takes everything).
-            bool frame_due = dirty_ && !backlog_;
+            bool frame_due = dirty_ && !backlog_ && may_draw(now);
             int timeout = timeout_ms(now);
             pollfd fds[3] = {{screen_.input_fd(), POLLIN, 0}, {signal_fd_, POLLIN, 0}, {s_.channel_fd(), POLLIN, 0}};
             int rc = ::poll(fds, frame_due ? 2 : 3, timeout);
@@ -76,7 +77,7 @@ public:
             now = steady_ns_now();
             if (rc > 0 && (fds[1].revents & POLLIN)) signals();
             if (rc > 0 && (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) keys(fds[0].revents);
-            bool frame_time = dirty_ && now >= next_frame();
+            bool frame_time = dirty_ && may_draw(now) && now >= next_frame();
             if (backlog_ || frame_time || (!frame_due && rc > 0 && (fds[2].revents & POLLIN))) {
                 bool got = false;
                 backlog_ = s_.pump(now, &got);
@@ -89,7 +90,7 @@ public:
             }
             if (now >= wake_) dirty_ = true;  // time alone changed something
             if (s_.refresh_status(now)) dirty_ = true;
-            if (dirty_ && now >= next_frame()) frame(now);
+            if (dirty_ && may_draw(now) && now >= next_frame()) frame(now);
         }
         return exit_code_;
     }
@@ -98,13 +99,19 @@ private:
     // Keys and resizes are answered at up to 30 frames/s; changes that come
     // from events or time alone are drawn at up to 10 frames/s.
     std::uint64_t next_frame() const { return last_frame_ + (urgent_ ? kFrameNs : kEventFrameNs); }
+    // Before the first frame: only once there is a tree to show (or a key
+    // asks, or the wait is over).
+    bool may_draw(std::uint64_t now) const
+    {
+        return last_frame_ != 0 || urgent_ || s_.has_content() || now >= first_frame_by_;
+    }
 
     int timeout_ms(std::uint64_t now)
     {
         if (backlog_) return 0;
         wake_ = s_.next_wake(now);
         std::uint64_t until = wake_;
-        if (dirty_) until = std::min(until, next_frame());
+        if (dirty_) until = std::min(until, may_draw(now) ? next_frame() : first_frame_by_);
         if (until == UINT64_MAX) return -1;
         if (until <= now) return 0;
         std::uint64_t ms = (until - now + 999'999ull) / 1'000'000ull;
@@ -184,6 +191,7 @@ private:
     Grid frozen_;  // the last full frame (a paused screen keeps its tree part)
     std::vector<Event> events_;
     std::uint64_t last_frame_ = 0;
+    std::uint64_t first_frame_by_;
     std::uint64_t wake_ = UINT64_MAX;
     bool dirty_ = true;
     bool full_ = true;

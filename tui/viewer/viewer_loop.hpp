@@ -12,6 +12,9 @@ namespace proctree::viewer {
 
 inline constexpr std::uint64_t kFrameNs = 1'000'000'000ull / 30;
 inline constexpr std::uint64_t kEventFrameNs = 1'000'000'000ull / 10;
+// The first frame waits (at most this long) for the initial snapshot, so it
+// shows the tree rather than an empty screen.
+inline constexpr std::uint64_t kFirstFrameWaitNs = 1'000'000'000ull;
 
 // Runs the viewer until q, SIGINT, SIGTERM or SIGHUP; returns the exit status.
 int run_viewer(const ViewerOptions& options);
