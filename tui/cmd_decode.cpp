@@ -5,6 +5,7 @@
 #include "replay.hpp"
 
 #include <proctree/model/escape.hpp>
+#include <proctree/model/export.hpp>
 #include <proctree/model/record.hpp>
 
 #include <fmt/core.h>
@@ -20,6 +21,14 @@ using model::json_quote;
 std::string ident_fields(const model::Identity& id, std::string_view prefix = "")
 {
     return fmt::format("\"{}pid\":{},\"{}start_ns\":{}", prefix, id.pid, prefix, id.start_ns);
+}
+
+std::string image_facts_json(const model::ImageFactsRecord& f)
+{
+    return fmt::format(",{},\"event_seq\":{},\"status\":{},\"facts_flags\":{},\"error\":{},\"file_size\":{},"
+                       "\"sha256\":\"{}\",\"path\":{}",
+                       ident_fields(f.proc), f.event_seq, f.status, f.flags, f.error, f.file_size, model::sha256_hex(f.sha256),
+                       json_quote(f.path));
 }
 
 std::string body_json(const model::Record& r)
@@ -52,6 +61,8 @@ std::string body_json(const model::Record& r)
                 return fmt::format(",\"reason\":{},\"snapshot_flags\":{}", b.reason, b.flags);
             } else if constexpr (std::is_same_v<T, model::EventsLost>) {
                 return fmt::format(",\"count\":{},\"reason\":{}", b.count, b.reason);
+            } else if constexpr (std::is_same_v<T, model::ImageFactsRecord>) {
+                return image_facts_json(b);
             } else {
                 return "";
             }

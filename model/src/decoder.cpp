@@ -44,6 +44,24 @@ private:
     std::uint32_t left_;
 };
 
+// PT_REC_IMAGE_FACTS (minor 1); false when its path does not fit the record.
+bool decode_facts(const std::byte* rec, std::uint32_t size, Record& r)
+{
+    auto w = load<pt_image_facts>(rec);
+    ImageFactsRecord f;
+    f.proc = ident(w.proc);
+    f.event_seq = w.event_seq;
+    f.file_size = w.file_size;
+    std::memcpy(f.sha256.data(), w.sha256, f.sha256.size());
+    f.status = w.status;
+    f.flags = w.flags;
+    f.error = w.error;
+    StringCursor s(rec, PT_IMAGE_FACTS_FIXED, size);
+    if (!s.take(w.path_len, f.path)) return false;
+    r.body = f;
+    return true;
+}
+
 } // namespace
 
 std::string DecodeError::describe() const
@@ -257,6 +275,14 @@ std::size_t StreamDecoder::decode_from(const std::byte* data, std::size_t len, R
             if (too_short(sizeof(pt_snapshot))) return pos;
             auto w = load<pt_snapshot>(rec);
             r.body = Snapshot{rh.type == PT_REC_SNAPSHOT_BEGIN, w.reason, w.flags};
+            break;
+        }
+        case PT_REC_IMAGE_FACTS: {
+            if (too_short(PT_IMAGE_FACTS_FIXED)) return pos;
+            if (!decode_facts(rec, rh.size, r)) {
+                bad_strings();
+                return pos;
+            }
             break;
         }
         case PT_REC_EVENTS_LOST: {

@@ -94,6 +94,54 @@ std::string format_utc(std::uint64_t ns)
                        unsigned(ymd.day()), hms.hours().count(), hms.minutes().count(), hms.seconds().count());
 }
 
+std::string sha256_hex(const std::array<std::uint8_t, 32>& digest)
+{
+    std::string hex;
+    hex.reserve(64);
+    for (std::uint8_t b : digest) hex += fmt::format("{:02x}", b);
+    return hex;
+}
+
+std::string describe_image_facts(const ImageFacts* f)
+{
+    if (!f) return "";
+    switch (f->status) {
+    case PT_FACTS_HASHED: return fmt::format("sha256 {}, {} bytes", sha256_hex(f->sha256), f->size);
+    case PT_FACTS_UNREADABLE: return fmt::format("unreadable (error {})", f->error);
+    case PT_FACTS_SKIPPED: return "not hashed (hasher behind)";
+    default: return fmt::format("facts status {}", f->status);
+    }
+}
+
+std::string image_facts_json(const ImageFacts* f)
+{
+    if (!f) return "null";
+    switch (f->status) {
+    case PT_FACTS_HASHED:
+        return fmt::format("{{\"status\":\"hashed\",\"size\":{},\"sha256\":\"{}\",\"path\":{}}}", f->size,
+                           sha256_hex(f->sha256), json_quote(f->path));
+    case PT_FACTS_UNREADABLE:
+        return fmt::format("{{\"status\":\"unreadable\",\"error\":{},\"path\":{}}}", f->error, json_quote(f->path));
+    case PT_FACTS_SKIPPED: return "{\"status\":\"skipped\"}";
+    default: return fmt::format("{{\"status\":{}}}", f->status);
+    }
+}
+
+namespace {
+
+std::string execs_json(const Process& p)
+{
+    std::string out = "[";
+    for (const ExecStep& e : p.execs) {
+        if (out.size() > 1) out += ',';
+        out += fmt::format("{{\"time_ns\":{},\"replaced_image\":{},\"replaced_image_facts\":{}}}", e.time_ns,
+                           json_quote(e.replaced_image), image_facts_json(e.replaced_facts.get()));
+    }
+    return out + "]";
+}
+
+} // namespace
+
 std::string export_text(const ProcessTree& tree, const ExportInfo& info)
 {
     TreeView view(tree);
@@ -105,6 +153,7 @@ std::string export_text(const ProcessTree& tree, const ExportInfo& info)
         std::string line = fmt::format("{:>7}  {:<3}  {}{}{}", p.id.pid, state_tag(r.state), r.prefix,
                                        r.collapsed && r.has_children ? "▶ " : "", escape(p.name));
         if (!p.cmdline.empty()) line += "  " + escape(p.cmdline);
+        if (p.image_facts) line += "  [" + describe_image_facts(p.image_facts.get()) + "]";
         if (p.exited) line += fmt::format("  ({} after {})", describe_exit(p), format_duration(process_lifetime_ns(p)));
         out += line;
         out += '\n';
@@ -146,6 +195,7 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
                                signaled ? std::to_string(p.exit_signal) : "null", json_quote(describe_exit(p)),
                                process_lifetime_ns(p));
         }
+        out += fmt::format(",\"image_facts\":{},\"execs\":{}", image_facts_json(p.image_facts.get()), execs_json(p));
         out += ",\"children\":[";
         open.push_back(r.depth);
         first = true;

@@ -191,17 +191,9 @@ void ProcessTree::apply(const Record& r)
             } else if constexpr (std::is_same_v<T, ProcessExit>) {
                 on_exit(r.time_ns, body);
             } else if constexpr (std::is_same_v<T, ProcessExec>) {
-                ++stats_.execs;
-                if (Process* p = node(body.proc)) {
-                    if (!body.name.empty()) p->name = body.name;
-                    p->image = body.image;
-                    p->cmdline = body.cmdline;
-                    if (!body.user.empty()) p->user = body.user;
-                    if (body.uid != PT_UID_UNKNOWN) p->uid = body.uid;
-                    p->flags = body.flags;
-                    refresh_match(p);
-                    ++generation_;
-                }
+                on_exec(r, body);
+            } else if constexpr (std::is_same_v<T, ImageFactsRecord>) {
+                on_image_facts(body);
             } else if constexpr (std::is_same_v<T, ProcessRename>) {
                 if (Process* p = node(body.proc); p && !body.name.empty()) {
                     p->name = body.name;
@@ -331,12 +323,16 @@ bool ProcessTree::is_same_process(const Process& known, const ProcessCreate&) co
     return in_snapshot_ || known.from_snapshot || known.in_snapshot_;
 }
 
-void ProcessTree::refresh(Process* p, const ProcessCreate& c)
+void ProcessTree::refresh(Process* p, const Record& r, const ProcessCreate& c)
 {
     p->in_snapshot_ = true;
     if (!c.name.empty()) p->name = c.name;
     if (!c.cmdline.empty()) p->cmdline = c.cmdline;
-    if (!c.image.empty()) p->image = c.image;
+    if (!c.image.empty() && c.image != p->image) {
+        p->image = c.image;
+        p->image_seq = r.seq;
+        p->image_facts.reset();
+    }
     if (!c.user.empty()) p->user = c.user;
     if (c.threads) p->threads = c.threads;
     refresh_match(p);
@@ -349,7 +345,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
     if (auto known = by_id_.find(c.proc); known != by_id_.end()) {
         Process* old = &known->second;
         if (is_same_process(*old, c)) {
-            refresh(old, c);
+            refresh(old, r, c);
             return old;
         }
         if (!old->exited) {  // its exit was lost
@@ -383,6 +379,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
     p->name = c.name;
     p->user = c.user;
     p->image = c.image;
+    p->image_seq = r.seq;
     p->cmdline = c.cmdline;
     p->matches_ = name_matches(*p);
     p->rows_[0] = 1;
@@ -444,6 +441,52 @@ void ProcessTree::end(Process* p, std::uint64_t time_ns, const ProcessExit& e)
     --stats_.living;
     ++generation_;
     heap_push(expiry_, {p->exited_ns + config_.highlight_ns, p->id});
+}
+
+void ProcessTree::on_exec(const Record& r, const ProcessExec& e)
+{
+    ++stats_.execs;
+    Process* p = node(e.proc);
+    if (!p) return;
+    if (p->execs.size() == Process::kMaxExecSteps) p->execs.erase(p->execs.begin());
+    p->execs.push_back(ExecStep{r.time_ns, r.seq, std::move(p->image), p->image_seq, std::move(p->image_facts)});
+    p->image_facts.reset();
+    if (!e.name.empty()) p->name = e.name;
+    p->image = e.image;
+    p->image_seq = r.seq;
+    p->cmdline = e.cmdline;
+    if (!e.user.empty()) p->user = e.user;
+    if (e.uid != PT_UID_UNKNOWN) p->uid = e.uid;
+    p->flags = e.flags;
+    refresh_match(p);
+    ++generation_;
+}
+
+// Facts name the record whose image they describe: the current image, or one
+// an exec has since replaced. A resync's repeated create of a known process
+// carries a new seq for the same image: its facts fill a gap, never replace.
+void ProcessTree::on_image_facts(const ImageFactsRecord& f)
+{
+    Process* p = node(f.proc);
+    if (!p) return;
+    std::shared_ptr<const ImageFacts>* slot = nullptr;
+    if (f.event_seq == p->image_seq) {
+        slot = &p->image_facts;
+    } else {
+        for (ExecStep& step : p->execs)
+            if (step.replaced_seq == f.event_seq) slot = &step.replaced_facts;
+        if (!slot && !p->image_facts && f.path == p->image) slot = &p->image_facts;
+    }
+    if (!slot) return;
+    auto facts = std::make_shared<ImageFacts>();
+    facts->status = f.status;
+    facts->error = f.error;
+    facts->size = f.file_size;
+    facts->sha256 = f.sha256;
+    facts->path = f.path;
+    *slot = std::move(facts);
+    ++stats_.image_facts;
+    ++generation_;
 }
 
 void ProcessTree::on_snapshot(const Snapshot& s, std::uint64_t time_ns)

@@ -78,6 +78,33 @@ class Decode(unittest.TestCase):
         self.assertIn(f"byte {last['offset']}", err[0])
         self.assertIn("truncated", err[0])
 
+    def test_image_facts_records(self):
+        r = run("decode", data("image-facts.ptr"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = [json.loads(line) for line in r.stdout.decode().splitlines()]
+        self.assertEqual(lines[0]["version"], "1.1")
+        facts = [l for l in lines if l["type"] == "image_facts"]
+        self.assertEqual([f["status"] for f in facts], [0, 0, 0, 1, 2])
+        by_seq = {l["seq"]: l for l in lines[1:]}
+        for f in facts:  # each names an earlier create/exec of the same process
+            described = by_seq[f["event_seq"]]
+            self.assertIn(described["type"], ("create", "exec"))
+            self.assertEqual((described["pid"], described["start_ns"]), (f["pid"], f["start_ns"]))
+            self.assertLess(f["event_seq"], f["seq"])
+        self.assertEqual(facts[0]["type_id"], 12)
+        self.assertEqual(facts[0]["file_size"], 1265648)
+        self.assertEqual(facts[0]["sha256"], "".join(f"{0x10 + i:02x}" for i in range(32)))
+        self.assertEqual(facts[0]["path"], "/usr/bin/bash")
+        self.assertEqual((facts[3]["error"], facts[3]["sha256"]), (2, "0" * 64))
+
+    def test_minor_zero_stream_decodes_as_before(self):
+        old = run("decode", data("minor0-build.ptr"))
+        new = run("decode", data("linux-build.ptr"))
+        self.assertEqual(old.returncode, 0, old.stderr)
+        old_lines, new_lines = old.stdout.decode().splitlines(), new.stdout.decode().splitlines()
+        self.assertEqual(json.loads(old_lines[0])["version"], "1.0")
+        self.assertEqual(old_lines[1:], new_lines[1:])
+
     def test_corrupt_size_stops_at_the_bad_record(self):
         r = run("decode", data("corrupt-size.ptr"))
         self.assertEqual(r.returncode, 2)
@@ -116,6 +143,23 @@ class Snapshot(unittest.TestCase):
         self.assertEqual(services["name"], "services.exe")
         names = [c["name"] for c in services["children"]]
         self.assertEqual(names, ["explorer.exe", "svchost.exe"])
+
+    def test_image_facts_in_both_exports(self):
+        r = run("snapshot", "--from", data("image-facts.ptr"), "--highlight-ms", "100000")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        text = r.stdout.decode()
+        bash_hex = "".join(f"{0x10 + i:02x}" for i in range(32))
+        self.assertIn(f"bash  -bash  [sha256 {bash_hex}, 1265648 bytes]", text)
+        self.assertIn("tmp-tool  ./tmp-tool  [unreadable (error 2)]  (exit 0 after 1 ms)", text)
+        self.assertIn("cc  cc -c x.c  [not hashed (hasher behind)]", text)
+        r = run("snapshot", "--from", data("image-facts.ptr"), "--highlight-ms", "100000", "--format", "json")
+        doc = json.loads(r.stdout)
+        make = doc["processes"][0]["children"][0]
+        self.assertEqual(make["name"], "make")
+        self.assertEqual(make["image_facts"]["status"], "hashed")
+        self.assertEqual(make["image_facts"]["sha256"], "".join(f"{0xE0 - i:02x}" for i in range(32)))
+        self.assertEqual(make["execs"][0]["replaced_image"], "/usr/bin/bash")
+        self.assertEqual(make["execs"][0]["replaced_image_facts"]["sha256"], bash_hex)
 
     def test_filters(self):
         r = run("snapshot", "--from", data("linux-build.ptr"), "--filter", "CRON")

@@ -14,9 +14,14 @@ namespace {
 
 struct Apply : proctree::model::RecordHandler {
     proctree::model::ProcessTree tree{proctree::model::TreeConfig{1'000'000}};
+    unsigned touched = 0;
     void on_header(const proctree::model::StreamHeader& h) override { tree.apply_header(h); }
     void on_record(const proctree::model::Record& r) override
     {
+        // Every byte of a decoded string must lie inside the input (the
+        // sanitizer catches a view the length checks let out of bounds).
+        if (auto* f = std::get_if<proctree::model::ImageFactsRecord>(&r.body))
+            for (char c : f->path) touched += static_cast<unsigned char>(c);
         tree.apply(r);
         if (r.seq % 7 == 3) tree.toggle_collapsed(proctree::model::Identity{static_cast<std::uint32_t>(r.seq), r.time_ns});
     }

@@ -215,3 +215,67 @@ TEST(Decoder, NoInputAcceptedAfterAnError)
     EXPECT_FALSE(d.feed(StreamBuilder().bytes(), c));
     EXPECT_FALSE(c.header);
 }
+
+TEST(Decoder, ImageFactsRoundTrip)
+{
+    std::string sha(32, '\0');
+    for (int i = 0; i < 32; ++i) sha[i] = static_cast<char>(0xA0 + i);
+    StreamBuilder b;
+    b.create(1, {7, 70}, {1, 10}, "sh", "sh -c x", "root", "/bin/sh")
+        .facts(2, {7, 70}, 0, PT_FACTS_HASHED, "/bin/sh", 125688, sha)
+        .facts(3, {7, 70}, 0, PT_FACTS_UNREADABLE, "/gone", 0, {}, 2)
+        .facts(4, {7, 70}, 0, PT_FACTS_SKIPPED, "");
+    StreamDecoder d;
+    Collected c = decode_all(b.bytes(), d);
+    ASSERT_FALSE(d.error()) << d.error()->describe();
+    ASSERT_EQ(c.records.size(), 4u);
+    EXPECT_EQ(c.header->version_minor, PT_WIRE_VERSION_MINOR);
+    const auto& hashed = std::get<ImageFactsRecord>(c.records[1].body);
+    EXPECT_EQ(c.records[1].type, PT_REC_IMAGE_FACTS);
+    EXPECT_EQ(hashed.proc, (Identity{7, 70}));
+    EXPECT_EQ(hashed.event_seq, 0u);
+    EXPECT_EQ(hashed.status, PT_FACTS_HASHED);
+    EXPECT_EQ(hashed.file_size, 125688u);
+    EXPECT_EQ(std::memcmp(hashed.sha256.data(), sha.data(), 32), 0);
+    EXPECT_EQ(hashed.path, "/bin/sh");
+    const auto& unreadable = std::get<ImageFactsRecord>(c.records[2].body);
+    EXPECT_EQ(unreadable.status, PT_FACTS_UNREADABLE);
+    EXPECT_EQ(unreadable.error, 2u);
+    EXPECT_EQ(unreadable.file_size, 0u);  // the encoder writes no size without a hash
+    EXPECT_EQ(std::get<ImageFactsRecord>(c.records[3].body).status, PT_FACTS_SKIPPED);
+    EXPECT_EQ(record_type_name(PT_REC_IMAGE_FACTS), "image_facts");
+}
+
+TEST(Decoder, ImageFactsLengthsAreChecked)
+{
+    StreamBuilder shortb;
+    shortb.unknown(1, PT_REC_IMAGE_FACTS, PT_IMAGE_FACTS_FIXED - 24 - 8);
+    StreamDecoder d1;
+    decode_all(shortb.bytes(), d1);
+    ASSERT_TRUE(d1.error());
+    EXPECT_NE(d1.error()->message.find("shorter than its fixed part"), std::string::npos);
+
+    StreamBuilder b;
+    b.facts(1, {7, 70}, 0, PT_FACTS_UNREADABLE, "/x");
+    std::string bytes = b.bytes();
+    std::size_t rec = bytes.size() - PT_ALIGN8(PT_IMAGE_FACTS_FIXED + 2);
+    std::uint32_t huge = 9;  // more than the 8 bytes the record holds after its fixed part
+    std::memcpy(bytes.data() + rec + offsetof(pt_image_facts, path_len), &huge, sizeof huge);
+    StreamDecoder d2;
+    Collected c = decode_all(bytes, d2);
+    ASSERT_TRUE(d2.error());
+    EXPECT_EQ(d2.error()->offset, rec);
+    EXPECT_NE(d2.error()->message.find("string lengths exceed"), std::string::npos);
+    EXPECT_TRUE(c.records.empty());
+}
+
+TEST(Decoder, MinorZeroStreamsStillDecode)
+{
+    StreamBuilder b = sample();
+    b.minor_version(0);
+    StreamDecoder d;
+    Collected c = decode_all(b.bytes(), d);
+    ASSERT_FALSE(d.error()) << d.error()->describe();
+    EXPECT_EQ(c.header->version_minor, 0u);
+    EXPECT_EQ(c.records.size(), 11u);
+}

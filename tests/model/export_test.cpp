@@ -98,3 +98,37 @@ TEST(Export, LifetimeCountsFromTheCreateRecordWhenTheCreationWasSeen)
     feed(old, s);
     EXPECT_EQ(process_lifetime_ns(*old.find({3, T0})), 2'000'000'000u);
 }
+
+TEST(Export, ImageFactsInTextAndJson)
+{
+    ProcessTree tree;
+    std::string sha(32, '\0');
+    for (int i = 0; i < 32; ++i) sha[i] = static_cast<char>(i * 8);
+    StreamBuilder b;
+    b.create(T0, {1, T0}, {0, 0}, "init", "/sbin/init", "root", "/sbin/init")
+        .create(T0 + 1, {2, T0 + 1}, {1, T0}, "sh", "sh", "root", "/bin/sh")
+        .exec(T0 + 2, {2, T0 + 1}, "tool", "tool", "/opt/tool")
+        .facts(T0 + 3, {1, T0}, 0, PT_FACTS_HASHED, "/sbin/init", 4096, sha)
+        .facts(T0 + 4, {2, T0 + 1}, 2, PT_FACTS_UNREADABLE, "/opt/tool", 0, {}, 13)
+        .facts(T0 + 5, {2, T0 + 1}, 1, PT_FACTS_SKIPPED, "");
+    feed(tree, b);
+    std::string hex = sha256_hex(tree.find({1, T0})->image_facts->sha256);
+    EXPECT_EQ(hex.substr(0, 8), "00081018");
+    EXPECT_EQ(hex.size(), 64u);
+    std::string text = export_text(tree, ExportInfo{T0, "box", "ebpf"});
+    EXPECT_NE(text.find("init  /sbin/init  [sha256 " + hex + ", 4096 bytes]"), std::string::npos) << text;
+    EXPECT_NE(text.find("tool  tool  [unreadable (error 13)]"), std::string::npos) << text;
+    std::string json = export_json(tree, ExportInfo{T0, "box", "ebpf"});
+    EXPECT_NE(json.find("\"image_facts\":{\"status\":\"hashed\",\"size\":4096,\"sha256\":\"" + hex +
+                        "\",\"path\":\"/sbin/init\"}"),
+              std::string::npos)
+        << json;
+    EXPECT_NE(json.find("\"image_facts\":{\"status\":\"unreadable\",\"error\":13,\"path\":\"/opt/tool\"}"),
+              std::string::npos)
+        << json;
+    EXPECT_NE(json.find("\"execs\":[{\"time_ns\":" + std::to_string(T0 + 2) +
+                        ",\"replaced_image\":\"/bin/sh\",\"replaced_image_facts\":{\"status\":\"skipped\"}}]"),
+              std::string::npos)
+        << json;
+    EXPECT_EQ(json.find('\x1b'), std::string::npos);
+}

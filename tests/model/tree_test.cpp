@@ -354,3 +354,58 @@ TEST(Tree, HundredThousandSiblings)
     EXPECT_EQ(tail[0].prefix, "├─ ");
     EXPECT_EQ(view.index_of({kN + 1, T0 + kN}), kN);
 }
+
+TEST(Tree, ImageFactsAttachToTheImageOfTheRecordTheyName)
+{
+    ProcessTree tree;
+    std::string sh_sha(32, '\x11'), ls_sha(32, '\x22');
+    StreamBuilder b;
+    b.create(T0, {5, T0}, {0, 0}, "sh", "sh", "root", "/bin/sh");        // seq 0
+    b.exec(T0 + 1, {5, T0}, "ls", "ls -l", "/bin/ls");                    // seq 1
+    b.facts(T0 + 2, {5, T0}, 1, PT_FACTS_HASHED, "/bin/ls", 100, ls_sha);  // the current image
+    b.facts(T0 + 3, {5, T0}, 0, PT_FACTS_HASHED, "/bin/sh", 50, sh_sha);   // late: the replaced one
+    b.facts(T0 + 4, {5, T0}, 9, PT_FACTS_HASHED, "/bin/zz", 1, ls_sha);    // names no record of it
+    b.facts(T0 + 5, {6, T0}, 0, PT_FACTS_HASHED, "/bin/sh", 50, sh_sha);   // no such process
+    feed(tree, b);
+    const Process* p = tree.find({5, T0});
+    ASSERT_TRUE(p && p->image_facts);
+    EXPECT_EQ(p->image_facts->status, PT_FACTS_HASHED);
+    EXPECT_EQ(p->image_facts->size, 100u);
+    EXPECT_EQ(p->image_facts->sha256[0], 0x22);
+    EXPECT_EQ(p->image_facts->path, "/bin/ls");
+    ASSERT_EQ(p->execs.size(), 1u);
+    EXPECT_EQ(p->execs[0].time_ns, T0 + 1);
+    EXPECT_EQ(p->execs[0].replaced_image, "/bin/sh");
+    ASSERT_TRUE(p->execs[0].replaced_facts);
+    EXPECT_EQ(p->execs[0].replaced_facts->size, 50u);
+    EXPECT_EQ(tree.stats().image_facts, 2u);
+}
+
+TEST(Tree, AnExecBeforeTheFactsArriveMovesThemToTheReplacedImage)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {5, T0}, {0, 0}, "sh", "sh", "root", "/bin/sh")
+        .facts(T0 + 1, {5, T0}, 0, PT_FACTS_UNREADABLE, "/bin/sh", 0, {}, 13)
+        .exec(T0 + 2, {5, T0}, "ls", "ls", "/bin/ls");
+    feed(tree, b);
+    const Process* p = tree.find({5, T0});
+    ASSERT_TRUE(p);
+    EXPECT_FALSE(p->image_facts);  // /bin/ls: nothing known yet
+    ASSERT_EQ(p->execs.size(), 1u);
+    ASSERT_TRUE(p->execs[0].replaced_facts);
+    EXPECT_EQ(p->execs[0].replaced_facts->error, 13u);
+}
+
+TEST(Tree, ExecStepsAreBounded)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {5, T0}, {0, 0}, "sh", "sh", "root", "/bin/sh");
+    for (int i = 0; i < 40; ++i) b.exec(T0 + 1 + i, {5, T0}, "x", "x", "/bin/x" + std::to_string(i));
+    feed(tree, b);
+    const Process* p = tree.find({5, T0});
+    ASSERT_EQ(p->execs.size(), Process::kMaxExecSteps);
+    EXPECT_EQ(p->execs.back().replaced_image, "/bin/x38");
+    EXPECT_EQ(p->image, "/bin/x39");
+}

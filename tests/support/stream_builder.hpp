@@ -5,6 +5,7 @@
 
 #include <proctree/wire_encode.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -85,6 +86,22 @@ public:
     {
         return put(pt_encode_events_lost(buf_, sizeof buf_, seq_, t, count, PT_LOST_KERNEL_BUFFER));
     }
+    // Facts about the image of the record numbered event_seq; sha256 is 32
+    // bytes, or empty for statuses other than PT_FACTS_HASHED.
+    StreamBuilder& facts(std::uint64_t t, Id self, std::uint64_t event_seq, std::uint16_t status,
+                         std::string_view path, std::uint64_t file_size = 0, std::string_view sha256 = {},
+                         std::uint32_t error = 0)
+    {
+        pt_facts_args a{};
+        a.proc = wire(self);
+        a.event_seq = event_seq;
+        a.file_size = file_size;
+        a.sha256 = sha256.size() == 32 ? reinterpret_cast<const std::uint8_t*>(sha256.data()) : nullptr;
+        a.status = status;
+        a.error = error;
+        a.path = str(path);
+        return put(pt_encode_image_facts(buf_, sizeof buf_, seq_, t, &a));
+    }
     // A record of a type this version does not know, `body` bytes long.
     StreamBuilder& unknown(std::uint64_t t, std::uint16_t type, std::uint32_t body)
     {
@@ -98,6 +115,13 @@ public:
 
     const std::string& bytes() const { return bytes_; }
     std::size_t size() const { return bytes_.size(); }
+    std::uint64_t next_seq() const { return seq_; }
+    // Marks the stream as written by a producer of an older minor version.
+    StreamBuilder& minor_version(std::uint16_t minor)
+    {
+        std::memcpy(bytes_.data() + offsetof(pt_stream_header, version_minor), &minor, sizeof minor);
+        return *this;
+    }
 
 private:
     StreamBuilder& put(std::uint32_t n)  // one encoded record in buf_

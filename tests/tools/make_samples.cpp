@@ -107,6 +107,35 @@ StreamBuilder future_records()
     return b;
 }
 
+// Image facts (minor 1): a hashed image, one replaced by an exec before its
+// facts came, an unreadable one and one the hasher skipped.
+StreamBuilder image_facts()
+{
+    StreamBuilder b("hashbox", PT_OS_LINUX, PT_SOURCE_EBPF, T0);
+    std::string bash_sha, make_sha;
+    for (int i = 0; i < 32; ++i) {
+        bash_sha += static_cast<char>(0x10 + i);
+        make_sha += static_cast<char>(0xE0 - i);
+    }
+    b.snapshot(T0, true).create(T0, {1, T0 - kS}, {0, 0}, "bash", "-bash", "dev", "/usr/bin/bash").snapshot(T0, false);
+    b.facts(T0 + kMs, {1, T0 - kS}, 1, PT_FACTS_HASHED, "/usr/bin/bash", 1265648, bash_sha);
+    std::uint64_t t = T0 + 100 * kMs;
+    std::uint64_t create_seq = b.next_seq();
+    b.create(t, {200, t}, {1, T0 - kS}, "bash", "bash", "dev", "/usr/bin/bash");
+    std::uint64_t exec_seq = b.next_seq();
+    b.exec(t + kMs, {200, t}, "make", "make all", "/usr/bin/make")
+        .facts(t + 2 * kMs, {200, t}, create_seq, PT_FACTS_HASHED, "/usr/bin/bash", 1265648, bash_sha)
+        .facts(t + 3 * kMs, {200, t}, exec_seq, PT_FACTS_HASHED, "/usr/bin/make", 252312, make_sha);
+    std::uint64_t gone_seq = b.next_seq();
+    b.create(t + 4 * kMs, {201, t + 4 * kMs}, {200, t}, "tmp-tool", "./tmp-tool", "dev", "/tmp/tmp-tool")
+        .exit(t + 5 * kMs, {201, t + 4 * kMs}, 0)
+        .facts(t + 6 * kMs, {201, t + 4 * kMs}, gone_seq, PT_FACTS_UNREADABLE, "/tmp/tmp-tool", 0, {}, 2);
+    std::uint64_t skipped_seq = b.next_seq();
+    b.create(t + 7 * kMs, {202, t + 7 * kMs}, {200, t}, "cc", "cc -c x.c", "dev", "/usr/bin/cc")
+        .facts(t + 7 * kMs, {202, t + 7 * kMs}, skipped_seq, PT_FACTS_SKIPPED, "");
+    return b;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -119,7 +148,9 @@ int main(int argc, char** argv)
     std::string linux_bytes = linux_build().bytes();
     bool ok = write(dir, "linux-build.ptr", linux_bytes) && write(dir, "windows-triage.ptr", windows_triage().bytes()) &&
               write(dir, "hostile-names.ptr", hostile_names().bytes()) &&
-              write(dir, "future-records.ptr", future_records().bytes());
+              write(dir, "future-records.ptr", future_records().bytes()) &&
+              write(dir, "image-facts.ptr", image_facts().bytes()) &&
+              write(dir, "minor0-build.ptr", linux_build().minor_version(0).bytes());
     // Corrupted copies of linux-build.ptr: cut inside its last record, and a
     // record whose size field is not a multiple of 8 (the 8th record).
     ok = ok && write(dir, "corrupt-truncated.ptr", linux_bytes.substr(0, linux_bytes.size() - 13));

@@ -99,3 +99,48 @@ TEST(WireEncode, StreamHeaderIsPaddedToEight)
     EXPECT_EQ(buf[46], 0);
     EXPECT_EQ(buf[47], 0);
 }
+
+TEST(WireEncode, ImageFactsLayoutAndHashOnlyWhenHashed)
+{
+    std::vector<std::uint8_t> buf(PT_MAX_RECORD_SIZE, 0xCC);
+    std::uint8_t sha[32];
+    for (int i = 0; i < 32; ++i) sha[i] = static_cast<std::uint8_t>(i + 1);
+    std::string path = "/usr/bin/x";
+    pt_facts_args a{};
+    a.proc = pt_ident{42, 7, 1000};
+    a.event_seq = 5;
+    a.file_size = 4096;
+    a.sha256 = sha;
+    a.status = PT_FACTS_HASHED;
+    a.path = str(path);
+    std::uint32_t n = pt_encode_image_facts(buf.data(), static_cast<std::uint32_t>(buf.size()), 9, 77, &a);
+    ASSERT_EQ(n, PT_ALIGN8(PT_IMAGE_FACTS_FIXED + path.size()));
+    pt_image_facts r;
+    std::memcpy(&r, buf.data(), sizeof r);
+    EXPECT_EQ(r.h.type, PT_REC_IMAGE_FACTS);
+    EXPECT_EQ(r.h.size, n);
+    EXPECT_EQ(r.h.seq, 9u);
+    EXPECT_EQ(r.proc.reserved, 0u);
+    EXPECT_EQ(r.event_seq, 5u);
+    EXPECT_EQ(r.file_size, 4096u);
+    EXPECT_EQ(std::memcmp(r.sha256, sha, 32), 0);
+    EXPECT_EQ(r.path_len, path.size());
+    EXPECT_EQ(std::string(reinterpret_cast<char*>(buf.data()) + PT_IMAGE_FACTS_FIXED, path.size()), path);
+    for (std::uint32_t i = PT_IMAGE_FACTS_FIXED + path.size(); i < n; ++i) EXPECT_EQ(buf[i], 0) << i;
+
+    a.status = PT_FACTS_UNREADABLE;  // a hash or size beside an error would be a lie
+    a.error = 13;
+    ASSERT_NE(pt_encode_image_facts(buf.data(), static_cast<std::uint32_t>(buf.size()), 10, 78, &a), 0u);
+    std::memcpy(&r, buf.data(), sizeof r);
+    EXPECT_EQ(r.file_size, 0u);
+    EXPECT_EQ(r.sha256[0], 0);
+    EXPECT_EQ(r.error, 13u);
+    EXPECT_EQ(pt_encode_image_facts(buf.data(), PT_IMAGE_FACTS_FIXED, 0, 0, &a), 0u);
+
+    std::string long_path(PT_MAX_STRING + 100, 'p');
+    a.path = str(long_path);
+    n = pt_encode_image_facts(buf.data(), static_cast<std::uint32_t>(buf.size()), 11, 79, &a);
+    std::memcpy(&r, buf.data(), sizeof r);
+    EXPECT_EQ(r.path_len, PT_MAX_STRING);
+    EXPECT_EQ(r.flags, PT_PROC_IMAGE_TRUNCATED);
+}

@@ -54,7 +54,7 @@ extern "C" {
 #define PT_WIRE_MAGIC "PROCTREE"   /* 8 bytes, no terminator in the stream */
 #define PT_WIRE_MAGIC_LEN 8
 #define PT_WIRE_VERSION_MAJOR 1
-#define PT_WIRE_VERSION_MINOR 0
+#define PT_WIRE_VERSION_MINOR 1
 
 /* Largest record a producer may emit; a consumer rejects larger sizes as
  * corrupt (an oversized length must never make it allocate without bound). */
@@ -113,7 +113,8 @@ enum pt_record_type {
     PT_REC_IMAGE_LOAD = 7,
     PT_REC_SNAPSHOT_BEGIN = 8,
     PT_REC_SNAPSHOT_END = 9,
-    PT_REC_EVENTS_LOST = 10
+    PT_REC_EVENTS_LOST = 10,
+    PT_REC_IMAGE_FACTS = 12     /* minor 1: size and SHA-256 of a create/exec's image */
 };
 
 /* Every record starts with this 24-byte header. */
@@ -265,6 +266,35 @@ struct pt_events_lost {
     uint32_t reserved;         /* 36 */
 };
 PT_STATIC_ASSERT(sizeof(struct pt_events_lost) == 40, "lost");
+
+/* pt_image_facts.status */
+#define PT_FACTS_HASHED     0u /* size and sha256 are those of the file */
+#define PT_FACTS_UNREADABLE 1u /* the file could not be opened or read: see error */
+#define PT_FACTS_SKIPPED    2u /* the producer's hasher was behind; nothing was read */
+
+/* PT_REC_IMAGE_FACTS (minor 1): 104 bytes fixed, then path. Describes the
+ * executable of one earlier create or exec record of this stream, named by
+ * its seq (event_seq) and identity. Producers hash off their capture path,
+ * so facts follow their record at some distance, possibly after later
+ * records of the same process; a producer that is behind sends SKIPPED
+ * rather than delay or drop events. path is the file that was read (the
+ * record's image, or what the producer resolved it to); it may be empty for
+ * SKIPPED. Consumers of minor 0 skip this record by size. */
+struct pt_image_facts {
+    struct pt_record_header h; /*   0 */
+    struct pt_ident proc;      /*  24 */
+    uint64_t event_seq;        /*  40: seq of the create/exec described */
+    uint64_t file_size;        /*  48: bytes; 0 unless HASHED */
+    uint8_t sha256[32];        /*  56: zero unless HASHED */
+    uint16_t status;           /*  88: PT_FACTS_* */
+    uint16_t flags;            /*  90: PT_PROC_IMAGE_TRUNCATED */
+    uint32_t error;            /*  92: UNREADABLE: errno (Linux) or Win32 error, else 0 */
+    uint32_t path_len;         /*  96 */
+    uint32_t reserved;         /* 100: write 0 */
+    /* 104: path */
+};
+#define PT_IMAGE_FACTS_FIXED 104u
+PT_STATIC_ASSERT(sizeof(struct pt_image_facts) == PT_IMAGE_FACTS_FIXED, "image facts");
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -294,6 +294,41 @@ PT_INLINE uint32_t pt_encode_events_lost(void *buf, uint32_t cap, uint64_t seq, 
     return sizeof *r;
 }
 
+struct pt_facts_args {
+    struct pt_ident proc;
+    uint64_t event_seq;
+    uint64_t file_size;
+    const uint8_t *sha256; /* 32 bytes; NULL unless status is PT_FACTS_HASHED */
+    uint16_t status;       /* PT_FACTS_* */
+    uint32_t error;
+    struct pt_str path;
+};
+
+PT_INLINE uint32_t pt_encode_image_facts(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns,
+                                         const struct pt_facts_args *a)
+{
+    uint32_t flags = 0;
+    uint32_t pl = pt__clamp(a->path, PT_MAX_STRING, &flags, PT_PROC_IMAGE_TRUNCATED);
+    uint32_t size = PT_ALIGN8(PT_IMAGE_FACTS_FIXED + pl);
+    struct pt_image_facts *r = (struct pt_image_facts *)buf;
+    if (cap < size) return 0;
+    pt__zero(buf, size);
+    pt__header(buf, PT_REC_IMAGE_FACTS, size, seq, time_ns);
+    r->proc = a->proc;
+    r->proc.reserved = 0;
+    r->event_seq = a->event_seq;
+    r->status = a->status;
+    r->flags = (uint16_t)flags;
+    r->error = a->error;
+    r->path_len = pl;
+    if (a->status == PT_FACTS_HASHED && a->sha256) {
+        r->file_size = a->file_size;
+        pt__copy(r->sha256, a->sha256, 32);
+    }
+    pt__copy((uint8_t *)buf + PT_IMAGE_FACTS_FIXED, a->path.ptr, pl);
+    return size;
+}
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -27,6 +27,12 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info);
 std::string format_duration(std::uint64_t ns);  // "850 us", "12 ms", "3.2 s", "5 min"
 std::string describe_exit(const Process& p);     // "exit 0", "signal 9 (KILL)", "exit ?"
 std::string format_utc(std::uint64_t ns);        // "2026-11-21 19:23:48 UTC"
+std::string sha256_hex(const std::array<std::uint8_t, 32>& digest);  // 64 lower-case hex digits
+// "sha256 <hex>, 123456 bytes", "unreadable (error 2)", "not hashed (hasher
+// behind)"; "" for no facts.
+std::string describe_image_facts(const ImageFacts* f);
+// {"status":"hashed","size":..,"sha256":"..","path":".."} or null.
+std::string image_facts_json(const ImageFacts* f);
 // How long an exited process lived: from its create record when we saw it
 // being created (identity start times can be coarse: Linux's boot time has
 // whole-second resolution), else from its start time. 0 while running.

@@ -3,6 +3,7 @@
 // buffer: valid only during the handler call that receives them.
 #pragma once
 
+#include <array>
 #include <compare>
 #include <cstdint>
 #include <functional>
@@ -101,10 +102,23 @@ struct EventsLost {
     std::uint32_t reason = 0;
 };
 
+// Size and SHA-256 of the executable of an earlier create/exec (named by
+// its seq), read by the producer off its capture path (PT_REC_IMAGE_FACTS).
+struct ImageFactsRecord {
+    Identity proc;
+    std::uint64_t event_seq = 0;
+    std::uint64_t file_size = 0;
+    std::array<std::uint8_t, 32> sha256{};
+    std::uint16_t status = 0;  // PT_FACTS_*
+    std::uint16_t flags = 0;   // PT_PROC_IMAGE_TRUNCATED
+    std::uint32_t error = 0;   // errno / Win32 error when unreadable
+    std::string_view path;
+};
+
 struct UnknownRecord {};  // a type this version does not know; skipped by size
 
 using RecordBody = std::variant<ProcessCreate, ProcessExit, ProcessExec, ProcessRename, ThreadEvent,
-                                ImageLoad, Snapshot, EventsLost, UnknownRecord>;
+                                ImageLoad, Snapshot, EventsLost, ImageFactsRecord, UnknownRecord>;
 
 struct Record {
     std::uint16_t type = 0;

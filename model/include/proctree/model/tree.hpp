@@ -21,6 +21,7 @@
 
 #include <proctree/model/record.hpp>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -36,6 +37,25 @@ struct TreeConfig {
 };
 
 enum class ProcState : std::uint8_t { Normal, New, Exiting };
+
+// What the producer read of an executable file (PT_REC_IMAGE_FACTS).
+struct ImageFacts {
+    std::uint16_t status = 0;  // PT_FACTS_HASHED, _UNREADABLE, _SKIPPED
+    std::uint32_t error = 0;   // errno / Win32 error when unreadable
+    std::uint64_t size = 0;    // bytes, when hashed
+    std::array<std::uint8_t, 32> sha256{};
+    std::string path;          // the file read
+};
+
+// One exec of a process: when, and the image it replaced (with that image's
+// facts once they arrive).
+struct ExecStep {
+    std::uint64_t time_ns = 0;
+    std::uint64_t seq = 0;           // of the exec record
+    std::string replaced_image;
+    std::uint64_t replaced_seq = 0;  // of the record that had set the replaced image
+    std::shared_ptr<const ImageFacts> replaced_facts;
+};
 
 struct Process {
 private:
@@ -73,6 +93,11 @@ public:
     std::uint32_t threads = 1;
     std::uint32_t flags = 0;    // PT_PROC_*
     std::string name, user, image, cmdline;
+    std::uint64_t image_seq = 0;  // seq of the record that set `image` (create or latest exec)
+    std::shared_ptr<const ImageFacts> image_facts;  // of `image`; null until the producer sends them
+    std::vector<ExecStep> execs;  // oldest first, the last kMaxExecSteps
+
+    static constexpr std::size_t kMaxExecSteps = 32;
 
     const Process* parent() const { return parent_ && !parent_->sentinel_ ? parent_ : nullptr; }
     const Process* first_child() const { return first_child_; }
@@ -101,6 +126,7 @@ struct TreeStats {
     std::uint64_t loss_reports = 0;     // events-lost records seen
     std::uint64_t unknown_records = 0;
     std::uint64_t unmatched_exits = 0;  // exits for processes never seen
+    std::uint64_t image_facts = 0;      // facts records attached to a process or exec
     std::size_t living = 0;
 };
 
@@ -156,11 +182,13 @@ private:
     Process* resolve_parent(const Process& child) const;
     Process* create(const Record& r, const ProcessCreate& c);
     bool is_same_process(const Process& known, const ProcessCreate& c) const;
-    void refresh(Process* p, const ProcessCreate& c);
+    void refresh(Process* p, const Record& r, const ProcessCreate& c);
     void on_exit(std::uint64_t time_ns, const ProcessExit& e);
     void end(Process* p, std::uint64_t time_ns, const ProcessExit& e);
     Process* due_for_retirement(Identity id);
     void on_snapshot(const Snapshot& s, std::uint64_t time_ns);
+    void on_exec(const Record& r, const ProcessExec& e);
+    void on_image_facts(const ImageFactsRecord& f);
     void retire(Process* p);
     void link(Process* parent, Process* child);
     void unlink(Process* child);
