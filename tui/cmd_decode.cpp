@@ -16,7 +16,7 @@ namespace proctree::cli {
 
 namespace {
 
-using model::json_quote;
+using model::json_member;
 
 std::string ident_fields(const model::Identity& id, std::string_view prefix = "")
 {
@@ -26,9 +26,17 @@ std::string ident_fields(const model::Identity& id, std::string_view prefix = ""
 std::string image_facts_json(const model::ImageFactsRecord& f)
 {
     return fmt::format(",{},\"event_seq\":{},\"status\":{},\"facts_flags\":{},\"error\":{},\"file_size\":{},"
-                       "\"sha256\":\"{}\",\"path\":{}",
+                       "\"sha256\":\"{}\",{}",
                        ident_fields(f.proc), f.event_seq, f.status, f.flags, f.error, f.file_size, model::sha256_hex(f.sha256),
-                       json_quote(f.path));
+                       json_member("path", f.path));
+}
+
+// name, user, image and cmdline of a create or exec, exact (see json_member).
+template <class Body>
+std::string text_fields(const Body& b)
+{
+    return fmt::format("{},{},{},{}", json_member("name", b.name), json_member("user", b.user),
+                       json_member("image", b.image), json_member("cmdline", b.cmdline));
 }
 
 std::string body_json(const model::Record& r)
@@ -38,25 +46,22 @@ std::string body_json(const model::Record& r)
             using T = std::decay_t<decltype(b)>;
             if constexpr (std::is_same_v<T, model::ProcessCreate>) {
                 return fmt::format(",{},\"ppid\":{},\"parent_start_ns\":{},\"creator_pid\":{},\"creator_tid\":{},"
-                                   "\"uid\":{},\"flags\":{},\"threads\":{},\"name\":{},\"user\":{},\"image\":{},"
-                                   "\"cmdline\":{}",
+                                   "\"uid\":{},\"flags\":{},\"threads\":{},{}",
                                    ident_fields(b.proc), b.parent.pid, b.parent.start_ns, b.creator_pid,
-                                   b.creator_tid, b.uid, b.flags, b.threads, json_quote(b.name),
-                                   json_quote(b.user), json_quote(b.image), json_quote(b.cmdline));
+                                   b.creator_tid, b.uid, b.flags, b.threads, text_fields(b));
             } else if constexpr (std::is_same_v<T, model::ProcessExit>) {
                 return fmt::format(",{},\"exit_code\":{},\"signal\":{},\"exit_flags\":{}", ident_fields(b.proc),
                                    b.code, b.signal, b.flags);
             } else if constexpr (std::is_same_v<T, model::ProcessExec>) {
-                return fmt::format(",{},\"uid\":{},\"flags\":{},\"name\":{},\"user\":{},\"image\":{},\"cmdline\":{}",
-                                   ident_fields(b.proc), b.uid, b.flags, json_quote(b.name), json_quote(b.user),
-                                   json_quote(b.image), json_quote(b.cmdline));
+                return fmt::format(",{},\"uid\":{},\"flags\":{},{}", ident_fields(b.proc), b.uid, b.flags,
+                                   text_fields(b));
             } else if constexpr (std::is_same_v<T, model::ProcessRename>) {
-                return fmt::format(",{},\"flags\":{},\"name\":{}", ident_fields(b.proc), b.flags, json_quote(b.name));
+                return fmt::format(",{},\"flags\":{},{}", ident_fields(b.proc), b.flags, json_member("name", b.name));
             } else if constexpr (std::is_same_v<T, model::ThreadEvent>) {
                 return fmt::format(",{},\"tid\":{},\"exit_code\":{}", ident_fields(b.proc), b.tid, b.exit_code);
             } else if constexpr (std::is_same_v<T, model::ImageLoad>) {
-                return fmt::format(",{},\"base\":{},\"size\":{},\"flags\":{},\"path\":{}", ident_fields(b.proc),
-                                   b.base, b.size, b.flags, json_quote(b.path));
+                return fmt::format(",{},\"base\":{},\"size\":{},\"flags\":{},{}", ident_fields(b.proc),
+                                   b.base, b.size, b.flags, json_member("path", b.path));
             } else if constexpr (std::is_same_v<T, model::Snapshot>) {
                 return fmt::format(",\"reason\":{},\"snapshot_flags\":{}", b.reason, b.flags);
             } else if constexpr (std::is_same_v<T, model::EventsLost>) {
@@ -81,9 +86,9 @@ int decode(const std::string& path)
     std::string line;
     handler.header = [&](const model::StreamHeader& h) {
         fmt::print("{{\"type\":\"header\",\"offset\":0,\"version\":\"{}.{}\",\"os\":\"{}\",\"source\":\"{}\","
-                   "\"host\":{},\"clock_origin_ns\":{},\"boot_time_ns\":{}}}\n",
+                   "{},\"clock_origin_ns\":{},\"boot_time_ns\":{}}}\n",
                    h.version_major, h.version_minor, model::to_string(h.os), model::to_string(h.source),
-                   json_quote(h.host), h.clock_origin_ns, h.boot_time_ns);
+                   json_member("host", h.host), h.clock_origin_ns, h.boot_time_ns);
     };
     handler.record = [&](const model::Record& r) {
         line = fmt::format("{{\"type\":\"{}\",\"type_id\":{},\"offset\":{},\"size\":{},\"seq\":{},\"time_ns\":{}",

@@ -62,6 +62,7 @@ std::string escape(std::string_view raw)
     for (std::size_t i = 0; i < raw.size();) {
         auto c = static_cast<unsigned char>(raw[i]);
         if (c >= 0x20 && c < 0x7F) {
+            if (c == '\\') out += '\\';
             out += static_cast<char>(c);
             ++i;
             continue;
@@ -97,15 +98,70 @@ std::string escape(std::string_view raw)
 
 std::string json_quote(std::string_view raw)
 {
-    std::string e = escape(raw);
     std::string out;
-    out.reserve(e.size() + 2);
+    out.reserve(raw.size() + 2);
     out += '"';
-    for (char c : e) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
+    for (std::size_t i = 0; i < raw.size();) {
+        auto c = static_cast<unsigned char>(raw[i]);
+        if (c >= 0x20 && c < 0x7F) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += static_cast<char>(c);
+            ++i;
+            continue;
+        }
+        char32_t cp = 0;
+        std::size_t n = c < 0x80 ? 1 : decode_utf8(raw, i, cp);
+        if (c < 0x80) cp = c;
+        switch (cp) {
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            if (n == 0) out += "\\ufffd";  // not UTF-8: json_member() carries the bytes
+            else if (cp < 0x20 || cp == 0x7F || is_dangerous(cp))
+                out += fmt::format("\\u{:04x}", static_cast<std::uint32_t>(cp));
+            else out.append(raw.substr(i, n));
+        }
+        i += n ? n : 1;
     }
     out += '"';
+    return out;
+}
+
+bool is_valid_utf8(std::string_view raw)
+{
+    for (std::size_t i = 0; i < raw.size();) {
+        char32_t cp = 0;
+        std::size_t n = decode_utf8(raw, i, cp);
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
+std::string base64(std::string_view raw)
+{
+    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((raw.size() + 2) / 3 * 4);
+    for (std::size_t i = 0; i < raw.size(); i += 3) {
+        std::uint32_t v = static_cast<unsigned char>(raw[i]) << 16;
+        if (i + 1 < raw.size()) v |= static_cast<unsigned char>(raw[i + 1]) << 8;
+        if (i + 2 < raw.size()) v |= static_cast<unsigned char>(raw[i + 2]);
+        out += kAlphabet[(v >> 18) & 63];
+        out += kAlphabet[(v >> 12) & 63];
+        out += i + 1 < raw.size() ? kAlphabet[(v >> 6) & 63] : '=';
+        out += i + 2 < raw.size() ? kAlphabet[v & 63] : '=';
+    }
+    return out;
+}
+
+std::string json_member(std::string_view key, std::string_view raw)
+{
+    std::string out = fmt::format("\"{}\":{}", key, json_quote(raw));
+    if (!is_valid_utf8(raw)) out += fmt::format(",\"{}_base64\":\"{}\"", key, base64(raw));
     return out;
 }
 

@@ -118,10 +118,10 @@ std::string image_facts_json(const ImageFacts* f)
     if (!f) return "null";
     switch (f->status) {
     case PT_FACTS_HASHED:
-        return fmt::format("{{\"status\":\"hashed\",\"size\":{},\"sha256\":\"{}\",\"path\":{}}}", f->size,
-                           sha256_hex(f->sha256), json_quote(f->path));
+        return fmt::format("{{\"status\":\"hashed\",\"size\":{},\"sha256\":\"{}\",{}}}", f->size,
+                           sha256_hex(f->sha256), json_member("path", f->path));
     case PT_FACTS_UNREADABLE:
-        return fmt::format("{{\"status\":\"unreadable\",\"error\":{},\"path\":{}}}", f->error, json_quote(f->path));
+        return fmt::format("{{\"status\":\"unreadable\",\"error\":{},{}}}", f->error, json_member("path", f->path));
     case PT_FACTS_SKIPPED: return "{\"status\":\"skipped\"}";
     default: return fmt::format("{{\"status\":{}}}", f->status);
     }
@@ -134,8 +134,8 @@ std::string execs_json(const Process& p)
     std::string out = "[";
     for (const ExecStep& e : p.execs) {
         if (out.size() > 1) out += ',';
-        out += fmt::format("{{\"time_ns\":{},\"replaced_image\":{},\"replaced_image_facts\":{}}}", e.time_ns,
-                           json_quote(e.replaced_image), image_facts_json(e.replaced_facts.get()));
+        out += fmt::format("{{\"time_ns\":{},{},\"replaced_image_facts\":{}}}", e.time_ns,
+                           json_member("replaced_image", e.replaced_image), image_facts_json(e.replaced_facts.get()));
     }
     return out + "]";
 }
@@ -166,10 +166,10 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
     TreeView view(tree);
     std::vector<Row> rows = view.all_rows();
     std::string f = tree.filter().describe();
-    std::string out = fmt::format("{{\"time\":{},\"time_ns\":{},\"host\":{},\"source\":{},\"filter\":{},"
+    std::string out = fmt::format("{{\"time\":{},\"time_ns\":{},{},{},{},"
                                   "\"processes_total\":{},\"processes\":[",
-                                  json_quote(format_utc(info.time_ns)), info.time_ns, json_quote(info.host),
-                                  json_quote(info.source), json_quote(f), tree.size());
+                                  json_quote(format_utc(info.time_ns)), info.time_ns, json_member("host", info.host),
+                                  json_member("source", info.source), json_member("filter", f), tree.size());
     std::vector<std::uint32_t> open;  // depths whose "children" array is open
     bool first = true;
     for (const Row& r : rows) {
@@ -180,11 +180,12 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
         }
         if (!first) out += ',';
         const Process& p = *r.proc;
-        out += fmt::format("{{\"pid\":{},\"start_ns\":{},\"ppid\":{},\"parent_start_ns\":{},\"name\":{},"
-                           "\"cmdline\":{},\"image\":{},\"user\":{},\"uid\":{},\"threads\":{},\"state\":\"{}\","
+        out += fmt::format("{{\"pid\":{},\"start_ns\":{},\"ppid\":{},\"parent_start_ns\":{},{},"
+                           "{},{},{},\"uid\":{},\"threads\":{},\"state\":\"{}\","
                            "\"collapsed\":{}",
                            p.id.pid, p.id.start_ns, p.recorded_parent.pid, p.recorded_parent.start_ns,
-                           json_quote(p.name), json_quote(p.cmdline), json_quote(p.image), json_quote(p.user),
+                           json_member("name", p.name), json_member("cmdline", p.cmdline),
+                           json_member("image", p.image), json_member("user", p.user),
                            p.uid == PT_UID_UNKNOWN ? std::string("null") : std::to_string(p.uid), p.threads,
                            state_word(r.state), r.collapsed ? "true" : "false");
         if (p.exited) {

@@ -2,6 +2,7 @@
 """End-to-end tests of `proctree decode` and `proctree snapshot --from` on the
 sample streams of tests/data and on corrupted copies: what a user runs."""
 import argparse
+import base64
 import filecmp
 import json
 import os
@@ -65,7 +66,13 @@ class Decode(unittest.TestCase):
         out = r.stdout
         for raw in (b"\x1b", b"\x07", b"\xc2\x9b", b"\xe2\x80\xae", b"\xff", b"\x00"):
             self.assertNotIn(raw, out)
-        self.assertIn("\\e]2;owned\\a", "".join(json.loads(l).get("name", "") for l in out.decode().splitlines()))
+        recs = [json.loads(l) for l in out.decode().splitlines()]
+        # JSON holds the exact text (standard escapes), and bytes that are
+        # not UTF-8 exactly, in base64, beside it.
+        self.assertIn("\x1b]2;owned\x07", [r.get("name") for r in recs])
+        bad = [r for r in recs if r.get("name") == "rlo\u202etxt.exe"][0]
+        self.assertEqual(bad["cmdline"], "bad utf8 \ufffd\ufffd")
+        self.assertEqual(base64.b64decode(bad["cmdline_base64"]), b"bad utf8 \xff\xfe")
 
     def test_truncated_stream_keeps_valid_records_and_names_the_offset(self):
         good = run("decode", data("linux-build.ptr")).stdout.decode().splitlines()

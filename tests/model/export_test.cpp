@@ -3,6 +3,10 @@
 
 #include <proctree/model/export.hpp>
 
+#include <nlohmann/json.hpp>
+
+#include <random>
+
 using namespace proctree::model;
 using namespace proctree::testing;
 
@@ -54,7 +58,7 @@ TEST(Export, JsonIsNestedAndEscaped)
     fill(tree);
     std::string json = export_json(tree, ExportInfo{T0, "box", "netlink"});
     EXPECT_EQ(json.find('\x1b'), std::string::npos);
-    EXPECT_NE(json.find("\"name\":\"\\\\e]2;owned\\\\a\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"name\":\"\\u001b]2;owned\\u0007\""), std::string::npos) << json;
     EXPECT_NE(json.find("\"exit_signal\":9"), std::string::npos);
     EXPECT_NE(json.find("\"lifetime_ns\":12000000"), std::string::npos);
     // init's children array holds both children; braces balance.
@@ -131,4 +135,75 @@ TEST(Export, ImageFactsInTextAndJson)
               std::string::npos)
         << json;
     EXPECT_EQ(json.find('\x1b'), std::string::npos);
+}
+
+namespace {
+
+std::string unbase64(std::string_view b64)
+{
+    static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    std::uint32_t acc = 0;
+    int bits = 0;
+    for (char c : b64) {
+        if (c == '=') break;
+        acc = (acc << 6) | static_cast<std::uint32_t>(kAlphabet.find(c));
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>((acc >> bits) & 0xFF);
+        }
+    }
+    return out;
+}
+
+// A string member as exported: the exact bytes in key_base64 when present.
+std::string exact(const nlohmann::json& obj, const std::string& key)
+{
+    if (obj.contains(key + "_base64")) return unbase64(obj[key + "_base64"].get<std::string>());
+    return obj[key].get<std::string>();
+}
+
+} // namespace
+
+TEST(Export, TenThousandRandomByteStringsRoundTripThroughTheJsonExport)
+{
+    std::mt19937 rng(5);
+    std::vector<std::string> names(10000), cmdlines(names.size());
+    StreamBuilder b;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        auto random = [&] {
+            std::string s(rng() % 40, '\0');
+            for (char& c : s) c = static_cast<char>(rng() % 3 ? rng() : "\\\"\x1b\xc2\x9b\xe2\x80\xae\x7f"[rng() % 9]);
+            return s;
+        };
+        names[i] = random();
+        cmdlines[i] = random();
+        auto pid = static_cast<std::uint32_t>(i + 1);
+        b.create(T0 + i, {pid, T0 + i}, {0, 0}, names[i], cmdlines[i]);
+    }
+    ProcessTree tree;
+    feed(tree, b);
+    std::string text = export_json(tree, ExportInfo{T0, "box", "file"});
+    nlohmann::json doc = nlohmann::json::parse(text);  // strict: throws on anything that is not JSON
+    ASSERT_EQ(doc["processes"].size(), names.size());
+    for (const nlohmann::json& p : doc["processes"]) {
+        std::size_t i = p["pid"].get<std::size_t>() - 1;
+        ASSERT_EQ(exact(p, "name"), names[i]) << p.dump();
+        ASSERT_EQ(exact(p, "cmdline"), cmdlines[i]) << p.dump();
+    }
+}
+
+TEST(Export, ARealEscAndALiteralBackslashEGiveDifferentJsonAndText)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {1, T0}, {0, 0}, "\x1b[2J").create(T0 + 1, {2, T0 + 1}, {0, 0}, "\\e[2J");
+    feed(tree, b);
+    std::string json = export_json(tree, ExportInfo{T0, "box", "file"});
+    EXPECT_NE(json.find("\"name\":\"\\u001b[2J\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"name\":\"\\\\e[2J\""), std::string::npos) << json;
+    std::string text = export_text(tree, ExportInfo{T0, "box", "file"});
+    EXPECT_NE(text.find(" \\e[2J\n"), std::string::npos) << text;
+    EXPECT_NE(text.find(" \\\\e[2J\n"), std::string::npos) << text;
 }
