@@ -434,9 +434,66 @@ def corrupt_stream(env, pane):
                   "the error in the status line with the tree kept")
 
 
+def time_travel(env, pane):
+    """In a recorded file: a seek back to before a process existed hides it,
+    forward shows it again; the status line shows the stream's time; P stops
+    the file's clock and starts it again; a time outside the recording says so."""
+    t0 = (time.time_ns() // 10**9 - 3600) * 10**9 + 250 * 10**6  # xx:xx:xx.250, an hour ago
+    path = os.path.join(env.tmp, "travel.ptr")
+    with open(path, "wb") as f:
+        f.write(encode_stream("travelhost", [
+            ("snap", t0, True), ("create", t0, 1, t0 - 10**9, 0, 0, "initx", "/sbin/initx"),
+            ("snap", t0, False),
+            ("create", t0 + 10**8, 2, t0 + 10**8, 1, t0 - 10**9, "early", "early --a"),
+            ("create", t0 + 20 * 10**9, 3, t0 + 20 * 10**9, 1, t0 - 10**9, "late", "late --b"),
+            ("exit", t0 + 30 * 10**9, 2, t0 + 10**8, 0, 0, 0)]))
+
+    def clock(ns):
+        return time.strftime("%H:%M:%S", time.gmtime(ns // 10**9)) + f".{ns // 10**6 % 1000:03}"
+
+    def tree(text):
+        return "\n".join(pane.tree_rows(text))
+
+    pane.start([env.binary, "--from", path, "--speed", "0", "--highlight-ms", "600000"], width=160, height=30)
+    pane.wait_for(lambda t: "replay done" in t and "late --b" in t, "the whole recording at once")
+    pane.keys("P")  # the clock stands still: every state below is exact
+    pane.wait_for(lambda t: "PAUSED" in t, "pause")
+    pane.keys("g")
+    pane.type("+30")
+    pane.keys("Enter")
+    pane.wait_for(lambda t: f"at {clock(t0 + 30 * 10**9)} UTC" in t, "the seek to the end, +30 s")
+    pane.type("{")  # 10 s back: +20 s, when late was just created
+    pane.wait_for(lambda t: f"at {clock(t0 + 20 * 10**9)} UTC" in t and "late --b" in tree(t), "+20 s")
+    pane.type("[")  # 1 s earlier: late did not exist yet
+    text = pane.wait_for(lambda t: f"at {clock(t0 + 19 * 10**9)} UTC" in t, "the seek to +19 s")
+    if "late --b" in tree(text) or "early --a" not in tree(text):
+        raise TestFailure("at +19 s the tree should hold early but not late:\n" + text)
+    pane.keys("g")
+    pane.type("+0.05")
+    pane.keys("Enter")
+    text = pane.wait_for(lambda t: f"at {clock(t0 + 5 * 10**7)} UTC" in t, "the seek to +0.05 s")
+    if "early --a" in tree(text) or "initx" not in tree(text):
+        raise TestFailure("at +0.05 s only the snapshot's process exists:\n" + text)
+    pane.type("]")
+    pane.wait_for(lambda t: f"at {clock(t0 + 105 * 10**7)} UTC" in t and "early --a" in tree(t), "+1.05 s")
+    pane.keys("g")
+    pane.type(clock(t0 + 25 * 10**9))  # a time of day
+    pane.keys("Enter")
+    pane.wait_for(lambda t: f"at {clock(t0 + 25 * 10**9)} UTC" in t and "late --b" in tree(t), "the time of day")
+    pane.keys("g")
+    pane.type("+99")
+    pane.keys("Enter")
+    pane.wait_for(lambda t: "+99 is outside the recording" in t, "a time outside the recording refused")
+    pane.keys("P")  # playing again from +25 s at 1x: the stream's clock moves
+    text = pane.wait_for(lambda t: "PAUSED" not in t and "replay 1x at" in t, "playing again")
+    pane.wait_for(lambda t: "replay 1x at" in t and t != text and f"at {clock(t0 + 25 * 10**9)}" not in t,
+                  "the stream's clock running")
+    pane.keys("q")
+
+
 SCENARIOS = {f.__name__: f for f in (live_new_exit, name_filter, pid_filter, export, resize, escape,
                                      quit_restores, signal_restores, replay_file, pause, no_color, mouse,
-                                     corrupt_stream)}
+                                     corrupt_stream, time_travel)}
 
 
 # Scenarios that watch this machine live (the others replay files).

@@ -31,6 +31,7 @@ Request Controller::handle(const Event& e)
     case Mode::Normal: return normal(e);
     case Mode::EditName: return edit_name(e);
     case Mode::EditPid: return edit_pid(e);
+    case Mode::EditTime: return edit_time(e);
     case Mode::Help:
         if (e.key == Key::Char && e.ch == 'q') return Request::Quit;
         if (e.key == Key::WheelUp || e.key == Key::WheelDown) return Request::None;
@@ -88,6 +89,14 @@ Request Controller::normal(const Event& e)
     case 's': return Request::ExportText;
     case 'S': return Request::ExportJson;
     case 'P': ui_.paused = !ui_.paused; return Request::Redraw;
+    case '[': return seek_by(-1);
+    case ']': return seek_by(1);
+    case '{': return seek_by(-10);
+    case '}': return seek_by(10);
+    case 'g':
+        ui_.mode = Mode::EditTime;
+        ui_.edit.clear();
+        return Request::Redraw;
     case '?': ui_.mode = Mode::Help; return Request::Redraw;
     case 'q': return Request::Quit;
     default: return Request::None;
@@ -154,6 +163,34 @@ Request Controller::edit_pid(const Event& e)
         return Request::Redraw;
     case Key::Char:
         if (e.ch < '0' || e.ch > '9' || ui_.edit.size() >= 10) return Request::None;
+        ui_.edit += static_cast<char>(e.ch);
+        return Request::Redraw;
+    default: return Request::None;
+    }
+}
+
+Request Controller::seek_by(std::int64_t seconds)
+{
+    ui_.seek = SeekRequest{seconds * 1'000'000'000, {}};
+    return Request::Seek;
+}
+
+// The g prompt: a time (HH:MM:SS[.mmm], +SECONDS, a date) to jump to.
+Request Controller::edit_time(const Event& e)
+{
+    switch (e.key) {
+    case Key::Enter:
+        ui_.mode = Mode::Normal;
+        if (ui_.edit.empty()) return Request::Redraw;
+        ui_.seek = SeekRequest{0, ui_.edit};
+        return Request::Seek;
+    case Key::Escape: ui_.mode = Mode::Normal; return Request::Redraw;
+    case Key::Backspace:
+        if (ui_.edit.empty()) return Request::None;
+        ui_.edit.pop_back();
+        return Request::Redraw;
+    case Key::Char:
+        if (e.ch < 0x20 || e.ch > 0x7E || ui_.edit.size() >= 40) return Request::None;
         ui_.edit += static_cast<char>(e.ch);
         return Request::Redraw;
     default: return Request::None;

@@ -44,7 +44,7 @@ struct Event {
 };
 
 // What the session has to do after an event (besides redrawing).
-enum class Request : std::uint8_t { None, Redraw, Quit, ExportText, ExportJson };
+enum class Request : std::uint8_t { None, Redraw, Quit, ExportText, ExportJson, Seek };
 
 class Controller {
 public:
@@ -59,6 +59,8 @@ private:
     Request normal(const Event& e);
     Request edit_name(const Event& e);
     Request edit_pid(const Event& e);
+    Request edit_time(const Event& e);
+    Request seek_by(std::int64_t seconds);
     void move_to(std::ptrdiff_t index);
     void move_by(std::ptrdiff_t delta) { move_to(static_cast<std::ptrdiff_t>(ui_.sel_index) + delta); }
     void scroll(std::ptrdiff_t delta);

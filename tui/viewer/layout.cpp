@@ -84,10 +84,15 @@ void paint_status_line(Grid& g, int y, const std::vector<Segment>& segs, const T
     }
 }
 
+bool prompting(const UiState& ui)
+{
+    return ui.mode == Mode::EditName || ui.mode == Mode::EditPid || ui.mode == Mode::EditTime;
+}
+
 int footer_height(const UiState& ui, const StatusInfo& status, const model::Filter& filter, int width)
 {
     int h = static_cast<int>(wrap_segments(status_segments(ui, status, filter), width).size());
-    if (ui.mode == Mode::EditName || ui.mode == Mode::EditPid) ++h;
+    if (prompting(ui)) ++h;
     return h;
 }
 
@@ -96,9 +101,11 @@ void paint_footer(const UiState& ui, const StatusInfo& status, const model::Filt
 {
     int y = g.height() - 1;
     g.cursor.reset();
-    if (ui.mode == Mode::EditName || ui.mode == Mode::EditPid) {
+    if (prompting(ui)) {
         g.fill(0, y, -1, theme.normal);
-        const char* label = ui.mode == Mode::EditName ? "Filter by name: " : "Filter by PID: ";
+        const char* label = ui.mode == Mode::EditName  ? "Filter by name: "
+                            : ui.mode == Mode::EditPid ? "Filter by PID: "
+                                                       : "Go to time (HH:MM:SS[.mmm] UTC, +SECONDS): ";
         int x = g.put(0, y, label, theme.prompt);
         std::string shown = model::escape(ui.edit);
         int room = g.width() - x - 1;
@@ -246,7 +253,9 @@ std::vector<std::string> help_lines()
         "  Esc               clear all filters",
         "  s                 export the view as text to the export directory",
         "  S                 export the view as JSON",
-        "  P                 pause the screen (events are still applied)",
+        "  P                 pause the screen (events are still applied; a file's clock stops)",
+        "  [ ]  { }          in a recorded file: back / forward 1 s, 10 s",
+        "  g                 in a recorded file: go to a time (HH:MM:SS[.mmm] UTC, +SECONDS)",
         "  ?                 this help (any key closes it)",
         "  q                 quit",
         "  mouse             wheel scrolls, click selects",

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <utility>
 
 namespace proctree::viewer {
 
@@ -89,6 +90,7 @@ bool Session::start(std::string& error)
         }
         input_description_ = in.description();
         replay_file_ = in.is_regular_file();
+        if (replay_file_ && open_playback()) return true;
         if (replay_file_ && options_.speed <= 0) clock_ = TreeClock(1.0, true);
         status_.source = input_description_;
         reader_ = Reader::stream(std::move(in), channel_, options_.speed);
@@ -102,6 +104,16 @@ bool Session::start(std::string& error)
     auto source = collect::open_source(linked_sources(), so, error);
     if (!source) return false;
     reader_ = Reader::live(std::move(source), channel_);
+    return true;
+}
+
+bool Session::open_playback()
+{
+    std::string why;
+    playback_ = Playback::open(options_.from, options_.speed, tree_.config(), why);
+    if (!playback_) return false;  // the reader copies it instead (no time travel)
+    status_.source = input_description_;
+    if (playback_->header()) on_header(*playback_->header());
     return true;
 }
 
@@ -149,6 +161,7 @@ void Session::feed(std::string_view bytes, std::uint64_t steady_ns)
 
 bool Session::pump(std::uint64_t steady_ns, bool* got, std::size_t max_bytes)
 {
+    if (playback_) return pump_playback(steady_ns, got);
     channel_.drain(drained_, max_bytes);
     if (got)
         *got = !drained_.bytes.empty() || !drained_.notices.empty() || (drained_.finished && !finished_);
@@ -156,6 +169,36 @@ bool Session::pump(std::uint64_t steady_ns, bool* got, std::size_t max_bytes)
     feed(drained_.bytes, steady_ns);
     if (drained_.finished && !finished_) input_finished(drained_, steady_ns);
     return channel_.pending() > 0;
+}
+
+bool Session::pump_playback(std::uint64_t steady_ns, bool* got)
+{
+    constexpr std::size_t kBatch = 50'000;  // records per pump: keys stay answered during a load
+    steady_now_ = steady_ns;
+    playback_->set_paused(ui_.paused, steady_ns);
+    std::size_t n = playback_->play(steady_ns, *this, kBatch);
+    if (playback_->error() && !corrupt_) {
+        corrupt_ = true;
+        status_.error = playback_->error()->describe();
+    }
+    finished_ = playback_->finished();
+    if (got) *got = n > 0;
+    return playback_->behind(steady_ns);
+}
+
+void Session::seek(std::uint64_t steady_ns)
+{
+    std::optional<SeekRequest> req = std::exchange(ui_.seek, std::nullopt);
+    if (!req) return;
+    if (!playback_) {
+        status_.notice = "time travel needs a recorded file (--from FILE)";
+        return;
+    }
+    playback_->set_paused(ui_.paused, steady_ns);
+    status_.notice = req->typed.empty() ? playback_->seek_by(tree_, req->delta_ns, steady_ns)
+                                        : playback_->seek_to(tree_, req->typed, steady_ns);
+    steady_now_ = steady_ns;
+    buckets_.clear();  // rates seen at another stream time
 }
 
 void Session::input_finished(const ByteChannel::Drained& d, std::uint64_t steady_ns)
@@ -178,7 +221,8 @@ void Session::input_finished(const ByteChannel::Drained& d, std::uint64_t steady
 void Session::tick(std::uint64_t steady_ns)
 {
     steady_now_ = steady_ns;
-    if (clock_.anchored()) tree_.advance(clock_.at(steady_ns));
+    if (playback_) tree_.advance(playback_->now(steady_ns));
+    else if (clock_.anchored()) tree_.advance(clock_.at(steady_ns));
 }
 
 void Session::count(std::uint64_t steady_ns, bool exit)
@@ -207,11 +251,12 @@ std::uint64_t Session::next_wake(std::uint64_t steady_ns) const
 {
     std::uint64_t wake = UINT64_MAX;
     std::uint64_t next = tree_.next_change_ns();
-    double rate = clock_.rate();
-    if (next != UINT64_MAX && clock_.anchored() && rate > 0) {
-        std::uint64_t now = clock_.at(steady_ns);
+    double rate = playback_ ? playback_->rate() : clock_.rate();
+    if (playback_) wake = playback_wake(steady_ns);
+    if (next != UINT64_MAX && (playback_ || clock_.anchored()) && rate > 0) {
+        std::uint64_t now = playback_ ? playback_->now(steady_ns) : clock_.at(steady_ns);
         std::uint64_t dt = next > now ? next - now : 0;
-        wake = steady_ns + static_cast<std::uint64_t>(static_cast<double>(dt) / rate) + 1'000'000ull;
+        wake = std::min<std::uint64_t>(wake, steady_ns + static_cast<std::uint64_t>(static_cast<double>(dt) / rate) + 1'000'000ull);
     }
     // A non-zero rate decays when its second leaves the window.
     std::uint64_t sec = steady_ns / 1'000'000'000ull;
@@ -221,6 +266,15 @@ std::uint64_t Session::next_wake(std::uint64_t steady_ns) const
         if (at < wake) wake = at;
         break;
     }
+    return wake;
+}
+
+// The next record's time, and while playing the status clock's next tenth
+// of a second.
+std::uint64_t Session::playback_wake(std::uint64_t steady_ns) const
+{
+    std::uint64_t wake = playback_->next_due(steady_ns);
+    if (playback_->rate() > 0 && !playback_->finished()) wake = std::min<std::uint64_t>(wake, steady_ns + 100'000'000ull);
     return wake;
 }
 
@@ -234,7 +288,9 @@ bool Session::refresh_status(std::uint64_t steady_ns)
     rates(steady_ns, s.creates_per_s, s.exits_per_s);
     s.events_lost = tree_.stats().events_lost;
     s.loss_reports = tree_.stats().loss_reports;
-    if (!options_.from.empty()) {
+    if (playback_) {
+        s.replay = playback_->describe(steady_ns);
+    } else if (!options_.from.empty()) {
         if (!replay_file_) s.replay = finished_ ? "stream ended" : "";
         else if (finished_) s.replay = "replay done";
         else if (options_.speed <= 0) s.replay = "loading";

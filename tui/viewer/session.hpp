@@ -10,6 +10,7 @@
 #pragma once
 
 #include "channel.hpp"
+#include "playback.hpp"
 #include "reader.hpp"
 #include "state.hpp"
 
@@ -81,6 +82,10 @@ public:
     // Refreshes the status facts; returns true when they changed.
     bool refresh_status(std::uint64_t steady_ns);
 
+    // Carries out ui().seek in a recorded file (time travel); a line in
+    // the status says why when it cannot.
+    void seek(std::uint64_t steady_ns);
+
     // Writes the current view (text or JSON) into the export directory;
     // sets status().export_path or status().error.
     void export_view(bool json);
@@ -103,12 +108,16 @@ private:
     void count(std::uint64_t steady_ns, bool exit);
     void rates(std::uint64_t steady_ns, double& creates, double& exits) const;
     void input_finished(const ByteChannel::Drained& d, std::uint64_t steady_ns);
+    bool open_playback();
+    bool pump_playback(std::uint64_t steady_ns, bool* got);
+    std::uint64_t playback_wake(std::uint64_t steady_ns) const;
 
     ViewerOptions options_;
     model::ProcessTree tree_;
     model::StreamDecoder decoder_;
     ByteChannel channel_;
     std::unique_ptr<Reader> reader_;
+    std::unique_ptr<Playback> playback_;  // a regular file: played from memory, with time travel
     UiState ui_;
     StatusInfo status_;
     TreeClock clock_;

@@ -12,7 +12,13 @@
 
 namespace proctree::viewer {
 
-enum class Mode : std::uint8_t { Normal, EditName, EditPid, Help };
+enum class Mode : std::uint8_t { Normal, EditName, EditPid, EditTime, Help };
+
+// A jump in a recording asked for by a key: by a step, or to a typed time.
+struct SeekRequest {
+    std::int64_t delta_ns = 0;
+    std::string typed;  // as typed at the g prompt; empty: a step
+};
 
 struct UiState {
     Mode mode = Mode::Normal;
@@ -24,6 +30,7 @@ struct UiState {
     std::size_t sel_index = 0;
     std::size_t top = 0;          // first tree row on screen
     bool paused = false;
+    std::optional<SeekRequest> seek;  // for the session to carry out
     // Geometry of the last layout (the key layer needs page size and where
     // rows are for clicks).
     int body_top = 1;

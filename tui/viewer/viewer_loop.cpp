@@ -155,6 +155,7 @@ private:
             case Request::Quit: exit_code_ = cli::kExitOk; return;
             case Request::ExportText: s_.export_view(false); break;
             case Request::ExportJson: s_.export_view(true); break;
+            case Request::Seek: s_.seek(steady_ns_now()); break;
             default: break;
             }
         }
