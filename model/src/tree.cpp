@@ -136,7 +136,8 @@ std::size_t ProcessTree::memory_estimate() const
     std::size_t bytes = sizeof(*this) + size() * (sizeof(Process) + kNodeOverhead);
     auto heap_bytes = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
     auto strings = [&](const Process& p) {
-        return heap_bytes(p.name) + heap_bytes(p.user) + heap_bytes(p.image) + heap_bytes(p.cmdline);
+        return heap_bytes(p.name) + heap_bytes(p.user) + heap_bytes(p.image) + heap_bytes(p.cmdline) +
+               p.execs.capacity() * (sizeof(ExecStep) + 32);
     };
     for (const auto& [id, p] : by_id_) bytes += strings(p);
     for (const auto& [id, p] : superseded_) bytes += strings(p);
