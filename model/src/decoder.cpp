@@ -24,12 +24,31 @@ T load(const std::byte* p)
 
 Identity ident(const pt_ident& w) { return Identity{w.pid, w.start_ns}; }
 
+// The model's enumerations are the wire's, value for value.
+static_assert(static_cast<int>(Os::Unknown) == PT_OS_UNKNOWN && static_cast<int>(Os::Linux) == PT_OS_LINUX &&
+              static_cast<int>(Os::Windows) == PT_OS_WINDOWS);
+static_assert(static_cast<int>(SourceKind::Unknown) == PT_SOURCE_UNKNOWN &&
+              static_cast<int>(SourceKind::WindowsDriver) == PT_SOURCE_WINDOWS_DRIVER &&
+              static_cast<int>(SourceKind::Netlink) == PT_SOURCE_NETLINK &&
+              static_cast<int>(SourceKind::Ebpf) == PT_SOURCE_EBPF &&
+              static_cast<int>(SourceKind::Poll) == PT_SOURCE_POLL &&
+              static_cast<int>(SourceKind::Synthetic) == PT_SOURCE_SYNTHETIC);
+constexpr std::uint8_t kLastOs = PT_OS_WINDOWS;
+constexpr std::uint8_t kLastSource = PT_SOURCE_SYNTHETIC;
+
+// One whole record as it lies in the input.
+struct RawRecord {
+    const std::byte* p;
+    std::uint16_t type;
+    std::uint32_t size;
+};
+
 // Cuts the variable part of a record into consecutive strings, checking that
 // their lengths fit in what the record holds.
 class StringCursor {
 public:
-    StringCursor(const std::byte* record, std::uint32_t fixed, std::uint32_t size)
-        : p_(reinterpret_cast<const char*>(record) + fixed), left_(size - fixed) {}
+    StringCursor(const RawRecord& raw, std::uint32_t fixed)
+        : p_(reinterpret_cast<const char*>(raw.p) + fixed), left_(raw.size - fixed) {}
     bool take(std::uint64_t len, std::string_view& out)
     {
         if (len > left_) return false;
@@ -44,10 +63,112 @@ private:
     std::uint32_t left_;
 };
 
-// PT_REC_IMAGE_FACTS (minor 1); false when its path does not fit the record.
-bool decode_facts(const std::byte* rec, std::uint32_t size, Record& r)
+// The body decoders: one per record type. Each returns why the record is
+// malformed, or an empty string after setting r.body.
+std::string too_short(const RawRecord& raw, std::uint32_t fixed)
 {
-    auto w = load<pt_image_facts>(rec);
+    return fmt::format("{} record of {} bytes is shorter than its fixed part ({} bytes)",
+                       record_type_name(raw.type), raw.size, fixed);
+}
+
+std::string bad_strings(const RawRecord& raw)
+{
+    return fmt::format("{} record of {} bytes: its string lengths exceed the record", record_type_name(raw.type),
+                       raw.size);
+}
+
+std::string decode_create(const RawRecord& raw, Record& r)
+{
+    if (raw.size < PT_PROCESS_CREATE_FIXED) return too_short(raw, PT_PROCESS_CREATE_FIXED);
+    auto w = load<pt_process_create>(raw.p);
+    ProcessCreate c;
+    c.proc = ident(w.proc);
+    c.parent = ident(w.parent);
+    c.creator_pid = w.creator_pid;
+    c.creator_tid = w.creator_tid;
+    c.uid = w.uid;
+    c.flags = w.flags;
+    c.threads = w.threads;
+    StringCursor s(raw, PT_PROCESS_CREATE_FIXED);
+    if (!s.take(w.name_len, c.name) || !s.take(w.user_len, c.user) || !s.take(w.image_len, c.image) ||
+        !s.take(w.cmdline_len, c.cmdline))
+        return bad_strings(raw);
+    r.body = c;
+    return {};
+}
+
+std::string decode_exit(const RawRecord& raw, Record& r)
+{
+    if (raw.size < sizeof(pt_process_exit)) return too_short(raw, sizeof(pt_process_exit));
+    auto w = load<pt_process_exit>(raw.p);
+    r.body = ProcessExit{ident(w.proc), w.exit_code, w.signal, w.flags};
+    return {};
+}
+
+std::string decode_exec(const RawRecord& raw, Record& r)
+{
+    if (raw.size < PT_PROCESS_EXEC_FIXED) return too_short(raw, PT_PROCESS_EXEC_FIXED);
+    auto w = load<pt_process_exec>(raw.p);
+    ProcessExec e;
+    e.proc = ident(w.proc);
+    e.uid = w.uid;
+    e.flags = w.flags;
+    StringCursor s(raw, PT_PROCESS_EXEC_FIXED);
+    if (!s.take(w.name_len, e.name) || !s.take(w.user_len, e.user) || !s.take(w.image_len, e.image) ||
+        !s.take(w.cmdline_len, e.cmdline))
+        return bad_strings(raw);
+    r.body = e;
+    return {};
+}
+
+std::string decode_rename(const RawRecord& raw, Record& r)
+{
+    if (raw.size < PT_PROCESS_RENAME_FIXED) return too_short(raw, PT_PROCESS_RENAME_FIXED);
+    auto w = load<pt_process_rename>(raw.p);
+    ProcessRename n;
+    n.proc = ident(w.proc);
+    n.flags = w.flags;
+    StringCursor s(raw, PT_PROCESS_RENAME_FIXED);
+    if (!s.take(w.name_len, n.name)) return bad_strings(raw);
+    r.body = n;
+    return {};
+}
+
+std::string decode_thread(const RawRecord& raw, Record& r)
+{
+    if (raw.size < sizeof(pt_thread)) return too_short(raw, sizeof(pt_thread));
+    auto w = load<pt_thread>(raw.p);
+    r.body = ThreadEvent{ident(w.proc), w.tid, w.exit_code, raw.type == PT_REC_THREAD_CREATE};
+    return {};
+}
+
+std::string decode_image_load(const RawRecord& raw, Record& r)
+{
+    if (raw.size < PT_IMAGE_LOAD_FIXED) return too_short(raw, PT_IMAGE_LOAD_FIXED);
+    auto w = load<pt_image_load>(raw.p);
+    ImageLoad im;
+    im.proc = ident(w.proc);
+    im.base = w.base;
+    im.size = w.size;
+    im.flags = w.flags;
+    StringCursor s(raw, PT_IMAGE_LOAD_FIXED);
+    if (!s.take(w.path_len, im.path)) return bad_strings(raw);
+    r.body = im;
+    return {};
+}
+
+std::string decode_snapshot(const RawRecord& raw, Record& r)
+{
+    if (raw.size < sizeof(pt_snapshot)) return too_short(raw, sizeof(pt_snapshot));
+    auto w = load<pt_snapshot>(raw.p);
+    r.body = Snapshot{raw.type == PT_REC_SNAPSHOT_BEGIN, w.reason, w.flags};
+    return {};
+}
+
+std::string decode_image_facts(const RawRecord& raw, Record& r)
+{
+    if (raw.size < PT_IMAGE_FACTS_FIXED) return too_short(raw, PT_IMAGE_FACTS_FIXED);
+    auto w = load<pt_image_facts>(raw.p);
     ImageFactsRecord f;
     f.proc = ident(w.proc);
     f.event_seq = w.event_seq;
@@ -56,10 +177,39 @@ bool decode_facts(const std::byte* rec, std::uint32_t size, Record& r)
     f.status = w.status;
     f.flags = w.flags;
     f.error = w.error;
-    StringCursor s(rec, PT_IMAGE_FACTS_FIXED, size);
-    if (!s.take(w.path_len, f.path)) return false;
+    StringCursor s(raw, PT_IMAGE_FACTS_FIXED);
+    if (!s.take(w.path_len, f.path)) return bad_strings(raw);
     r.body = f;
-    return true;
+    return {};
+}
+
+std::string decode_events_lost(const RawRecord& raw, Record& r)
+{
+    if (raw.size < sizeof(pt_events_lost)) return too_short(raw, sizeof(pt_events_lost));
+    auto w = load<pt_events_lost>(raw.p);
+    r.body = EventsLost{w.count, w.reason};
+    return {};
+}
+
+// A new record type is one case here and one function above.
+std::string decode_body(const RawRecord& raw, Record& r)
+{
+    switch (raw.type) {
+    case PT_REC_PROCESS_CREATE: return decode_create(raw, r);
+    case PT_REC_PROCESS_EXIT: return decode_exit(raw, r);
+    case PT_REC_PROCESS_EXEC: return decode_exec(raw, r);
+    case PT_REC_PROCESS_RENAME: return decode_rename(raw, r);
+    case PT_REC_THREAD_CREATE:
+    case PT_REC_THREAD_EXIT: return decode_thread(raw, r);
+    case PT_REC_IMAGE_LOAD: return decode_image_load(raw, r);
+    case PT_REC_SNAPSHOT_BEGIN:
+    case PT_REC_SNAPSHOT_END: return decode_snapshot(raw, r);
+    case PT_REC_IMAGE_FACTS: return decode_image_facts(raw, r);  // minor 1
+    case PT_REC_EVENTS_LOST: return decode_events_lost(raw, r);
+    default:
+        r.body = UnknownRecord{};  // newer producer: skip by size
+        return {};
+    }
 }
 
 } // namespace
@@ -120,52 +270,58 @@ void StreamDecoder::resume_at(std::uint64_t offset)
     consumed_ = offset;
 }
 
+// The stream header, once it is all there; returns its size, or 0 while
+// it is incomplete or when it is bad (then the error is set).
+std::size_t StreamDecoder::decode_header(const std::byte* data, std::size_t len, RecordHandler& handler)
+{
+    if (len < PT_STREAM_HEADER_FIXED) {
+        // Reject a wrong magic as early as we can see it.
+        if (std::memcmp(data, PT_WIRE_MAGIC, std::min<std::size_t>(len, PT_WIRE_MAGIC_LEN)) != 0)
+            fail(consumed_, "not a proctree stream (bad magic)");
+        return 0;
+    }
+    auto h = load<pt_stream_header>(data);
+    if (std::memcmp(h.magic, PT_WIRE_MAGIC, PT_WIRE_MAGIC_LEN) != 0) {
+        fail(consumed_, "not a proctree stream (bad magic)");
+        return 0;
+    }
+    if (h.version_major != PT_WIRE_VERSION_MAJOR) {
+        fail(consumed_ + 8, fmt::format("unsupported wire version {}.{} (this proctree reads {}.x)",
+                                        h.version_major, h.version_minor, PT_WIRE_VERSION_MAJOR));
+        return 0;
+    }
+    std::uint32_t need = PT_STREAM_HEADER_FIXED + PT_ALIGN8(std::uint32_t{h.host_len});
+    if (h.header_size < need || h.header_size % 8 != 0 || h.header_size > kMaxHeaderSize ||
+        h.host_len > PT_MAX_HOST) {
+        fail(consumed_ + 12,
+             fmt::format("bad stream header size {} (host name {} bytes)", h.header_size, h.host_len));
+        return 0;
+    }
+    if (len < h.header_size) return 0;
+    StreamHeader sh;
+    sh.version_major = h.version_major;
+    sh.version_minor = h.version_minor;
+    sh.os = static_cast<Os>(h.os <= kLastOs ? h.os : std::uint8_t{PT_OS_UNKNOWN});
+    sh.source = static_cast<SourceKind>(h.source <= kLastSource ? h.source : std::uint8_t{PT_SOURCE_UNKNOWN});
+    sh.clock_origin_ns = h.clock_origin_ns;
+    sh.boot_time_ns = h.boot_time_ns;
+    sh.host.assign(reinterpret_cast<const char*>(data) + PT_STREAM_HEADER_FIXED, h.host_len);
+    header_ = std::move(sh);
+    consumed_ += h.header_size;
+    handler.on_header(*header_);
+    return h.header_size;
+}
+
 // Decodes as many whole units as data holds; returns the bytes used.
 std::size_t StreamDecoder::decode_from(const std::byte* data, std::size_t len, RecordHandler& handler)
 {
     std::size_t pos = 0;
     if (!header_) {
-        if (len < PT_STREAM_HEADER_FIXED) {
-            // Reject a wrong magic as early as we can see it.
-            if (std::memcmp(data, PT_WIRE_MAGIC, std::min<std::size_t>(len, PT_WIRE_MAGIC_LEN)) != 0)
-                fail(consumed_, "not a proctree stream (bad magic)");
-            return 0;
-        }
-        auto h = load<pt_stream_header>(data);
-        if (std::memcmp(h.magic, PT_WIRE_MAGIC, PT_WIRE_MAGIC_LEN) != 0) {
-            fail(consumed_, "not a proctree stream (bad magic)");
-            return 0;
-        }
-        if (h.version_major != PT_WIRE_VERSION_MAJOR) {
-            fail(consumed_ + 8, fmt::format("unsupported wire version {}.{} (this proctree reads {}.x)",
-                                            h.version_major, h.version_minor, PT_WIRE_VERSION_MAJOR));
-            return 0;
-        }
-        std::uint32_t need = PT_STREAM_HEADER_FIXED + PT_ALIGN8(std::uint32_t{h.host_len});
-        if (h.header_size < need || h.header_size % 8 != 0 || h.header_size > kMaxHeaderSize ||
-            h.host_len > PT_MAX_HOST) {
-            fail(consumed_ + 12, fmt::format("bad stream header size {} (host name {} bytes)", h.header_size,
-                                             h.host_len));
-            return 0;
-        }
-        if (len < h.header_size) return 0;
-        StreamHeader sh;
-        sh.version_major = h.version_major;
-        sh.version_minor = h.version_minor;
-        sh.os = static_cast<Os>(h.os <= 2 ? h.os : 0);
-        sh.source = static_cast<SourceKind>(h.source <= 5 ? h.source : 0);
-        sh.clock_origin_ns = h.clock_origin_ns;
-        sh.boot_time_ns = h.boot_time_ns;
-        sh.host.assign(reinterpret_cast<const char*>(data) + PT_STREAM_HEADER_FIXED, h.host_len);
-        header_ = std::move(sh);
-        pos = h.header_size;
-        consumed_ += pos;
-        handler.on_header(*header_);
+        pos = decode_header(data, len, handler);
+        if (!header_) return 0;
     }
-
     while (len - pos >= sizeof(pt_record_header)) {
-        const std::byte* rec = data + pos;
-        auto rh = load<pt_record_header>(rec);
+        auto rh = load<pt_record_header>(data + pos);
         if (rh.size < sizeof(pt_record_header) || rh.size % 8 != 0 || rh.size > PT_MAX_RECORD_SIZE) {
             fail(consumed_, fmt::format("record size {} is invalid (must be a multiple of 8 between 24 and {})",
                                         rh.size, PT_MAX_RECORD_SIZE));
@@ -179,121 +335,10 @@ std::size_t StreamDecoder::decode_from(const std::byte* data, std::size_t len, R
         r.seq = rh.seq;
         r.time_ns = rh.time_ns;
         r.offset = consumed_;
-        auto too_short = [&](std::uint32_t fixed) {
-            if (rh.size >= fixed) return false;
-            fail(consumed_, fmt::format("{} record of {} bytes is shorter than its fixed part ({} bytes)",
-                                        record_type_name(rh.type), rh.size, fixed));
-            return true;
-        };
-        auto bad_strings = [&]() {
-            fail(consumed_, fmt::format("{} record of {} bytes: its string lengths exceed the record",
-                                        record_type_name(rh.type), rh.size));
-        };
-
-        switch (rh.type) {
-        case PT_REC_PROCESS_CREATE: {
-            if (too_short(PT_PROCESS_CREATE_FIXED)) return pos;
-            auto w = load<pt_process_create>(rec);
-            ProcessCreate c;
-            c.proc = ident(w.proc);
-            c.parent = ident(w.parent);
-            c.creator_pid = w.creator_pid;
-            c.creator_tid = w.creator_tid;
-            c.uid = w.uid;
-            c.flags = w.flags;
-            c.threads = w.threads;
-            StringCursor s(rec, PT_PROCESS_CREATE_FIXED, rh.size);
-            if (!s.take(w.name_len, c.name) || !s.take(w.user_len, c.user) || !s.take(w.image_len, c.image) ||
-                !s.take(w.cmdline_len, c.cmdline)) {
-                bad_strings();
-                return pos;
-            }
-            r.body = c;
-            break;
-        }
-        case PT_REC_PROCESS_EXIT: {
-            if (too_short(sizeof(pt_process_exit))) return pos;
-            auto w = load<pt_process_exit>(rec);
-            r.body = ProcessExit{ident(w.proc), w.exit_code, w.signal, w.flags};
-            break;
-        }
-        case PT_REC_PROCESS_EXEC: {
-            if (too_short(PT_PROCESS_EXEC_FIXED)) return pos;
-            auto w = load<pt_process_exec>(rec);
-            ProcessExec e;
-            e.proc = ident(w.proc);
-            e.uid = w.uid;
-            e.flags = w.flags;
-            StringCursor s(rec, PT_PROCESS_EXEC_FIXED, rh.size);
-            if (!s.take(w.name_len, e.name) || !s.take(w.user_len, e.user) || !s.take(w.image_len, e.image) ||
-                !s.take(w.cmdline_len, e.cmdline)) {
-                bad_strings();
-                return pos;
-            }
-            r.body = e;
-            break;
-        }
-        case PT_REC_PROCESS_RENAME: {
-            if (too_short(PT_PROCESS_RENAME_FIXED)) return pos;
-            auto w = load<pt_process_rename>(rec);
-            ProcessRename n;
-            n.proc = ident(w.proc);
-            n.flags = w.flags;
-            StringCursor s(rec, PT_PROCESS_RENAME_FIXED, rh.size);
-            if (!s.take(w.name_len, n.name)) {
-                bad_strings();
-                return pos;
-            }
-            r.body = n;
-            break;
-        }
-        case PT_REC_THREAD_CREATE:
-        case PT_REC_THREAD_EXIT: {
-            if (too_short(sizeof(pt_thread))) return pos;
-            auto w = load<pt_thread>(rec);
-            r.body = ThreadEvent{ident(w.proc), w.tid, w.exit_code, rh.type == PT_REC_THREAD_CREATE};
-            break;
-        }
-        case PT_REC_IMAGE_LOAD: {
-            if (too_short(PT_IMAGE_LOAD_FIXED)) return pos;
-            auto w = load<pt_image_load>(rec);
-            ImageLoad im;
-            im.proc = ident(w.proc);
-            im.base = w.base;
-            im.size = w.size;
-            im.flags = w.flags;
-            StringCursor s(rec, PT_IMAGE_LOAD_FIXED, rh.size);
-            if (!s.take(w.path_len, im.path)) {
-                bad_strings();
-                return pos;
-            }
-            r.body = im;
-            break;
-        }
-        case PT_REC_SNAPSHOT_BEGIN:
-        case PT_REC_SNAPSHOT_END: {
-            if (too_short(sizeof(pt_snapshot))) return pos;
-            auto w = load<pt_snapshot>(rec);
-            r.body = Snapshot{rh.type == PT_REC_SNAPSHOT_BEGIN, w.reason, w.flags};
-            break;
-        }
-        case PT_REC_IMAGE_FACTS: {
-            if (too_short(PT_IMAGE_FACTS_FIXED)) return pos;
-            if (!decode_facts(rec, rh.size, r)) {
-                bad_strings();
-                return pos;
-            }
-            break;
-        }
-        case PT_REC_EVENTS_LOST: {
-            if (too_short(sizeof(pt_events_lost))) return pos;
-            auto w = load<pt_events_lost>(rec);
-            r.body = EventsLost{w.count, w.reason};
-            break;
-        }
-        default:
-            r.body = UnknownRecord{};  // newer producer: skip by size
-            break;
+        std::string malformed = decode_body(RawRecord{data + pos, rh.type, rh.size}, r);
+        if (!malformed.empty()) {
+            fail(consumed_, std::move(malformed));
+            return pos;
         }
         pos += rh.size;
         consumed_ += rh.size;

@@ -53,6 +53,7 @@ public:
 
 private:
     std::size_t decode_from(const std::byte* data, std::size_t len, RecordHandler& handler);
+    std::size_t decode_header(const std::byte* data, std::size_t len, RecordHandler& handler);
     bool fail(std::uint64_t offset, std::string message);
 
     std::vector<std::byte> pending_;  // a partial header/record carried between feeds
