@@ -2,6 +2,7 @@
 
 #include "viewer/layout.hpp"
 
+#include <map>
 #include <regex>
 
 namespace proctree::docgen {
@@ -61,18 +62,48 @@ CommandDoc describe_command(const CLI::App& app, std::string name)
     return doc;
 }
 
-// The help screen's lines: "  KEYS<two or more spaces>WHAT" are keys, other
-// non-empty lines after the title are notes.
+// The column where most help lines' descriptions start (after the first
+// run of two or more spaces past the indent).
+std::size_t description_column(const std::vector<std::string>& lines)
+{
+    std::map<std::size_t, int> votes;
+    std::regex gap(R"(^  \S.*?  +)");
+    for (const std::string& line : lines) {
+        std::smatch m;
+        if (std::regex_search(line, m, gap)) ++votes[static_cast<std::size_t>(m.length(0))];
+    }
+    std::size_t best = 0;
+    int most = 0;
+    for (auto [column, n] : votes)
+        if (n > most) best = column, most = n;
+    return best;
+}
+
+std::string trim(const std::string& s)
+{
+    std::size_t b = s.find_first_not_of(' '), e = s.find_last_not_of(' ');
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// The help screen's lines: keys in the first column, what they do from the
+// description column on; an empty key column continues the line above;
+// other lines after the title are notes.
 void read_keys(CliDoc& doc)
 {
     std::vector<std::string> lines = viewer::help_lines();
-    std::regex key_line(R"(^  (\S.*?)  +(\S.*)$)");
-    for (std::size_t i = 1; i < lines.size(); ++i) {
-        std::smatch m;
-        if (std::regex_match(lines[i], m, key_line)) {
-            doc.keys.push_back(KeyDoc{m[1].str(), m[2].str()});
-        } else if (lines[i].find_first_not_of(' ') != std::string::npos) {
-            doc.key_notes.push_back(lines[i].substr(lines[i].find_first_not_of(' ')));
+    if (lines.empty()) return;
+    lines.erase(lines.begin());  // the title
+    std::size_t col = description_column(lines);
+    for (const std::string& line : lines) {
+        bool table = col > 2 && line.size() > col && line[col - 1] == ' ' && line[col] != ' ' &&
+                     line.rfind("  ", 0) == 0;
+        std::string keys = table ? trim(line.substr(0, col)) : "";
+        if (table && !keys.empty()) {
+            doc.keys.push_back(KeyDoc{keys, line.substr(col)});
+        } else if (table && !doc.keys.empty()) {
+            doc.keys.back().description += " " + line.substr(col);
+        } else if (!trim(line).empty()) {
+            doc.key_notes.push_back(trim(line));
         }
     }
 }
