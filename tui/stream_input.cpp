@@ -45,9 +45,15 @@ int connect_tcp(const std::string& host, const std::string& port, std::string& e
 
 } // namespace
 
+bool stdin_is_open() { return ::fcntl(STDIN_FILENO, F_GETFD) >= 0 || errno != EBADF; }
+
 StreamInput StreamInput::open(const std::string& spec)
 {
     StreamInput in;
+    if (spec == "-" && !stdin_is_open()) {
+        in.error_ = "standard input is closed: pipe a stream in, or give a file";
+        return in;
+    }
     if (spec == "-") {
         in.fd_ = STDIN_FILENO;
         in.description_ = "stdin";

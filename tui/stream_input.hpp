@@ -12,6 +12,10 @@ namespace proctree::cli {
 
 class DirectoryStream;
 
+// False when file descriptor 0 is closed (`proctree --from - <&-`): then
+// the next descriptor the program opens would be read as its input.
+bool stdin_is_open();
+
 class StreamInput {
 public:
     // Opens spec; on failure returns an input with ok() == false and error()

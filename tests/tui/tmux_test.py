@@ -489,11 +489,69 @@ def time_travel(env, pane):
     pane.wait_for(lambda t: "replay 1x at" in t and t != text and f"at {clock(t0 + 25 * 10**9)}" not in t,
                   "the stream's clock running")
     pane.keys("q")
+def _shell(pane):
+    pane.start(["bash", "--norc", "--noprofile"], width=200, height=40)
+    pane.wait_for(lambda t: "$" in t or "#" in t, "a shell prompt")
+
+
+def stdin_closed(env, pane):
+    """--from - with stdin closed: one clear line and status 2, never a read
+    of a descriptor the viewer opened itself (its signalfd would be fd 0)."""
+    _shell(pane)
+    pane.send_line(f"{env.binary} --from - <&- ; echo DONE-$?")
+    pane.wait_for(lambda t: "standard input is closed" in t and "DONE-2" in t, "one line and status 2")
+
+
+def _serve_then_reset(stream):
+    """A TCP peer that sends `stream`, then resets the connection (a source
+    failing mid-way). Returns the port."""
+    import socket
+    import struct
+    import threading
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def serve():
+        conn, _ = server.accept()
+        conn.sendall(stream)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+        server.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return server.getsockname()[1]
+
+
+def exit_statuses(env, pane):
+    """After q the viewer exits 2 when the stream was garbage, empty or
+    truncated, or the source failed; 0 after a good one."""
+    now = time.time_ns()
+    good = encode_stream("statushost", [("create", now, 1, now - 10**9, 0, 0, "initx", "/sbin/initx")])
+    inputs = {"good": good, "garbage": b"this is not a proctree stream at all\n" * 4, "empty": b"",
+              "truncated": good[:-5]}
+    _shell(pane)
+    for i, (name, data) in enumerate(inputs.items()):
+        path = os.path.join(env.tmp, name + ".ptr")
+        with open(path, "wb") as f:
+            f.write(data)
+        pane.send_line(f"clear; {env.binary} --from {path} --speed 0; echo DONE-{i}-$?")
+        pane.wait_for(lambda t: "procs" in t and (name == "good" or "error" in t), f"the viewer on the {name} stream")
+        pane.keys("q")
+        want = 0 if name == "good" else 2
+        pane.wait_for(lambda t: f"DONE-{i}-" in t, f"the shell back after the {name} stream")
+        got = re.search(rf"DONE-{i}-(\d+)", pane.capture()).group(1)
+        if got != str(want):
+            raise TestFailure(f"the {name} stream: status {got}, expected {want}")
+    port = _serve_then_reset(good)
+    pane.send_line(f"clear; {env.binary} --from tcp:127.0.0.1:{port}; echo DONE-tcp-$?")
+    pane.wait_for(lambda t: "error" in t and "initx" in t, "the viewer showing the source's failure")
+    pane.keys("q")
+    pane.wait_for(lambda t: "DONE-tcp-2" in t, "status 2 after a failed source")
 
 
 SCENARIOS = {f.__name__: f for f in (live_new_exit, name_filter, pid_filter, export, resize, escape,
                                      quit_restores, signal_restores, replay_file, pause, no_color, mouse,
-                                     corrupt_stream, time_travel)}
+                                     corrupt_stream, time_travel, stdin_closed, exit_statuses)}
 
 
 # Scenarios that watch this machine live (the others replay files).

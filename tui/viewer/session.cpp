@@ -1,5 +1,6 @@
 #include "session.hpp"
 
+#include "cli.hpp"
 #include "sources.hpp"
 
 #include <proctree/model/export.hpp>
@@ -208,6 +209,7 @@ void Session::input_finished(const ByteChannel::Drained& d, std::uint64_t steady
         corrupt_ = true;
         if (decoder_.error()) status_.error = decoder_.error()->describe();
     }
+    if (d.status != 0 || input_description_.empty()) source_failed_ = true;  // a live source never ends by itself
     if (d.status != 0) {
         std::string why = d.why;
         if (!status_.notice.empty()) why += ": " + status_.notice;
@@ -216,6 +218,11 @@ void Session::input_finished(const ByteChannel::Drained& d, std::uint64_t steady
         status_.error = d.why.empty() ? "the source stopped" : d.why;
     }
     clock_.release(steady_ns);
+}
+
+int Session::exit_status() const
+{
+    return corrupt_ || source_failed_ ? cli::kExitBadInput : cli::kExitOk;
 }
 
 void Session::tick(std::uint64_t steady_ns)

@@ -99,6 +99,10 @@ public:
     // Something worth a first frame has arrived: the initial snapshot is
     // complete, a record came outside any snapshot, or the input ended.
     bool has_content() const { return content_ || finished_ || corrupt_; }
+    // What the viewer exits with when the user quits: 2 once the stream was
+    // corrupt, truncated or empty, or the source failed (the error stays on
+    // the status line until then); else 0.
+    int exit_status() const;
 
     // model::RecordHandler
     void on_header(const model::StreamHeader& header) override;
@@ -125,6 +129,7 @@ private:
     bool replay_file_ = false;
     bool finished_ = false;
     bool corrupt_ = false;
+    bool source_failed_ = false;
     bool in_snapshot_ = false;
     bool content_ = false;
     std::uint64_t steady_now_ = 0;

@@ -6,6 +6,7 @@
 #include "theme.hpp"
 
 #include "cli.hpp"
+#include "stream_input.hpp"
 
 #include <fmt/core.h>
 
@@ -139,7 +140,7 @@ private:
         events_.clear();
         screen_.read_events(events_);
         if (events_.empty() && (revents & (POLLHUP | POLLERR))) {
-            exit_code_ = cli::kExitOk;  // the terminal went away
+            exit_code_ = s_.exit_status();  // the terminal went away
             return;
         }
         for (const Event& e : events_) {
@@ -152,7 +153,7 @@ private:
                 grid_.resize(screen_.width(), screen_.height());
             }
             switch (r) {
-            case Request::Quit: exit_code_ = cli::kExitOk; return;
+            case Request::Quit: exit_code_ = s_.exit_status(); return;
             case Request::ExportText: s_.export_view(false); break;
             case Request::ExportJson: s_.export_view(true); break;
             case Request::Seek: s_.seek(steady_ns_now()); break;
@@ -205,6 +206,13 @@ private:
 
 int run_viewer(const ViewerOptions& options)
 {
+    // Before the viewer opens anything: with stdin closed, its first
+    // descriptor (the signalfd) would be fd 0 and read as the stream.
+    if (options.from == "-" && !cli::stdin_is_open()) {
+        fmt::print(stderr, "proctree: --from -: standard input is closed; pipe a stream in "
+                           "(proctree record | proctree --from -) or give a file\n");
+        return cli::kExitBadInput;
+    }
     Fd sig(block_signals());
     if (sig.get() < 0) {
         fmt::print(stderr, "proctree: signalfd: {}\n", std::strerror(errno));
