@@ -7,6 +7,7 @@
 #include "netlink_channel.hpp"
 #include "procfs_text.hpp"
 
+#include <proctree/linux/clock.hpp>
 #include <proctree/linux/procfs.hpp>
 
 #include <time.h>
@@ -70,13 +71,6 @@ private:
     std::size_t next_ = 0;
     bool paused_ = false;
 };
-
-std::uint64_t clock_ns(clockid_t id)
-{
-    timespec ts{};
-    clock_gettime(id, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
-}
 
 // The start tick the source derives from a fork event stamped `mono`.
 std::uint64_t ticks_at(const ProcFs& fs, std::uint64_t mono)

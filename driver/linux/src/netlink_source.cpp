@@ -8,6 +8,8 @@
 #include "proc_tracker.hpp"
 #include "procfs_text.hpp"
 
+#include <proctree/linux/clock.hpp>
+
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -170,13 +172,6 @@ private:
             }
         }
         return procfs_.start_ns_from_ticks(boot_ns / ns_per_tick);
-    }
-
-    static std::uint64_t clock_ns(clockid_t id)
-    {
-        timespec ts{};
-        ::clock_gettime(id, &ts);
-        return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
     }
 
     void set_path(std::uint32_t pid, const char* file)

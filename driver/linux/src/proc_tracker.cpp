@@ -4,6 +4,7 @@
 #include "proc_records.hpp"
 #include "procfs_text.hpp"
 
+#include <proctree/linux/clock.hpp>
 #include <proctree/linux/snapshot.hpp>
 
 #include <time.h>
@@ -22,14 +23,6 @@ void take_description(To& to, const From& from)
     to.cmdline = from.cmdline;
     to.uid = from.uid;
     to.user = from.user;
-}
-
-
-std::uint64_t clock_ns(clockid_t id)
-{
-    timespec ts{};
-    ::clock_gettime(id, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 #include "pt_bpf_event.h"
 
 #include <proctree/ebpf/source.hpp>
+#include <proctree/linux/clock.hpp>
 #include <proctree/linux/snapshot.hpp>
 
 #include <bpf/bpf.h>
@@ -82,13 +83,6 @@ std::string user_name(std::uint32_t uid)
     std::vector<char> buf(4096);
     if (getpwuid_r(uid, &pw, buf.data(), buf.size(), &res) == 0 && res) return res->pw_name;
     return {};
-}
-
-std::uint64_t clock_ns(clockid_t id)
-{
-    timespec ts{};
-    clock_gettime(id, &ts);
-    return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
 // CLOCK_REALTIME - CLOCK_BOOTTIME, from the tightest of a few samples.
