@@ -12,8 +12,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
-#include <thread>
 
 using namespace proctree;
 using namespace proctree::testing;
@@ -148,9 +148,16 @@ TEST_F(SessionFixture, ExportsWriteTimestampedFilesMatchingTheView)
     text << in.rdbuf();
     EXPECT_NE(text.str().find("vim"), std::string::npos);
     EXPECT_EQ(text.str().find("make"), std::string::npos);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
     s.export_view(true);
     EXPECT_EQ(s.status().export_path.substr(s.status().export_path.size() - 5), ".json");
+    // Exports in the same millisecond each get their own file; none is lost.
+    std::set<std::string> paths;
+    for (int i = 0; i < 5; ++i) {
+        s.export_view(false);
+        EXPECT_TRUE(s.status().error.empty()) << s.status().error;
+        paths.insert(s.status().export_path);
+    }
+    EXPECT_EQ(paths.size(), 5u);
     fs::remove_all(dir);
     // An export directory that does not exist is an error in the status.
     opts.export_dir = (dir / "missing").string();
@@ -163,6 +170,7 @@ TEST(ExportFileName, HasTheTime)
 {
     EXPECT_EQ(viewer::export_file_name(T0 + 42 * kMs, false), "proctree-20231114-221320-042.txt");
     EXPECT_EQ(viewer::export_file_name(T0, true), "proctree-20231114-221320-000.json");
+    EXPECT_EQ(viewer::export_file_name(T0, true, 3), "proctree-20231114-221320-000-3.json");
 }
 
 TEST(ByteChannel, WakesOncePerDrainAndKeepsOrder)

@@ -29,14 +29,17 @@ std::uint64_t wall_ns_now()
                                           .count());
 }
 
-std::string export_file_name(std::uint64_t wall_ns, bool json)
+constexpr int kMaxExportsPerMs = 100;
+
+std::string export_file_name(std::uint64_t wall_ns, bool json, int n)
 {
     std::time_t t = static_cast<std::time_t>(wall_ns / 1'000'000'000ull);
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-    return fmt::format("proctree-{}-{:03}.{}", buf, (wall_ns / 1'000'000ull) % 1000, json ? "json" : "txt");
+    std::string suffix = n > 1 ? fmt::format("-{}", n) : std::string();
+    return fmt::format("proctree-{}-{:03}{}.{}", buf, (wall_ns / 1'000'000ull) % 1000, suffix, json ? "json" : "txt");
 }
 
 std::uint64_t TreeClock::at(std::uint64_t steady_ns) const
@@ -303,12 +306,7 @@ bool Session::refresh_status(std::uint64_t steady_ns)
         else if (options_.speed <= 0) s.replay = "loading";
         else s.replay = fmt::format("replay {}x", options_.speed);
     }
-    bool changed = s.source != status_.source || s.polling != status_.polling || s.host != status_.host ||
-                   s.processes != status_.processes || s.creates_per_s != status_.creates_per_s ||
-                   s.exits_per_s != status_.exits_per_s || s.events_lost != status_.events_lost ||
-                   s.loss_reports != status_.loss_reports || s.replay != status_.replay ||
-                   s.error != status_.error || s.notice != status_.notice ||
-                   s.export_path != status_.export_path;
+    bool changed = s != status_;
     status_ = std::move(s);
     return changed;
 }
@@ -322,8 +320,15 @@ void Session::export_view(bool json)
     info.source = source_label();
     std::string body = json ? model::export_json(tree_, info) : model::export_text(tree_, info);
     std::string dir = options_.export_dir.empty() ? std::string(".") : options_.export_dir;
-    std::string path = dir + (dir.back() == '/' ? "" : "/") + export_file_name(wall, json);
-    std::FILE* f = std::fopen(path.c_str(), "wx");
+    std::string prefix = dir + (dir.back() == '/' ? "" : "/");
+    // "x": never overwrite; another export of the same millisecond takes the next name.
+    std::string path;
+    std::FILE* f = nullptr;
+    for (int n = 1; n <= kMaxExportsPerMs && !f; ++n) {
+        path = prefix + export_file_name(wall, json, n);
+        f = std::fopen(path.c_str(), "wx");
+        if (!f && errno != EEXIST) break;
+    }
     if (!f) {
         status_.error = fmt::format("cannot write {}: {}", path, std::strerror(errno));
         return;

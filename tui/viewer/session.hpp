@@ -146,7 +146,8 @@ private:
 inline constexpr std::uint64_t kRateWindowS = 3;
 std::uint64_t steady_ns_now();
 std::uint64_t wall_ns_now();
-// "proctree-20261121-193044-123.txt" for a wall-clock time.
-std::string export_file_name(std::uint64_t wall_ns, bool json);
+// "proctree-20261121-193044-123.txt" for a wall-clock time; the n-th (from 1)
+// name of that millisecond is "...-123-n.txt", for when earlier ones are taken.
+std::string export_file_name(std::uint64_t wall_ns, bool json, int n = 1);
 
 } // namespace proctree::viewer

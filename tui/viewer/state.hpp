@@ -51,6 +51,7 @@ struct StatusInfo {
     std::string export_path;      // last export
     std::string error;            // source or export error
     std::string notice;           // latest message from the source
+    friend bool operator==(const StatusInfo&, const StatusInfo&) = default;
 };
 
 } // namespace proctree::viewer
