@@ -19,6 +19,7 @@ struct RandomStreamShape {
     std::uint32_t pid_space = 48;           // few pids: reuse is common (bounds the living too)
     std::uint64_t mean_gap_ns = 40'000'000;  // between records
     unsigned rare_per_mille = 20;           // snapshots, losses, unknown records
+    unsigned living_parent_in_10 = 6;       // the rest: dead (orphans at the root) or arriving later
     std::uint64_t start_ns = 1'700'000'000'000'000'000ull;
 };
 
@@ -59,8 +60,9 @@ private:
     Id parent_for()
     {
         std::uint64_t r = pick(10);
-        if (r < 6 || dead_.empty()) return random_alive();
-        if (r < 8) return dead_[pick(dead_.size())];  // exited: hangs at the root
+        unsigned living = shape_.living_parent_in_10;
+        if (r < living || dead_.empty()) return random_alive();
+        if (r < living + (10 - living) / 2) return dead_[pick(dead_.size())];  // exited: hangs at the root
         // A parent that started earlier but whose create comes later.
         Id late{static_cast<std::uint32_t>(2 + pick(shape_.pid_space)), t_ - 1000};
         promised_.push_back(late);
