@@ -58,7 +58,7 @@ private:
 struct TimelineConfig {
     TreeConfig tree;
     std::size_t records_per_checkpoint = 16384;  // the most a seek replays (doubles when memory runs short)
-    std::size_t memory_budget = std::size_t{256} << 20;  // all checkpoints together, estimated
+    std::size_t memory_budget = std::size_t{512} << 20;  // all checkpoints together, estimated
 };
 
 class Timeline {
