@@ -72,6 +72,11 @@ file(GLOB_RECURSE ebpf_sources ${ROOT}/driver/linux/ebpf/*.hpp ${ROOT}/driver/li
                                 ${ROOT}/driver/linux/ebpf/*.h ${ROOT}/driver/linux/ebpf/*.c)
 forbid("${ebpf_sources}" ${linux_leaf_header} ${leaf_internal_headers})
 
+# The NATS transport is a leaf: the core and libnats, no other leaf.
+file(GLOB_RECURSE nats_sources ${ROOT}/driver/nats/*.hpp ${ROOT}/driver/nats/*.cpp)
+forbid("${nats_sources}" ${linux_leaf_header} ${leaf_internal_headers}
+  "#include[ \t]*[<\"]proctree/(linux|ebpf|windows)/[^>\"]*[>\"]")
+
 if(bad)
   list(JOIN bad "\n  " msg)
   message(FATAL_ERROR "layering violated (see docs/architecture.md):\n  ${msg}")

@@ -49,6 +49,7 @@ Commands build_app(CLI::App& app)
     add(&add_decode);
     add(&add_snapshot);
     add(&add_record);
+    add(&add_publish);
     // Set last: subcommands copy the parent's footer when they are created.
     app.footer(help_footer({
         {"sudo proctree", "the live tree of this machine (eBPF, else the proc connector, else /proc polling)"},

@@ -21,6 +21,7 @@ inline constexpr int kExitBadInput = 2;  // corrupt/truncated stream, bad usage
 Action add_decode(CLI::App& app);    // cmd_decode.cpp
 Action add_snapshot(CLI::App& app);  // cmd_snapshot.cpp
 Action add_record(CLI::App& app);    // cmd_record.cpp (Linux collectors)
+Action add_publish(CLI::App& app);   // cmd_publish.cpp (NATS JetStream)
 Action add_viewer(CLI::App& app);    // viewer/viewer_cmd.cpp: options on the main app
 
 // The whole command line: every command's options on `app`, and what to run

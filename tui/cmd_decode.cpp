@@ -2,6 +2,7 @@
 // Corrupt input: what was valid is printed, then one line on stderr naming
 // the byte offset, exit status 2.
 #include "cli.hpp"
+#include "nats_from.hpp"
 #include "replay.hpp"
 
 #include <proctree/model/escape.hpp>
@@ -11,6 +12,8 @@
 #include <fmt/core.h>
 
 #include <cstdio>
+#include <optional>
+#include <utility>
 
 namespace proctree::cli {
 
@@ -75,6 +78,56 @@ std::string body_json(const model::Record& r)
         r.body);
 }
 
+std::string header_json(const model::StreamHeader& h)
+{
+    return fmt::format("{{\"type\":\"header\",\"offset\":0,\"version\":\"{}.{}\",\"os\":\"{}\",\"source\":\"{}\","
+                       "{},\"clock_origin_ns\":{},\"boot_time_ns\":{}}}\n",
+                       h.version_major, h.version_minor, model::to_string(h.os), model::to_string(h.source),
+                       json_member("host", h.host), h.clock_origin_ns, h.boot_time_ns);
+}
+
+std::string record_json(const model::Record& r)
+{
+    std::string line = fmt::format("{{\"type\":\"{}\",\"type_id\":{},\"offset\":{},\"size\":{},\"seq\":{},\"time_ns\":{}",
+                                   model::record_type_name(r.type), r.type, r.offset, r.size, r.seq, r.time_ns);
+    line += body_json(r);
+    line += "}\n";
+    return line;
+}
+
+void put(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
+
+// Every record the stream holds, once each; a header line whenever the
+// (host, clock origin) differs from the previous record's. Offsets are
+// within the NATS message.
+int decode_nats(const std::string& spec, const nats::ConnectOptions& connect)
+{
+    std::string error;
+    auto from = parse_nats_from(spec, error);
+    if (!from) {
+        fmt::print(stderr, "proctree decode: {}\n", error);
+        return kExitBadInput;
+    }
+    LambdaHandler handler;
+    std::optional<std::pair<std::string, std::uint64_t>> last;
+    model::StreamHeader pending;
+    handler.header = [&](const model::StreamHeader& h) { pending = h; };
+    handler.record = [&](const model::Record& r) {
+        std::pair<std::string, std::uint64_t> key{pending.host, pending.clock_origin_ns};
+        if (last != key) put(header_json(pending));
+        last = key;
+        put(record_json(r));
+    };
+    model::Fleet fleet;
+    error = catch_up(*from, connect, fleet, &handler);
+    std::fflush(stdout);
+    if (!error.empty()) {
+        fmt::print(stderr, "proctree decode: {}\n", error);
+        return kExitFailure;
+    }
+    return kExitOk;
+}
+
 int decode(const std::string& path)
 {
     StreamInput in = StreamInput::open(path);
@@ -83,20 +136,8 @@ int decode(const std::string& path)
         return kExitFailure;
     }
     LambdaHandler handler;
-    std::string line;
-    handler.header = [&](const model::StreamHeader& h) {
-        fmt::print("{{\"type\":\"header\",\"offset\":0,\"version\":\"{}.{}\",\"os\":\"{}\",\"source\":\"{}\","
-                   "{},\"clock_origin_ns\":{},\"boot_time_ns\":{}}}\n",
-                   h.version_major, h.version_minor, model::to_string(h.os), model::to_string(h.source),
-                   json_member("host", h.host), h.clock_origin_ns, h.boot_time_ns);
-    };
-    handler.record = [&](const model::Record& r) {
-        line = fmt::format("{{\"type\":\"{}\",\"type_id\":{},\"offset\":{},\"size\":{},\"seq\":{},\"time_ns\":{}",
-                           model::record_type_name(r.type), r.type, r.offset, r.size, r.seq, r.time_ns);
-        line += body_json(r);
-        line += "}\n";
-        std::fwrite(line.data(), 1, line.size(), stdout);
-    };
+    handler.header = [&](const model::StreamHeader& h) { put(header_json(h)); };
+    handler.record = [&](const model::Record& r) { put(record_json(r)); };
     ReadResult result = read_stream(in, handler);
     std::fflush(stdout);
     if (!result.ok()) {
@@ -112,13 +153,19 @@ Action add_decode(CLI::App& app)
 {
     auto* cmd = app.add_subcommand("decode", "Print each record of a stream as one JSON line");
     auto path = std::make_shared<std::string>();
-    cmd->add_option("stream", *path, "Stream file, recorder directory, or - for standard input")->required();
+    auto connect = std::make_shared<nats::ConnectOptions>();
+    cmd->add_option("stream", *path,
+                    "Stream file, recorder directory, - for standard input, or nats://SERVER[:PORT]/HOST "
+                    "(or /* for every host)")
+        ->required();
+    add_nats_connect_options(cmd, *connect);
     cmd->footer(help_footer({
         {"proctree decode capture.ptr", "every record of a recording as JSON lines"},
         {"proctree decode /var/lib/proctree/", "a flight recorder's files as one stream"},
         {"proctree record --duration 5 | proctree decode -", "five seconds of this machine, decoded"},
+        {"proctree decode nats://broker/web1", "what host web1 published to NATS JetStream"},
     }));
-    return [path] { return decode(*path); };
+    return [path, connect] { return is_nats_spec(*path) ? decode_nats(*path, *connect) : decode(*path); };
 }
 
 } // namespace proctree::cli

@@ -7,13 +7,13 @@
 #include "cli.hpp"
 #include "rotating_sink.hpp"
 #include "sources.hpp"
+#include "stop_signal.hpp"
 
 #include <proctree/produce/fd_sink.hpp>
 #include <proctree/linux/snapshot.hpp>
 #include <proctree/produce/source.hpp>
 
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -31,12 +31,6 @@ namespace proctree::cli {
 
 namespace {
 
-// Set by SIGINT/SIGTERM (a lock-free atomic store is async-signal-safe) and
-// by the duration timer; the source checks it at least every 100 ms.
-std::atomic<bool> g_stop{false};
-
-extern "C" void on_stop_signal(int) { g_stop.store(true); }
-
 struct RecordOptions {
     std::string output = "-";
     double duration_s = 0;  // 0: until a signal
@@ -46,18 +40,6 @@ struct RecordOptions {
     double rotate_mb = 0;  // 0: one file (or stdout), no rotation
     unsigned keep = 8;
 };
-
-void install_signal_handlers()
-{
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    // A closed reading end makes write() fail with EPIPE: the sink reports
-    // it and the source stops, instead of the process dying mid-record.
-    signal(SIGPIPE, SIG_IGN);
-}
 
 // One stream into one file or stdout.
 int record_one(const RecordOptions& opt, collect::Source& source)
@@ -73,7 +55,7 @@ int record_one(const RecordOptions& opt, collect::Source& source)
     int status = kExitOk;
     {
         collect::FdSink sink(fd);
-        if (source.run(sink, g_stop) != 0) status = kExitFailure;
+        if (source.run(sink, stop_requested()) != 0) status = kExitFailure;
         sink.flush();
         if (sink.failed()) {
             fmt::print(stderr, "proctree record: writing {} failed: {}\n",
@@ -108,7 +90,7 @@ int record_rotating(const RecordOptions& opt, collect::Source& source)
         fmt::print(stderr, "proctree record: {}\n", error);
         return kExitFailure;
     }
-    int status = source.run(*sink, g_stop) != 0 ? kExitFailure : kExitOk;
+    int status = source.run(*sink, stop_requested()) != 0 ? kExitFailure : kExitOk;
     if (!sink->finish()) {
         fmt::print(stderr, "proctree record: {}\n", sink->error());
         status = kExitFailure;
@@ -129,7 +111,8 @@ int record(const RecordOptions& opt)
     so.notice = [](std::string_view message) { fmt::print(stderr, "proctree record: {}\n", message); };
 
     // Before opening: a Ctrl-C while the source starts still ends cleanly.
-    install_signal_handlers();
+    install_stop_handlers();
+    std::atomic<bool>& stop = stop_requested();
     std::string error;
     std::unique_ptr<collect::Source> source = collect::open_source(linked_sources(), so, error);
     if (!source) {
@@ -144,9 +127,9 @@ int record(const RecordOptions& opt)
             const auto deadline = std::chrono::steady_clock::now() +
                                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                       std::chrono::duration<double>(opt.duration_s));
-            while (!done.load() && !g_stop.load() && std::chrono::steady_clock::now() < deadline)
+            while (!done.load() && !stop.load() && std::chrono::steady_clock::now() < deadline)
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            g_stop.store(true);
+            stop.store(true);
         });
     }
     int status = opt.rotate_mb > 0 ? record_rotating(opt, *source) : record_one(opt, *source);

@@ -8,12 +8,14 @@
 //   no --from       scans this machine's /proc.
 #include "cli.hpp"
 #include "mapped_input.hpp"
+#include "nats_from.hpp"
 #include "replay.hpp"
 
 #include <proctree/linux/snapshot.hpp>
 #include <proctree/model/export.hpp>
 #include <proctree/model/feed.hpp>
 #include <proctree/model/timeline.hpp>
+#include <proctree/model/fleet.hpp>
 #include <proctree/model/tree.hpp>
 
 #include <fmt/core.h>
@@ -34,6 +36,8 @@ struct SnapshotOptions {
     bool match_cmdline = false;
     std::uint32_t pid = 0;
     std::uint64_t highlight_ms = 3000;
+    std::string host;  // with nats://SERVER/*: only this host
+    nats::ConnectOptions nats;
 };
 
 // Collects a producer's bytes in memory (the live snapshot is small).
@@ -54,14 +58,16 @@ void print_tree(const model::ProcessTree& tree, const SnapshotOptions& opt, cons
     std::fflush(stdout);
 }
 
-void apply_filter(model::ProcessTree& tree, const SnapshotOptions& opt)
+model::Filter make_filter(const SnapshotOptions& opt)
 {
     model::Filter f;
     f.name = opt.name_filter;
     f.match_cmdline = opt.match_cmdline;
     if (opt.pid) f.pid = opt.pid;
-    tree.set_filter(std::move(f));
+    return f;
 }
+
+void apply_filter(model::ProcessTree& tree, const SnapshotOptions& opt) { tree.set_filter(make_filter(opt)); }
 
 int snapshot_from(const SnapshotOptions& opt)
 {
@@ -127,6 +133,50 @@ int snapshot_at(const SnapshotOptions& opt)
     return kExitOk;
 }
 
+// One host prints as a stream's tree does; every host as the fleet.
+int snapshot_nats(const SnapshotOptions& opt)
+{
+    std::string error;
+    auto from = parse_nats_from(opt.from, error);
+    if (!from) {
+        fmt::print(stderr, "proctree snapshot: {}\n", error);
+        return kExitBadInput;
+    }
+    model::Fleet fleet(model::TreeConfig{opt.highlight_ms * 1'000'000});
+    fleet.set_filter(make_filter(opt));
+    error = catch_up(*from, opt.nats, fleet);
+    if (!error.empty()) {
+        fmt::print(stderr, "proctree snapshot: {}\n", error);
+        return kExitFailure;
+    }
+    if (!from->all_hosts) {
+        const model::ProcessTree* tree = fleet.tree(from->host);
+        if (!tree) {
+            fmt::print(stderr, "proctree snapshot: {}: no stream header for host {}\n", from->describe(), from->host);
+            return kExitFailure;
+        }
+        model::ExportInfo info;
+        info.time_ns = tree->now();
+        info.host = from->host;
+        info.source = fmt::format("{} ({})", from->describe(),
+                                  tree->header() ? model::to_string(tree->header()->source) : "no header");
+        print_tree(*tree, opt, info);
+        return kExitOk;
+    }
+    if (!opt.host.empty() && !fleet.tree(opt.host)) {
+        fmt::print(stderr, "proctree snapshot: {}: host {} has published nothing\n", from->describe(), opt.host);
+        return kExitFailure;
+    }
+    model::FleetExportInfo info;
+    info.time_ns = collect::wall_clock_ns();
+    info.source = from->describe();
+    info.host_filter = opt.host;
+    std::string out = opt.format == "json" ? model::export_fleet_json(fleet, info) : model::export_fleet_text(fleet, info);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fflush(stdout);
+    return kExitOk;
+}
+
 int snapshot_live(const SnapshotOptions& opt)
 {
     collect::ProcFs procfs;
@@ -161,8 +211,11 @@ Action add_snapshot(CLI::App& app)
     auto opt = std::make_shared<SnapshotOptions>();
     auto* cmd = app.add_subcommand("snapshot", "Print the process tree once: this machine's, or a stream's final state");
     cmd->add_option("--from", opt->from,
-                    "Replay this stream (file, recorder directory, or - for standard input) instead of /proc");
+                    "Replay this stream (file, recorder directory, - for standard input, "
+                    "nats://SERVER[:PORT]/HOST or /* for every host) instead of /proc");
     cmd->add_option("--at", opt->at, "With --from: the tree as it was at this time (HH:MM:SS[.mmm] UTC or +SECONDS)");
+    cmd->add_option("--host", opt->host, "With nats://SERVER/*: only this host");
+    add_nats_connect_options(cmd, opt->nats);
     cmd->add_option("--format", opt->format, "text or json")->check(CLI::IsMember({"text", "json"}));
     cmd->add_option("--filter", opt->name_filter, "Show processes whose name contains this (and their ancestors)");
     cmd->add_flag("--cmdline", opt->match_cmdline, "--filter also matches command lines");
@@ -173,11 +226,19 @@ Action add_snapshot(CLI::App& app)
         {"proctree snapshot --from capture.ptr --format json", "a recording's final tree as JSON"},
         {"proctree snapshot --from capture.ptr --at +30", "the tree 30 seconds into a recording"},
         {"proctree snapshot --filter sshd", "sshd processes and their ancestors"},
+        {"proctree snapshot --from 'nats://broker/*'", "every host publishing to NATS JetStream"},
     }));
     return [opt] {
         if (!opt->at.empty() && opt->from.empty()) {
             fmt::print(stderr, "proctree snapshot: --at needs --from FILE (a recording to travel in)\n");
             return kExitBadInput;
+        }
+        if (is_nats_spec(opt->from)) {
+            if (!opt->at.empty()) {
+                fmt::print(stderr, "proctree snapshot: --at with nats:// is not supported yet; use --from FILE\n");
+                return kExitBadInput;
+            }
+            return snapshot_nats(*opt);
         }
         if (!opt->at.empty()) return snapshot_at(*opt);
         return opt->from.empty() ? snapshot_live(*opt) : snapshot_from(*opt);

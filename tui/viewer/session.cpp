@@ -2,6 +2,7 @@
 
 #include "cli.hpp"
 #include "sources.hpp"
+#include "nats_from.hpp"
 
 #include <proctree/model/export.hpp>
 
@@ -86,6 +87,7 @@ Session::~Session()
 
 bool Session::start(std::string& error)
 {
+    if (cli::is_nats_spec(options_.from)) return start_nats(error);
     if (!options_.from.empty()) {
         cli::StreamInput in = cli::StreamInput::open(options_.from);
         if (!in.ok()) {
@@ -118,6 +120,20 @@ bool Session::open_playback()
     if (!playback_) return false;  // the reader copies it instead (no time travel)
     status_.source = input_description_;
     if (playback_->header()) on_header(*playback_->header());
+    return true;
+}
+
+bool Session::start_nats(std::string& error)
+{
+    auto from = cli::parse_nats_from(options_.from, error);
+    if (!from) return false;
+    ByteChannel* ch = &channel_;
+    auto source = cli::make_nats_follow_source(
+        *from, options_.nats, [ch](std::string_view m) { ch->notice(std::string(m)); }, error);
+    if (!source) return false;
+    input_description_ = from->describe();
+    status_.source = input_description_;
+    reader_ = Reader::live(std::move(source), channel_);
     return true;
 }
 

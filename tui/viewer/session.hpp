@@ -17,6 +17,7 @@
 #include <proctree/produce/source.hpp>
 #include <proctree/model/decoder.hpp>
 #include <proctree/model/tree.hpp>
+#include <proctree/nats/connection.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -36,6 +37,7 @@ struct ViewerOptions {
     std::string filter;
     std::optional<std::uint32_t> pid;
     std::string export_dir = ".";
+    nats::ConnectOptions nats;  // with --from nats://...
 };
 
 class TreeClock {
@@ -109,6 +111,7 @@ public:
     void on_record(const model::Record& record) override;
 
 private:
+    bool start_nats(std::string& error);  // --from nats://SERVER/HOST
     void count(std::uint64_t steady_ns, bool exit);
     void rates(std::uint64_t steady_ns, double& creates, double& exits) const;
     void input_finished(const ByteChannel::Drained& d, std::uint64_t steady_ns);

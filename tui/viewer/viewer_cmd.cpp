@@ -2,6 +2,7 @@
 // entry point. Issue 4.
 #include "cli.hpp"
 
+#include "nats_from.hpp"
 #include "viewer/viewer_loop.hpp"
 
 #include <fmt/core.h>
@@ -24,6 +25,7 @@ Action add_viewer(CLI::App& app)
         std::uint32_t pid = 0;
         bool pid_set = false;
         std::string export_dir = ".";
+        nats::ConnectOptions nats;
     };
     auto args = std::make_shared<Args>();
     app.add_option("--source", args->source, "Live source: auto, ebpf, netlink or poll")
@@ -33,7 +35,8 @@ Action add_viewer(CLI::App& app)
         ->check(CLI::Range(10, 60'000))
         ->capture_default_str();
     app.add_option("--from", args->from,
-                   "Show a recorded or remote stream: FILE, DIR/ (a flight recorder's files), - (stdin) or tcp:HOST:PORT");
+                   "Show a recorded or remote stream: FILE, DIR/ (a flight recorder's files), - (stdin), "
+                   "tcp:HOST:PORT or nats://SERVER[:PORT]/HOST");
     app.add_option("--speed", args->speed, "Replay speed of a recorded file (0: at once)")
         ->check(CLI::Range(0.0, 1e6))
         ->capture_default_str();
@@ -45,6 +48,7 @@ Action add_viewer(CLI::App& app)
         ->each([args](const std::string&) { args->pid_set = true; });
     app.add_option("--export-dir", args->export_dir, "Where s and S write their exports")
         ->capture_default_str();
+    add_nats_connect_options(&app, args->nats);
 
     return [args] {
         viewer::ViewerOptions o;
@@ -61,6 +65,7 @@ Action add_viewer(CLI::App& app)
         o.filter = args->filter;
         if (args->pid_set) o.pid = args->pid;
         o.export_dir = args->export_dir;
+        o.nats = args->nats;
         try {
             return viewer::run_viewer(o);
         } catch (const std::exception& e) {

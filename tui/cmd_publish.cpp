@@ -1,0 +1,182 @@
+// `proctree publish --nats URL`: this host's stream (a live source, or any
+// stream proctree reads with --from) into JetStream, subject
+// proctree.v1.<host> of stream PROCTREE, until the input ends or
+// SIGINT/SIGTERM. What the server has not acknowledged at the end stays in
+// the spool directory for the next run.
+#include "cli.hpp"
+#include "nats_from.hpp"
+#include "sources.hpp"
+#include "stop_signal.hpp"
+#include "stream_input.hpp"
+
+#include <proctree/produce/source.hpp>
+#include <proctree/nats/publisher.hpp>
+
+#include <fmt/core.h>
+
+#include <poll.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace proctree::cli {
+
+namespace {
+
+struct PublishArgs {
+    nats::PublishOptions publish;
+    std::string source = "auto";
+    std::string from;
+    int interval_ms = 500;
+    double duration_s = 0;
+    double drain_s = 10;
+    std::uint64_t max_age_s = 7 * 24 * 3600;
+    std::uint64_t dup_window_s = 600;
+    int batch_ms = 25;
+};
+
+void say(std::string_view message) { fmt::print(stderr, "proctree publish: {}\n", message); }
+
+// Copies a stream (file, stdin, tcp:) into the sink until its end or stop.
+int relay(const std::string& spec, collect::ByteSink& sink, const std::atomic<bool>& stop)
+{
+    StreamInput in = StreamInput::open(spec);
+    if (!in.ok()) {
+        say(in.error());
+        return kExitFailure;
+    }
+    std::vector<char> buf(64 * 1024);
+    while (!stop.load()) {
+        if (!in.is_regular_file()) {
+            pollfd p{in.fd(), POLLIN, 0};
+            if (::poll(&p, 1, 100) <= 0) continue;
+        }
+        long n = in.read(buf.data(), buf.size());
+        if (n < 0) {
+            say(in.error());
+            return kExitFailure;
+        }
+        if (n == 0) return kExitOk;
+        if (!sink.write(buf.data(), static_cast<std::size_t>(n))) return kExitFailure;
+    }
+    return kExitOk;
+}
+
+int run_source(const PublishArgs& a, collect::ByteSink& sink, std::atomic<bool>& stop)
+{
+    static const std::map<std::string, collect::SourceKind> kinds{{"auto", collect::SourceKind::Auto},
+                                                                 {"ebpf", collect::SourceKind::Ebpf},
+                                                                 {"netlink", collect::SourceKind::Netlink},
+                                                                 {"poll", collect::SourceKind::Poll}};
+    collect::SourceOptions so;
+    so.kind = kinds.at(a.source);
+    so.poll_interval = std::chrono::milliseconds(a.interval_ms);
+    so.notice = say;
+    std::string error;
+    auto source = collect::open_source(linked_sources(), so, error);
+    if (!source) {
+        say(error);
+        return kExitFailure;
+    }
+    return source->run(sink, stop) == 0 ? kExitOk : kExitFailure;
+}
+
+int publish(PublishArgs a)
+{
+    install_stop_handlers();
+    std::atomic<bool>& stop = stop_requested();
+    a.publish.limits.max_age = std::chrono::seconds(a.max_age_s);
+    a.publish.limits.duplicate_window = std::chrono::seconds(a.dup_window_s);
+    a.publish.batch_interval = std::chrono::milliseconds(a.batch_ms);
+    a.publish.connect.name = "proctree publish";
+    a.publish.notice = say;
+    std::string error;
+    auto publisher = nats::Publisher::start(a.publish, error);
+    if (!publisher) {
+        say(error);
+        return kExitFailure;
+    }
+    std::atomic<bool> done{false};
+    // Ends the input on --duration, and when the publisher failed for good.
+    std::thread watchdog([&] {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                               std::chrono::duration<double>(a.duration_s));
+        while (!done.load() && !stop.load()) {
+            if (publisher->failed() || (a.duration_s > 0 && std::chrono::steady_clock::now() >= deadline))
+                stop.store(true);
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    });
+    nats::PublisherSink sink(*publisher);
+    int status = a.from.empty() ? run_source(a, sink, stop) : relay(a.from, sink, stop);
+    done.store(true);
+    watchdog.join();
+    auto drain = std::chrono::milliseconds(static_cast<std::int64_t>(a.drain_s * 1000));
+    bool all_sent = publisher->finish(publisher->failed() ? std::chrono::milliseconds(0) : drain);
+    if (publisher->failed()) {
+        say(publisher->error());
+        return kExitFailure;
+    }
+    if (!all_sent) {
+        auto st = publisher->stats().spool;
+        if (a.publish.spool.dir.empty()) {
+            say(fmt::format("{} batches were not acknowledged and are lost (use --spool DIR to keep them)",
+                            st.batches));
+            return kExitFailure;
+        }
+        say(fmt::format("{} batches not yet acknowledged stay in {} for the next run", st.batches,
+                        a.publish.spool.dir));
+    }
+    return status;
+}
+
+} // namespace
+
+Action add_publish(CLI::App& app)
+{
+    auto a = std::make_shared<PublishArgs>();
+    CLI::App* cmd = app.add_subcommand(
+        "publish", "Send this host's process events (or any stream, --from) to NATS JetStream");
+    cmd->add_option("--nats", a->publish.connect.url, "NATS server, e.g. nats://broker:4222 or tls://broker:4222")
+        ->required();
+    cmd->add_option("--source", a->source, "Live source: auto, ebpf, netlink or poll")
+        ->check(CLI::IsMember({"auto", "ebpf", "netlink", "poll"}))
+        ->capture_default_str();
+    cmd->add_option("--from", a->from, "Relay this stream instead: FILE, - (stdin) or tcp:HOST:PORT")
+        ->excludes(cmd->get_option("--source"));
+    cmd->add_option("--host", a->publish.host, "Publish as this host name (default: the stream's own)");
+    cmd->add_option("--spool", a->publish.spool.dir, "Keep unacknowledged batches in DIR (outages, restarts)");
+    cmd->add_option("--spool-max", a->publish.spool.max_bytes,
+                    "Bytes the spool may hold; beyond, the oldest are dropped and reported as lost")
+        ->check(CLI::Range(std::uint64_t{2} << 20, std::uint64_t{1} << 50))
+        ->capture_default_str();
+    cmd->add_option("--max-age", a->max_age_s, "Stream PROCTREE, when created: seconds a message is kept")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10} * 365 * 86400))
+        ->capture_default_str();
+    cmd->add_option("--max-bytes", a->publish.limits.max_bytes,
+                    "Stream PROCTREE, when created: bytes kept (-1: no limit)")
+        ->check(CLI::Range(std::int64_t{-1}, std::int64_t{1} << 60))
+        ->capture_default_str();
+    cmd->add_option("--dup-window", a->dup_window_s, "Stream PROCTREE, when created: duplicate window in seconds")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{86400}))
+        ->capture_default_str();
+    cmd->add_option("--batch-ms", a->batch_ms, "A batch leaves after at most this many milliseconds")
+        ->check(CLI::Range(1, 10'000))
+        ->capture_default_str();
+    cmd->add_option("--interval", a->interval_ms, "Poll source: milliseconds between /proc scans")
+        ->check(CLI::Range(1, 3'600'000))
+        ->capture_default_str();
+    cmd->add_option("--duration", a->duration_s, "Stop after this many seconds (default: until the input ends or SIGTERM)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--drain-timeout", a->drain_s, "At the end, seconds to wait for the server to take the rest")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    add_nats_connect_options(cmd, a->publish.connect);
+    return [a] { return publish(*a); };
+}
+
+} // namespace proctree::cli
