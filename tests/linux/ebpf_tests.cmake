@@ -21,9 +21,10 @@ foreach(case storm detach start_time loss threads verifier)
   set_tests_properties(ebpf_${case} PROPERTIES LABELS "linux;ebpf" TIMEOUT 600)
 endforeach()
 # Storms and bursts must not overlap other storms (timing, ring capacity).
-set_tests_properties(ebpf_storm ebpf_loss PROPERTIES RESOURCE_LOCK proc_storm)
+set_tests_properties(ebpf_storm ebpf_loss PROPERTIES RESOURCE_LOCK proc_storm LABELS "linux;ebpf;storm")
+set_tests_properties(ebpf_detach ebpf_threads PROPERTIES LABELS "linux;ebpf;threads")
 
 # The collector suite's run against this source carries the label too.
 if(TEST linux_live_tree_ebpf)
-  set_tests_properties(linux_live_tree_ebpf PROPERTIES LABELS "linux;ebpf")
+  set_tests_properties(linux_live_tree_ebpf PROPERTIES LABELS "linux;ebpf;threads")
 endif()
