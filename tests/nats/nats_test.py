@@ -221,6 +221,34 @@ class Outage(NatsCase):
         self.assertEqual(mine["processes"], theirs["processes"])
 
 
+class Permissions(NatsCase):
+    config_extra = """
+authorization {
+  users = [
+    {user: alpha, password: pa, permissions: {publish: {allow: ["proctree.v1.alpha", "$JS.API.>"]},
+                                              subscribe: {allow: ["_INBOX.>"]}}}
+    {user: reader, password: pr}
+  ]
+}
+"""
+
+    def url(self, user, password):
+        return f"nats://{user}:{password}@127.0.0.1:{self.server.port}"
+
+    def test_a_host_cannot_publish_on_another_hosts_subject(self):
+        sample = os.path.join(ARGS.data, "linux-build.ptr")
+        ok = proctree("publish", "--nats", self.url("alpha", "pa"), "--from", sample, "--host", "alpha")
+        self.assertEqual(ok.returncode, 0, ok.stderr.decode())
+        bad = proctree("publish", "--nats", self.url("alpha", "pa"), "--from", sample, "--host", "beta")
+        self.assertEqual(bad.returncode, 1)
+        err = [l for l in bad.stderr.decode().splitlines() if "refuses" in l]
+        self.assertEqual(len(err), 1, bad.stderr.decode())
+        self.assertIn("proctree.v1.beta", err[0])
+        r = proctree("snapshot", "--from", f"nats://reader:pr@127.0.0.1:{self.server.port}/*", "--format", "json")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertEqual([h["host"] for h in json.loads(r.stdout)["hosts"]], ["alpha"])
+
+
 def main():
     global ARGS
     p = argparse.ArgumentParser()
