@@ -249,6 +249,54 @@ authorization {
         self.assertEqual([h["host"] for h in json.loads(r.stdout)["hosts"]], ["alpha"])
 
 
+def make_certs(d):
+    """A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl."""
+    def ossl(*argv):
+        subprocess.run(["openssl", *argv], check=True, capture_output=True, cwd=d)
+    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+         "-subj", "/CN=proctree test CA")
+    for name, ext in (("server", "subjectAltName=IP:127.0.0.1"), ("client", "extendedKeyUsage=clientAuth")):
+        ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+             "-subj", f"/CN={name}")
+        with open(os.path.join(d, f"{name}.ext"), "w") as f:
+            f.write(ext + "\n")
+        ossl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+             "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext")
+
+
+class Tls(NatsCase):
+    def setUp(self):
+        self.certs = tempfile.mkdtemp(prefix="proctree-certs-")
+        make_certs(self.certs)
+        c = lambda n: os.path.join(self.certs, n)  # noqa: E731
+        self.config_extra = (f'tls {{ cert_file: "{c("server.pem")}", key_file: "{c("server.key")}", '
+                             f'ca_file: "{c("ca.pem")}", verify: true }}\n')
+        super().setUp()
+
+    def tearDown(self):
+        super().tearDown()
+        subprocess.run(["rm", "-rf", self.certs])
+
+    def tls_args(self, client=True):
+        c = lambda n: os.path.join(self.certs, n)  # noqa: E731
+        args = ["--tls-ca", c("ca.pem")]
+        return args + (["--tls-cert", c("client.pem"), "--tls-key", c("client.key")] if client else [])
+
+    def test_client_certificates_are_required_and_work(self):
+        sample = os.path.join(ARGS.data, "linux-build.ptr")
+        self.publish("--from", sample, "--host", "secure", *self.tls_args())
+        spec = f"nats://127.0.0.1:{self.server.port}/secure"
+        r = proctree("snapshot", "--from", spec, *self.tls_args())
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertIn(b"make -j2 all", r.stdout)
+        r = proctree("snapshot", "--from", spec, *self.tls_args(client=False))
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1, r.stderr.decode())
+        r = proctree("snapshot", "--from", spec, "--tls-cert", os.path.join(self.certs, "client.pem"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("go together", r.stderr.decode())
+
+
 def main():
     global ARGS
     p = argparse.ArgumentParser()
