@@ -527,6 +527,15 @@ void ProcessTree::advance(std::uint64_t now_ns)
     }
 }
 
+void ProcessTree::release_spare()
+{
+    auto spare = [](std::size_t room, std::size_t used) { return room > 1024 && room > 4 * used; };
+    if (spare(by_id_.bucket_count(), by_id_.size())) by_id_.rehash(0);
+    if (spare(by_pid_.bucket_count(), by_pid_.size())) by_pid_.rehash(0);
+    if (spare(expiry_.capacity(), expiry_.size())) expiry_.shrink_to_fit();
+    if (spare(newness_.capacity(), newness_.size())) newness_.shrink_to_fit();
+}
+
 // The exited process with this identity whose time is up: a superseded one
 // (older) first, else the one find() names.
 Process* ProcessTree::due_for_retirement(Identity id)

@@ -39,16 +39,22 @@ def rss_kb(pid):
 EMPTY = b"(no processes yet)"  # proctree's screen before any process is known
 
 
-def one_run(argv, marker, idle_s, timeout=30.0):
-    """(seconds to the first frame holding marker, idle RSS in KiB, whether
-    an empty frame came before it)"""
+def start_on_pty(argv):
+    """(pid, pty master fd) of argv running on a fresh COLSxROWS terminal."""
     env = dict(os.environ, TERM="xterm-256color", LANG="C.UTF-8", LC_ALL="C.UTF-8")
     env.pop("NO_COLOR", None)
-    started = time.monotonic()
     pid, fd = pty.fork()
     if pid == 0:
         fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
         os.execvpe(argv[0], argv, env)
+    return pid, fd
+
+
+def one_run(argv, marker, idle_s, timeout=30.0):
+    """(seconds to the first frame holding marker, idle RSS in KiB, whether
+    an empty frame came before it)"""
+    started = time.monotonic()
+    pid, fd = start_on_pty(argv)
     seen = b""
     first = None
     deadline = started + timeout

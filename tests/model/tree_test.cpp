@@ -1,6 +1,10 @@
 // Unit tests for model/src/tree.cpp: identity, parentage, lifecycle.
 #include "tree_fixture.hpp"
 
+#include <malloc.h>
+
+#include <algorithm>
+
 using namespace proctree::model;
 using namespace proctree::testing;
 
@@ -409,3 +413,34 @@ TEST(Tree, ExecStepsAreBounded)
     EXPECT_EQ(p->execs.back().replaced_image, "/bin/x38");
     EXPECT_EQ(p->image, "/bin/x39");
 }
+
+namespace proctree::testing {
+namespace {
+
+// After a churn the maps and heaps give their room back (malloc's count of
+// bytes in use falls by at least their arrays' size), and the tree still works.
+TEST(Tree, ReleaseSpareGivesBackTheRoomAChurnLeft)
+{
+    constexpr std::uint64_t kSec = 1000 * kMs;
+    constexpr std::uint32_t kChurn = 50'000;
+    ProcessTree tree(TreeConfig{kSec});
+    StreamBuilder b;
+    b.create(T0, {1, T0 - 100}, {0, 0}, "init");
+    for (std::uint32_t i = 0; i < kChurn; ++i) b.create(T0 + i, {100 + i, T0 + i}, {1, T0 - 100}, "true");
+    for (std::uint32_t i = 0; i < kChurn; ++i) b.exit(T0 + kChurn + i, {100 + i, T0 + i}, 0);
+    feed(tree, b);
+    tree.advance(T0 + 2 * kChurn + 2 * kSec);
+    ASSERT_EQ(tree.size(), 1u);
+    std::size_t before = mallinfo2().uordblks;
+    tree.release_spare();
+    std::size_t after = mallinfo2().uordblks;
+    // Two hash tables' bucket arrays (8 bytes a bucket) and two heaps (16 bytes an entry).
+    EXPECT_GE(before - std::min(before, after), std::size_t{kChurn} * (8 + 8 + 16));
+    StreamBuilder more;
+    more.create(T0 + 3 * kChurn + 3 * kSec, {7, T0 + 3 * kChurn + 3 * kSec}, {1, T0 - 100}, "late");
+    feed(tree, more);
+    EXPECT_EQ(child_names(tree.first_root()), (std::vector<std::string>{"late"}));
+}
+
+} // namespace
+} // namespace proctree::testing

@@ -62,6 +62,14 @@ bool ByteChannel::wait_for_room(std::size_t cap)
     return !shut_.load();
 }
 
+void ByteChannel::release_spare()
+{
+    std::lock_guard lock(mu_);
+    if (buf_.size() != head_) return;
+    std::string().swap(buf_);
+    head_ = 0;
+}
+
 std::size_t ByteChannel::pending() const
 {
     std::lock_guard lock(mu_);

@@ -48,6 +48,8 @@ public:
     void shut();  // the UI is leaving: writes fail, waiters wake
     bool is_shut() const { return shut_.load(); }
     std::size_t pending() const;
+    // Frees the buffer's room when nothing is waiting (after a burst).
+    void release_spare();
 
 private:
     void signal_locked();

@@ -8,6 +8,9 @@
 
 #include <fmt/core.h>
 
+#include <malloc.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -249,6 +252,25 @@ void Session::tick(std::uint64_t steady_ns)
     steady_now_ = steady_ns;
     if (playback_) tree_.advance(playback_->now(steady_ns));
     else if (clock_.anchored()) tree_.advance(clock_.at(steady_ns));
+    release_after_churn();
+}
+
+// After a churn (the tree is down to half of what it held, a few hundred
+// processes at least) memory goes back to the system: the maps and buffers
+// give up their spare room and malloc its free pages, which it would keep.
+// As the churn's processes leave, this happens a few times (at each halving),
+// the last ones after the burst's buffers have stopped growing.
+void Session::release_after_churn()
+{
+    constexpr std::size_t kChurnProcesses = 512;
+    std::size_t n = tree_.size();
+    peak_processes_ = std::max(peak_processes_, n);
+    if (peak_processes_ < kChurnProcesses || n * 2 > peak_processes_) return;
+    tree_.release_spare();
+    channel_.release_spare();
+    std::string().swap(drained_.bytes);
+    ::malloc_trim(0);
+    peak_processes_ = n;
 }
 
 void Session::count(std::uint64_t steady_ns, bool exit)

@@ -113,6 +113,7 @@ public:
 private:
     bool start_nats(std::string& error);  // --from nats://SERVER/HOST
     void count(std::uint64_t steady_ns, bool exit);
+    void release_after_churn();
     void rates(std::uint64_t steady_ns, double& creates, double& exits) const;
     void input_finished(const ByteChannel::Drained& d, std::uint64_t steady_ns);
     bool open_playback();
@@ -144,6 +145,7 @@ private:
     };
     std::deque<Bucket> buckets_;
     ByteChannel::Drained drained_;
+    std::size_t peak_processes_ = 0;     // since memory was last given back
 };
 
 inline constexpr std::uint64_t kRateWindowS = 3;

@@ -16,6 +16,7 @@
 #include <memory>
 #include <stdexcept>
 #include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/signalfd.h>
@@ -213,6 +214,12 @@ int run_viewer(const ViewerOptions& options)
                            "(proctree record | proctree --from -) or give a file\n");
         return cli::kExitBadInput;
     }
+    // Fixed malloc thresholds: burst-sized buffers (MiB of records) are
+    // mapped on their own and unmapped when freed, and free heap top is given
+    // back. glibc's dynamic thresholds would rise to the burst's size and
+    // keep that memory after it (also from malloc_trim: a thread arena's top).
+    ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    ::mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
     Fd sig(block_signals());
     if (sig.get() < 0) {
         fmt::print(stderr, "proctree: signalfd: {}\n", std::strerror(errno));

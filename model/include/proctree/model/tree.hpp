@@ -149,6 +149,9 @@ public:
     // Sets the clock (never backwards) and retires exited processes whose
     // highlight time has passed.
     void advance(std::uint64_t now_ns);
+    // Gives back the spare room of the maps and heaps once they hold far
+    // fewer processes than they grew for (they never shrink by themselves).
+    void release_spare();
 
     std::uint64_t now() const { return now_; }
     const TreeConfig& config() const { return config_; }

@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""Memory of the real live viewer (not run by ctest): idle RSS, bytes per
+process held, and RSS after churns of short-lived processes once their
+highlight has passed.
+
+The viewer runs on its own pseudo-terminal (first_frame.py's helpers). Steps:
+idle RSS; --hold sleeping processes started and shown (RSS per process held,
+to compare with model_bench's BM_MemoryPerProcess100k), then stopped; then
+--churns storms of --count /bin/true (storm_spawner), each followed by the
+highlight time plus a margin, and the RSS after each.
+
+    /usr/bin/python3 tests/bench/viewer_memory.py --proctree build/tui/proctree \\
+        [--source ebpf] [--count 100000] [--churns 3] [--hold 10000]
+"""
+import argparse
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from first_frame import rss_kb, start_on_pty  # noqa: E402
+
+
+def drain_for(fd, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                os.read(fd, 1 << 16)
+            except OSError:
+                return
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--proctree", default="build/tui/proctree")
+    ap.add_argument("--spawner", help="storm_spawner (default: tests/bench/ beside the proctree build)")
+    ap.add_argument("--source", default="ebpf")
+    ap.add_argument("--count", type=int, default=100_000)
+    ap.add_argument("--churns", type=int, default=3)
+    ap.add_argument("--hold", type=int, default=10_000, help="sleeping processes held to size one process")
+    ap.add_argument("--highlight-ms", type=int, default=3000)
+    args = ap.parse_args()
+    spawner = args.spawner or os.path.join(os.path.dirname(os.path.abspath(args.proctree)), "..", "tests",
+                                           "bench", "storm_spawner")
+    pid, fd = start_on_pty([args.proctree, "--source", args.source, "--highlight-ms", str(args.highlight_ms)])
+    settle = args.highlight_ms / 1000 + 2.0
+    try:
+        drain_for(fd, 3.0)
+        idle = rss_kb(pid)
+        print(f"viewer --source {args.source}: idle RSS {idle / 1024:.1f} MB")
+
+        held = [subprocess.Popen(["sleep", "3600"]) for _ in range(args.hold)]
+        drain_for(fd, settle)
+        holding = rss_kb(pid)
+        print(f"holding {args.hold} more processes: RSS {holding / 1024:.1f} MB, "
+              f"{(holding - idle) * 1024 / max(args.hold, 1):.0f} bytes per process")
+        for p in held:
+            p.kill()
+        for p in held:
+            p.wait()
+        drain_for(fd, settle)
+        print(f"after they exited and their highlight passed: RSS {rss_kb(pid) / 1024:.1f} MB")
+
+        for n in range(args.churns):
+            with tempfile.TemporaryDirectory() as tmp:
+                t0 = time.monotonic()
+                subprocess.run([spawner, "fork", str(args.count), str(os.cpu_count() or 2),
+                                os.path.join(tmp, "pids")], check=True, stdout=subprocess.DEVNULL)
+                storm_s = time.monotonic() - t0
+            drain_for(fd, settle)
+            rss = rss_kb(pid)
+            print(f"churn {n + 1}: {args.count} processes in {storm_s:.1f} s; {settle:.0f} s later RSS "
+                  f"{rss / 1024:.1f} MB ({100.0 * (rss / idle - 1):+.0f}% against idle)")
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        drain_for(fd, 1.0)
+        os.waitpid(pid, 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
