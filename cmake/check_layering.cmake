@@ -44,7 +44,7 @@ forbid("${common_sources}"
 
 # Internal headers of the proc connector/poll leaf (driver/linux/src) that are
 # not part of the Linux base.
-set(linux_base procfs.cpp snapshot.cpp clock.cpp procfs_text.hpp proc_records.hpp)
+set(linux_base procfs.cpp snapshot.cpp clock.cpp image_file_reader.cpp procfs_text.hpp proc_records.hpp)
 file(GLOB linux_src_files RELATIVE ${ROOT}/driver/linux/src ${ROOT}/driver/linux/src/*)
 set(leaf_internal_headers "")
 foreach(name IN LISTS linux_src_files)
@@ -57,7 +57,8 @@ set(linux_leaf_header "#include[ \t]*[<\"]proctree/linux/source\\.hpp[>\"]")
 
 set(base_sources ${ROOT}/driver/linux/include/proctree/linux/procfs.hpp
                  ${ROOT}/driver/linux/include/proctree/linux/snapshot.hpp
-                 ${ROOT}/driver/linux/include/proctree/linux/clock.hpp)
+                 ${ROOT}/driver/linux/include/proctree/linux/clock.hpp
+                 ${ROOT}/driver/linux/include/proctree/linux/image_file_reader.hpp)
 foreach(name IN LISTS linux_base)
   list(APPEND base_sources ${ROOT}/driver/linux/src/${name})
 endforeach()

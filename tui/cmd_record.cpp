@@ -39,6 +39,7 @@ struct RecordOptions {
     int receive_buffer = 0;
     double rotate_mb = 0;  // 0: one file (or stdout), no rotation
     unsigned keep = 8;
+    bool image_facts = true;
 };
 
 // One stream into one file or stdout.
@@ -114,7 +115,8 @@ int record(const RecordOptions& opt)
     install_stop_handlers();
     std::atomic<bool>& stop = stop_requested();
     std::string error;
-    std::unique_ptr<collect::Source> source = collect::open_source(linked_sources(), so, error);
+    so.image_facts = opt.image_facts;
+    std::unique_ptr<collect::Source> source = open_linked_source(so, error);
     if (!source) {
         fmt::print(stderr, "proctree record: {}\n", error);
         return kExitFailure;
@@ -153,6 +155,8 @@ Action add_record(CLI::App& app)
                     "auto (ebpf, else netlink, else poll), ebpf, netlink (proc connector) or poll (/proc)")
         ->check(CLI::IsMember({"auto", "ebpf", "netlink", "poll"}))
         ->capture_default_str();
+    cmd->add_flag("!--no-image-facts", opt->image_facts,
+                  "Do not read and hash executables (no size/SHA-256 image facts records)");
     cmd->add_option("--interval", opt->interval_ms, "Poll source: milliseconds between /proc scans")
         ->check(CLI::Range(1, 3'600'000))
         ->capture_default_str();

@@ -11,6 +11,7 @@
 #include "nats_from.hpp"
 #include "replay.hpp"
 
+#include <proctree/linux/image_file_reader.hpp>
 #include <proctree/linux/snapshot.hpp>
 #include <proctree/model/export.hpp>
 #include <proctree/model/feed.hpp>
@@ -23,6 +24,7 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 namespace proctree::cli {
 
@@ -38,6 +40,7 @@ struct SnapshotOptions {
     std::uint64_t highlight_ms = 3000;
     std::string host;  // with nats://SERVER/*: only this host
     nats::ConnectOptions nats;
+    bool image_facts = true;
 };
 
 // Collects a producer's bytes in memory (the live snapshot is small).
@@ -181,12 +184,16 @@ int snapshot_live(const SnapshotOptions& opt)
 {
     collect::ProcFs procfs;
     MemorySink sink;
-    collect::WireWriter writer(sink);
+    std::unique_ptr<collect::ImageFileReader> reader;
+    std::optional<collect::ImageFactsSink> facts;
+    if (opt.image_facts) facts.emplace(sink, *(reader = collect::make_linux_image_file_reader()));
+    collect::WireWriter writer(facts ? static_cast<collect::ByteSink&>(*facts) : sink);
     if (!collect::write_linux_stream_header(writer, procfs, PT_SOURCE_POLL) ||
         !collect::write_proc_snapshot(writer, procfs, PT_SNAPSHOT_INITIAL, PT_SNAPSHOT_COMPLETE)) {
         fmt::print(stderr, "proctree snapshot: could not read {} (is /proc mounted?)\n", procfs.root());
         return kExitFailure;
     }
+    if (facts) facts->finish();  // every image hashed (or found unreadable) before we print
     model::ProcessTree tree(model::TreeConfig{opt.highlight_ms * 1'000'000});
     model::TreeFeeder feeder(tree);
     model::StreamDecoder decoder;
@@ -221,6 +228,7 @@ Action add_snapshot(CLI::App& app)
     cmd->add_flag("--cmdline", opt->match_cmdline, "--filter also matches command lines");
     cmd->add_option("--pid", opt->pid, "Show this process, its ancestors and its subtree");
     cmd->add_option("--highlight-ms", opt->highlight_ms, "How long exited processes stay (stream time)");
+    cmd->add_flag("!--no-image-facts", opt->image_facts, "Of /proc: do not read and hash each executable");
     cmd->footer(help_footer({
         {"proctree snapshot", "this machine's tree now, like pstree"},
         {"proctree snapshot --from capture.ptr --format json", "a recording's final tree as JSON"},

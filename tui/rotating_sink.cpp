@@ -113,10 +113,19 @@ bool RotatingSink::write_record(const char* record, std::uint32_t size)
     char head[sizeof(pt_record_header)];
     std::memcpy(head, record, sizeof head);
     std::uint64_t seq = file_seq_++;
+    std::uint64_t producer_seq = load<std::uint64_t>(record + offsetof(pt_record_header, seq));
+    if (!file_seq_base_) file_seq_base_.emplace(producer_seq, seq);
     std::memcpy(head + offsetof(pt_record_header, seq), &seq, sizeof seq);
     // Whole records only: the file sink never holds half of one.
     std::string whole(head, sizeof head);
     whole.append(record + sizeof head, size - sizeof head);
+    if (type == PT_REC_IMAGE_FACTS && size >= PT_IMAGE_FACTS_FIXED) {
+        // The record they describe: in this file (renumbered), or in an earlier one.
+        std::uint64_t event = load<std::uint64_t>(record + offsetof(pt_image_facts, event_seq));
+        auto [producer_base, file_base] = *file_seq_base_;
+        event = event >= producer_base ? event - producer_base + file_base : PT_FACTS_EVENT_ELSEWHERE;
+        std::memcpy(whole.data() + offsetof(pt_image_facts, event_seq), &event, sizeof event);
+    }
     return put(whole.data(), whole.size());
 }
 
@@ -130,6 +139,7 @@ bool RotatingSink::start_file()
     file_ = std::make_unique<collect::FdSink>(fd_);
     file_bytes_ = 0;
     file_seq_ = 0;
+    file_seq_base_.reset();
     if (!put(header_.data(), header_.size())) return false;
     // The first file gets the producer's own initial snapshot next.
     if (files_started_++ == 0) return true;

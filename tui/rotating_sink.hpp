@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ private:
     std::unique_ptr<collect::FdSink> file_;
     std::uint64_t file_bytes_ = 0;
     std::uint64_t file_seq_ = 0;   // records are renumbered 0, 1, ... in each file
+    // The producer's seq of this file's first record from it, and the file's
+    // seq for it: image facts name their record by seq and are renumbered too.
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> file_seq_base_;
     bool in_source_snapshot_ = false;  // the producer's own snapshot is never split
     std::string error_;
 };

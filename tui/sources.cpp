@@ -3,7 +3,9 @@
 #include "sources.hpp"
 
 #include <proctree/ebpf/source.hpp>
+#include <proctree/linux/image_file_reader.hpp>
 #include <proctree/linux/source.hpp>
+#include <proctree/produce/image_facts.hpp>
 
 #include <array>
 
@@ -18,6 +20,14 @@ std::span<const collect::SourceFactory> linked_sources()
         {SourceKind::Poll, "poll", collect::make_poll_source},
     }};
     return sources;
+}
+
+std::unique_ptr<collect::Source> open_linked_source(const collect::SourceOptions& options, std::string& error)
+{
+    auto source = collect::open_source(linked_sources(), options, error);
+    if (source && options.image_facts)
+        source = collect::with_image_facts(std::move(source), collect::make_linux_image_file_reader(), options);
+    return source;
 }
 
 } // namespace proctree

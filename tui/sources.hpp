@@ -4,10 +4,14 @@
 
 #include <proctree/produce/source.hpp>
 
+#include <memory>
 #include <span>
+#include <string>
 
 namespace proctree {
 
 std::span<const collect::SourceFactory> linked_sources();
+// open_source over linked_sources(), with image facts when options ask.
+std::unique_ptr<collect::Source> open_linked_source(const collect::SourceOptions& options, std::string& error);
 
 } // namespace proctree

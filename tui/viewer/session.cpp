@@ -110,7 +110,8 @@ bool Session::start(std::string& error)
     so.poll_interval = options_.interval;
     ByteChannel* ch = &channel_;
     so.notice = [ch](std::string_view m) { ch->notice(std::string(m)); };
-    auto source = collect::open_source(linked_sources(), so, error);
+    so.image_facts = options_.image_facts;
+    auto source = open_linked_source(so, error);
     if (!source) return false;
     reader_ = Reader::live(std::move(source), channel_);
     return true;

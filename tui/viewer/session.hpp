@@ -38,6 +38,7 @@ struct ViewerOptions {
     std::optional<std::uint32_t> pid;
     std::string export_dir = ".";
     nats::ConnectOptions nats;  // with --from nats://...
+    bool image_facts = true;  // live sources: size and SHA-256 of executables
 };
 
 class TreeClock {

@@ -26,6 +26,7 @@ Action add_viewer(CLI::App& app)
         bool pid_set = false;
         std::string export_dir = ".";
         nats::ConnectOptions nats;
+        bool image_facts = true;
     };
     auto args = std::make_shared<Args>();
     app.add_option("--source", args->source, "Live source: auto, ebpf, netlink or poll")
@@ -49,6 +50,7 @@ Action add_viewer(CLI::App& app)
     app.add_option("--export-dir", args->export_dir, "Where s and S write their exports")
         ->capture_default_str();
     add_nats_connect_options(&app, args->nats);
+    app.add_flag("!--no-image-facts", args->image_facts, "Do not read and hash executables (live sources)");
 
     return [args] {
         viewer::ViewerOptions o;
@@ -66,6 +68,7 @@ Action add_viewer(CLI::App& app)
         if (args->pid_set) o.pid = args->pid;
         o.export_dir = args->export_dir;
         o.nats = args->nats;
+        o.image_facts = args->image_facts;
         try {
             return viewer::run_viewer(o);
         } catch (const std::exception& e) {

@@ -272,6 +272,11 @@ PT_STATIC_ASSERT(sizeof(struct pt_events_lost) == 40, "lost");
 #define PT_FACTS_UNREADABLE 1u /* the file could not be opened or read: see error */
 #define PT_FACTS_SKIPPED    2u /* the producer's hasher was behind; nothing was read */
 
+/* pt_image_facts.event_seq when the record described is not in this stream
+ * (an earlier file of a rotated recording): the facts are of the process's
+ * image named by path. */
+#define PT_FACTS_EVENT_ELSEWHERE 0xFFFFFFFFFFFFFFFFull
+
 /* PT_REC_IMAGE_FACTS (minor 1): 104 bytes fixed, then path. Describes the
  * executable of one earlier create or exec record of this stream, named by
  * its seq (event_seq) and identity. Producers hash off their capture path,

@@ -32,6 +32,10 @@ struct SourceOptions {
     // real-time priority when permitted, so that short-lived processes are
     // named before they are gone.
     bool realtime_reader = true;
+    // Attach each create's/exec's executable size and SHA-256
+    // (PT_REC_IMAGE_FACTS), hashed off the capture path: see image_facts.hpp.
+    // The program applies it when it opens a source (it owns the OS reader).
+    bool image_facts = true;
     // One-line human messages: which source was chosen and why, "polling:
     // short-lived processes will be missed", resyncs. Headless commands print
     // them on stderr; the viewer shows them in its status line. The proc
