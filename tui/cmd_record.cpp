@@ -42,17 +42,19 @@ struct RecordOptions {
     bool image_facts = true;
 };
 
-// One stream into one file or stdout.
-int record_one(const RecordOptions& opt, collect::Source& source)
+// The output file (or stdout), opened before any source starts so that a
+// path that cannot be written fails first, alone; -1 after saying why.
+int open_output(const RecordOptions& opt)
 {
-    int fd = STDOUT_FILENO;
-    if (opt.output != "-") {
-        fd = ::open(opt.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            fmt::print(stderr, "proctree record: cannot write {}: {}\n", opt.output, std::strerror(errno));
-            return kExitFailure;
-        }
-    }
+    if (opt.output == "-") return STDOUT_FILENO;
+    int fd = ::open(opt.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) fmt::print(stderr, "proctree record: cannot write {}: {}\n", opt.output, std::strerror(errno));
+    return fd;
+}
+
+// One stream into one file or stdout (fd from open_output).
+int record_one(const RecordOptions& opt, int fd, collect::Source& source)
+{
     int status = kExitOk;
     {
         collect::FdSink sink(fd);
@@ -114,11 +116,14 @@ int record(const RecordOptions& opt)
     // Before opening: a Ctrl-C while the source starts still ends cleanly.
     install_stop_handlers();
     std::atomic<bool>& stop = stop_requested();
+    int fd = opt.rotate_mb > 0 ? -1 : open_output(opt);
+    if (opt.rotate_mb <= 0 && fd < 0) return kExitFailure;
     std::string error;
     so.image_facts = opt.image_facts;
     std::unique_ptr<collect::Source> source = open_linked_source(so, error);
     if (!source) {
         fmt::print(stderr, "proctree record: {}\n", error);
+        if (fd > STDOUT_FILENO) ::close(fd);
         return kExitFailure;
     }
 
@@ -134,7 +139,7 @@ int record(const RecordOptions& opt)
             stop.store(true);
         });
     }
-    int status = opt.rotate_mb > 0 ? record_rotating(opt, *source) : record_one(opt, *source);
+    int status = opt.rotate_mb > 0 ? record_rotating(opt, *source) : record_one(opt, fd, *source);
     done.store(true);
     if (timer.joinable()) timer.join();
     return status;

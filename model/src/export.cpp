@@ -63,9 +63,18 @@ std::string format_duration(std::uint64_t ns)
 std::uint64_t process_lifetime_ns(const Process& p)
 {
     if (!p.exited) return 0;
-    std::uint64_t born = !p.from_snapshot && p.created_ns ? p.created_ns : p.id.start_ns;
+    std::uint64_t born = p.birth_seen && p.created_ns ? p.created_ns : p.id.start_ns;
     if (!born || born > p.exited_ns) born = p.created_ns;
     return born && born <= p.exited_ns ? p.exited_ns - born : 0;
+}
+
+bool lifetime_is_approximate(const Process& p) { return !p.birth_seen; }
+
+std::string describe_lifetime(const Process& p)
+{
+    std::uint64_t life = process_lifetime_ns(p);
+    if (!life) return "";
+    return (lifetime_is_approximate(p) ? "~" : "") + format_duration(life);
 }
 
 std::string describe_exit(const Process& p)
@@ -154,7 +163,7 @@ std::string export_text(const ProcessTree& tree, const ExportInfo& info)
                                        r.collapsed && r.has_children ? "▶ " : "", escape(p.name));
         if (!p.cmdline.empty()) line += "  " + escape(p.cmdline);
         if (p.image_facts) line += "  [" + describe_image_facts(p.image_facts.get()) + "]";
-        if (p.exited) line += fmt::format("  ({} after {})", describe_exit(p), format_duration(process_lifetime_ns(p)));
+        if (p.exited) line += fmt::format("  ({} after {})", describe_exit(p), describe_lifetime(p));
         out += line;
         out += '\n';
     }
@@ -191,10 +200,11 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
         if (p.exited) {
             bool known = !(p.exit_flags & PT_EXIT_CODE_UNKNOWN);
             bool signaled = p.exit_flags & PT_EXIT_SIGNALED;
-            out += fmt::format(",\"exit_code\":{},\"exit_signal\":{},\"exit\":{},\"lifetime_ns\":{}",
+            out += fmt::format(",\"exit_code\":{},\"exit_signal\":{},\"exit\":{},\"lifetime_ns\":{},"
+                               "\"lifetime_approximate\":{}",
                                known && !signaled ? std::to_string(p.exit_code) : "null",
                                signaled ? std::to_string(p.exit_signal) : "null", json_quote(describe_exit(p)),
-                               process_lifetime_ns(p));
+                               process_lifetime_ns(p), lifetime_is_approximate(p) ? "true" : "false");
         }
         out += fmt::format(",\"image_facts\":{},\"execs\":{}", image_facts_json(p.image_facts.get()), execs_json(p));
         out += ",\"children\":[";

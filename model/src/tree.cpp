@@ -375,6 +375,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
     p->threads = c.threads ? c.threads : 1;
     p->flags = c.flags;
     p->from_snapshot = in_snapshot_;
+    p->birth_seen = !in_snapshot_ && !(header_ && header_->source == SourceKind::Poll);
     p->in_snapshot_ = in_snapshot_;
     p->created_ns = r.time_ns;
     p->name = c.name;

@@ -128,6 +128,17 @@ class Decode(unittest.TestCase):
         self.assertIn("cannot open /nonexistent/x.ptr", r.stderr.decode())
 
 
+class Record(unittest.TestCase):
+    def test_an_output_that_cannot_be_written_fails_before_any_source_starts(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "without", "permission", "x.ptr")
+            for source in ("auto", "netlink", "poll"):
+                r = run("record", "-o", out, "--source", source, "--duration", "5")
+                self.assertEqual(r.returncode, 1, r.stderr)
+                self.assertEqual(r.stderr.decode().splitlines(),
+                                 [f"proctree record: cannot write {out}: No such file or directory"], source)
+
+
 class Snapshot(unittest.TestCase):
     def test_final_tree_as_text(self):
         r = run("snapshot", "--from", data("linux-build.ptr"))

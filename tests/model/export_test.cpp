@@ -207,3 +207,19 @@ TEST(Export, ARealEscAndALiteralBackslashEGiveDifferentJsonAndText)
     EXPECT_NE(text.find(" \\e[2J\n"), std::string::npos) << text;
     EXPECT_NE(text.find(" \\\\e[2J\n"), std::string::npos) << text;
 }
+
+TEST(Export, APolledProcessLivesFromItsStartTimeMarkedApproximate)
+{
+    // A poll finds `sleep 1.5` a second after it started, and gone 1.5 s in.
+    ProcessTree tree;
+    StreamBuilder b("box", PT_OS_LINUX, PT_SOURCE_POLL);
+    b.create(T0 + 1'000'000'000, {9, T0}, {0, 0}, "sleep").exit(T0 + 1'500'000'000, {9, T0}, 0, 0, PT_EXIT_CODE_UNKNOWN);
+    feed(tree, b);
+    const Process& p = *tree.find({9, T0});
+    EXPECT_EQ(process_lifetime_ns(p), 1'500'000'000u);
+    EXPECT_TRUE(lifetime_is_approximate(p));
+    std::string text = export_text(tree, ExportInfo{T0, "box", "poll"});
+    EXPECT_NE(text.find("sleep  (exit ? after ~1.5 s)"), std::string::npos) << text;
+    std::string json = export_json(tree, ExportInfo{T0, "box", "poll"});
+    EXPECT_NE(json.find("\"lifetime_ns\":1500000000,\"lifetime_approximate\":true"), std::string::npos) << json;
+}

@@ -209,7 +209,8 @@ TEST_F(LayoutFixture, StatusShowsEverythingAndWraps)
     ui.paused = true;
     draw();
     std::string foot = grid.row_text(10) + "\n" + grid.row_text(11);
-    for (const char* part : {"PAUSED", "poll (polling)", "host box", "6 procs", "lost 12",
+    // Polling cannot know what it missed: no count is shown.
+    for (const char* part : {"PAUSED", "poll (polling)", "host box", "6 procs", "lost n/a",
                              "saved /tmp/proctree-20231114-221320-000.txt", "error: the source stopped"})
         EXPECT_NE(foot.find(part), std::string::npos) << part << "\n" << foot;
     EXPECT_EQ(ui.body_rows, 9);
@@ -220,16 +221,18 @@ TEST_F(LayoutFixture, SourceNoticeShownOnlyWhenItSaysMoreThanTheSource)
 {
     feed(tree, small_stream());
     status.source = "ebpf";
-    status.notice = "source: ebpf";
+    status.source_choice = "source: ebpf";
     draw();
     std::string foot = grid.row_text(11);
     EXPECT_EQ(foot.find("source: ebpf"), std::string::npos) << foot;
     EXPECT_NE(foot.find("ebpf"), std::string::npos) << foot;
     status.source = "netlink";
-    status.notice = "source: netlink (refused: ebpf: needs root)";
+    status.source_choice = "source: netlink (refused: ebpf: needs root)";
+    status.notice = "proc connector: no real-time scheduling here";  // a later notice keeps the reason shown
     draw();
     foot = grid.row_text(10) + grid.row_text(11);
     EXPECT_NE(foot.find("refused: ebpf: needs root"), std::string::npos) << foot;
+    EXPECT_NE(foot.find("proc connector: no real-time"), std::string::npos) << foot;
 }
 
 TEST_F(LayoutFixture, PromptShowsTypedTextAndCursor)

@@ -39,7 +39,9 @@ std::vector<Segment> status_segments(const UiState& ui, const StatusInfo& s, con
     if (!s.host.empty()) out.push_back({"host " + model::escape(s.host), false});
     out.push_back({fmt::format("{} procs", s.processes), false});
     out.push_back({fmt::format("+{}/s -{}/s", rate(s.creates_per_s), rate(s.exits_per_s)), false});
-    if (s.loss_reports > 0 && s.events_lost == 0)
+    if (s.polling)  // it sees what is there at each scan, never what it missed
+        out.push_back({"lost n/a", false});
+    else if (s.loss_reports > 0 && s.events_lost == 0)
         out.push_back({fmt::format("lost ? ({}x)", s.loss_reports), true});
     else
         out.push_back({fmt::format("lost {}", s.events_lost), s.events_lost > 0});
@@ -49,7 +51,9 @@ std::vector<Segment> status_segments(const UiState& ui, const StatusInfo& s, con
     if (!s.error.empty()) out.push_back({"error: " + model::escape(s.error), true});
     // "source: ebpf" says nothing the first segment does not; a notice with
     // a reason ("source: netlink (refused: ...)", resyncs) is worth the room.
-    if (!s.notice.empty() && s.notice != "source: " + s.source) out.push_back({model::escape(s.notice), false});
+    if (!s.source_choice.empty() && s.source_choice != "source: " + s.source)
+        out.push_back({model::escape(s.source_choice), false});
+    if (!s.notice.empty()) out.push_back({model::escape(s.notice), false});
     out.push_back({"? help", false});
     return out;
 }
@@ -229,7 +233,7 @@ std::string row_label(const model::ProcessTree& tree, const Row& row, const Them
         // Shared with the exports: from the create record when seen, since
         // Linux identity start times are coarse (see process_lifetime_ns).
         s += " (" + model::describe_exit(p);
-        if (std::uint64_t life = model::process_lifetime_ns(p)) s += " after " + model::format_duration(life);
+        if (std::string life = model::describe_lifetime(p); !life.empty()) s += " after " + life;
         s += ")";
     }
     // \x1f separates the part in the row style from the command line; it

@@ -189,7 +189,7 @@ bool Session::pump(std::uint64_t steady_ns, bool* got, std::size_t max_bytes)
     channel_.drain(drained_, max_bytes);
     if (got)
         *got = !drained_.bytes.empty() || !drained_.notices.empty() || (drained_.finished && !finished_);
-    for (auto& n : drained_.notices) status_.notice = std::move(n);
+    for (auto& n : drained_.notices) (n.rfind("source: ", 0) == 0 ? status_.source_choice : status_.notice) = std::move(n);
     feed(drained_.bytes, steady_ns);
     if (drained_.finished && !finished_) input_finished(drained_, steady_ns);
     return channel_.pending() > 0;

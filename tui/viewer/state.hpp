@@ -51,6 +51,7 @@ struct StatusInfo {
     std::string export_path;      // last export
     std::string error;            // source or export error
     std::string notice;           // latest message from the source
+    std::string source_choice;    // "source: netlink (refused: ebpf: ...)": kept, later notices do not replace it
     friend bool operator==(const StatusInfo&, const StatusInfo&) = default;
 };
 

@@ -37,5 +37,10 @@ std::string image_facts_json(const ImageFacts* f);
 // being created (identity start times can be coarse: Linux's boot time has
 // whole-second resolution), else from its start time. 0 while running.
 std::uint64_t process_lifetime_ns(const Process& p);
+// True when that count starts from the start time (a poll or a snapshot
+// found the process later): Linux start times can be a second early.
+bool lifetime_is_approximate(const Process& p);
+// "12 ms", "~1.5 s" (approximate), "" when 0.
+std::string describe_lifetime(const Process& p);
 
 } // namespace proctree::model

@@ -82,6 +82,9 @@ public:
     std::uint64_t created_ns = 0;  // time of the create record
     std::uint64_t exited_ns = 0;   // time of the exit record
     bool from_snapshot = false;
+    // Its create record came as it was created (an event source), so
+    // created_ns is its birth; a poll or a snapshot found it later.
+    bool birth_seen = false;
     bool exited = false;
     std::uint16_t exit_signal = 0;
     std::uint16_t exit_flags = 0;  // PT_EXIT_*
