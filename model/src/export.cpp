@@ -22,7 +22,8 @@ std::string_view state_tag(RowState s)
 {
     switch (s) {
     case RowState::New: return "[+]";
-    case RowState::Exiting: return "[x]";
+    case RowState::Exiting:
+    case RowState::Exited: return "[x]";
     case RowState::Context: return "[.]";
     case RowState::Normal: break;
     }
@@ -33,7 +34,8 @@ std::string_view state_word(RowState s)
 {
     switch (s) {
     case RowState::New: return "new";
-    case RowState::Exiting: return "exited";
+    case RowState::Exiting:
+    case RowState::Exited: return "exited";
     case RowState::Context: return "context";
     case RowState::Normal: break;
     }

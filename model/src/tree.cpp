@@ -86,6 +86,8 @@ void ProcessTree::copy_from(const ProcessTree& o)
     waiting_ = o.waiting_;
     expiry_ = o.expiry_;
     newness_ = o.newness_;
+    exit_order_ = o.exit_order_;
+    lineage_only_ = o.lineage_only_;
     collapsed_ids_ = o.collapsed_ids_;
     filter_ = o.filter_;
     filter_lower_ = o.filter_lower_;
@@ -139,8 +141,9 @@ std::size_t ProcessTree::memory_estimate() const
         return heap_bytes(p.name) + heap_bytes(p.user) + heap_bytes(p.image) + heap_bytes(p.cmdline) +
                p.execs.capacity() * (sizeof(ExecStep) + 32);
     };
-    for (const auto& [id, p] : by_id_) bytes += strings(p);
-    for (const auto& [id, p] : superseded_) bytes += strings(p);
+    for (const auto& [id, p] : by_id_) bytes += strings(p) + history_bytes(p);
+    for (const auto& [id, p] : superseded_) bytes += strings(p) + history_bytes(p);
+    bytes += exit_order_.size() * sizeof(exit_order_.front());
     bytes += (expiry_.capacity() + newness_.capacity()) * sizeof(HeapItem);
     bytes += (waiting_.size() + collapsed_ids_.size()) * kNodeOverhead;
     return bytes;
@@ -168,7 +171,7 @@ const Process* ProcessTree::find_pid(std::uint32_t pid) const
 
 ProcState ProcessTree::state(const Process& p) const
 {
-    if (p.exited) return ProcState::Exiting;
+    if (p.exited) return now_ < p.exited_ns + config_.highlight_ns ? ProcState::Exiting : ProcState::Exited;
     if (!p.from_snapshot && now_ < p.created_ns + config_.highlight_ns) return ProcState::New;
     return ProcState::Normal;
 }
@@ -197,6 +200,7 @@ void ProcessTree::apply(const Record& r)
                 on_image_facts(body);
             } else if constexpr (std::is_same_v<T, ProcessRename>) {
                 if (Process* p = node(body.proc); p && !body.name.empty()) {
+                    note_rename(p, r.time_ns, body.name);
                     p->name = body.name;
                     refresh_match(p);
                     ++generation_;
@@ -213,12 +217,15 @@ void ProcessTree::apply(const Record& r)
                 stats_.events_lost += body.count;
                 ++stats_.loss_reports;
                 ++generation_;
+            } else if constexpr (std::is_same_v<T, ImageLoad>) {
+                note_image(r, body);
             } else if constexpr (std::is_same_v<T, UnknownRecord>) {
                 ++stats_.unknown_records;
             }
-            // ImageLoad: not part of the tree (yet); counted in records.
         },
         r.body);
+    // Not inside the handlers: dropping a process there could free one they still use.
+    if (config_.keep_exited) enforce_history();
     advance(r.time_ns);
 }
 
@@ -371,6 +378,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
     p->id = c.proc;
     p->recorded_parent = c.parent;
     p->creator_pid = c.creator_pid;
+    p->creator_tid = c.creator_tid;
     p->uid = c.uid;
     p->threads = c.threads ? c.threads : 1;
     p->flags = c.flags;
@@ -441,8 +449,10 @@ void ProcessTree::end(Process* p, std::uint64_t time_ns, const ProcessExit& e)
     p->exit_flags = e.flags;
     p->exited_ns = std::max(time_ns, p->created_ns);
     --stats_.living;
+    ++stats_.exited;
     ++generation_;
     heap_push(expiry_, {p->exited_ns + config_.highlight_ns, p->id});
+    exit_order_.emplace_back(p->exited_ns, p->id);
 }
 
 void ProcessTree::on_exec(const Record& r, const ProcessExec& e)
@@ -524,8 +534,9 @@ void ProcessTree::advance(std::uint64_t now_ns)
     while (!expiry_.empty() && expiry_.front().first <= now_) {
         Identity id = expiry_.front().second;
         heap_pop(expiry_);
-        if (Process* p = due_for_retirement(id)) retire(p);
+        if (Process* p = due_for_retirement(id)) expire(p);
     }
+    if (!config_.keep_exited) drop_stale_exits();
 }
 
 void ProcessTree::release_spare()
@@ -552,6 +563,16 @@ Process* ProcessTree::due_for_retirement(Identity id)
 // to the nearest living ancestor (or become roots), remembering where they were.
 void ProcessTree::retire(Process* p)
 {
+    // A parent kept only for the lineage leaves with its last child.
+    while (p) {
+        Process* up = p->parent_;
+        retire_one(p);
+        p = up && up->lineage_only_ && !up->first_child_ ? up : nullptr;
+    }
+}
+
+void ProcessTree::retire_one(Process* p)
+{
     Process* heir = p->parent_;
     while (heir && heir != &root_ && heir->exited) heir = heir->parent_;
     if (!heir) heir = &root_;
@@ -569,6 +590,8 @@ void ProcessTree::retire(Process* p)
         }
     if (auto it = by_pid_.find(p->id.pid); it != by_pid_.end() && it->second == p) by_pid_.erase(it);
     ++generation_;
+    if (p->exited) --stats_.exited;
+    if (p->lineage_only_) --lineage_only_;
     if (node(p->id) == p) {
         collapsed_ids_.erase(p->id);
         by_id_.erase(p->id);  // frees p

@@ -69,6 +69,7 @@ Row make_row(const ProcessTree& tree, const Process* p, std::uint32_t depth, boo
         switch (tree.state(*p)) {
         case ProcState::New: row.state = RowState::New; break;
         case ProcState::Exiting: row.state = RowState::Exiting; break;
+        case ProcState::Exited: row.state = RowState::Exited; break;
         case ProcState::Normal: row.state = RowState::Normal; break;
         }
     }

@@ -1,9 +1,12 @@
 // libFuzzer target for the wire decoder, and for the model behind it: any
 // bytes are fed in chunks (sized by the first input byte, to exercise split
-// reads), every decoded record is applied to a tree, and the view and both
+// reads), every decoded record is applied to a tree (keeping exited processes
+// or not, toggled now and then), and the view and both
 // exports are produced. Crashes, sanitizer reports and read overruns fail.
 #include <proctree/model/decoder.hpp>
+#include <proctree/model/event_log.hpp>
 #include <proctree/model/export.hpp>
+#include <proctree/model/spawners.hpp>
 #include <proctree/model/tree.hpp>
 #include <proctree/model/view.hpp>
 
@@ -13,7 +16,10 @@
 namespace {
 
 struct Apply : proctree::model::RecordHandler {
-    proctree::model::ProcessTree tree{proctree::model::TreeConfig{1'000'000}};
+    explicit Apply(proctree::model::TreeConfig c) : tree(c) {}
+    proctree::model::ProcessTree tree;
+    proctree::model::EventLog log{16};
+    proctree::model::SpawnerCounts spawners;
     unsigned touched = 0;
     void on_header(const proctree::model::StreamHeader& h) override { tree.apply_header(h); }
     void on_record(const proctree::model::Record& r) override
@@ -23,7 +29,10 @@ struct Apply : proctree::model::RecordHandler {
         if (auto* f = std::get_if<proctree::model::ImageFactsRecord>(&r.body))
             for (char c : f->path) touched += static_cast<unsigned char>(c);
         tree.apply(r);
+        log.add(r, tree);
+        spawners.add(r, tree);
         if (r.seq % 7 == 3) tree.toggle_collapsed(proctree::model::Identity{static_cast<std::uint32_t>(r.seq), r.time_ns});
+        if (r.seq % 11 == 5) tree.set_keep_exited(!tree.keep_exited());
     }
 };
 
@@ -37,7 +46,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::size_t len = size - 1;
 
     proctree::model::StreamDecoder decoder;
-    Apply apply;
+    // Bit 3: keep exited processes, with a history bound of 4 so that the
+    // bound and the lineage-only parents are exercised.
+    proctree::model::TreeConfig config;
+    config.highlight_ns = 1'000'000;
+    config.keep_exited = data[0] & 8;
+    config.history = 4;
+    config.images_per_process = 3;
+    config.renames_per_process = 3;
+    Apply apply(config);
     for (std::size_t i = 0; i < len; i += chunk) {
         std::size_t n = len - i < chunk ? len - i : chunk;
         if (!decoder.feed(std::span<const std::byte>(bytes + i, n), apply)) break;
@@ -57,6 +74,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)view.rows(view.row_count() / 2, 50);
     (void)proctree::model::export_text(apply.tree, {});
     (void)proctree::model::export_json(apply.tree, {});
+    (void)apply.spawners.top(apply.tree.now(), 5, true);
+    (void)apply.spawners.top(apply.tree.now(), 5, false);
     apply.tree.advance(~std::uint64_t{0} - 1);
     return 0;
 }

@@ -12,6 +12,7 @@ Theme Theme::colored()
     t.normal = Style{};
     t.fresh = Style{Color::Green, Color::Default, true, false, false, false};
     t.exiting = Style{Color::Red, Color::Default, true, false, false, false};
+    t.exited = Style{Color::Red, Color::Default, false, true, false, false};
     t.context = Style{Color::Default, Color::Default, false, true, false, false};
     t.cmdline = Style{};
     t.status = Style{Color::Black, Color::Cyan, false, false, false, false};
@@ -30,6 +31,7 @@ Theme Theme::monochrome()
     t.normal = Style{};
     t.fresh = Style{Color::Default, Color::Default, true, false, false, false};
     t.exiting = Style{Color::Default, Color::Default, false, false, false, true};
+    t.exited = Style{Color::Default, Color::Default, false, true, false, false};
     t.context = Style{Color::Default, Color::Default, false, true, false, false};
     t.cmdline = Style{};
     t.status = Style{Color::Default, Color::Default, false, false, true, false};
@@ -45,6 +47,7 @@ Style Theme::row_style(model::RowState state) const
     switch (state) {
     case model::RowState::New: return fresh;
     case model::RowState::Exiting: return exiting;
+    case model::RowState::Exited: return exited;
     case model::RowState::Context: return context;
     case model::RowState::Normal: break;
     }
@@ -56,7 +59,8 @@ std::string_view Theme::marker(model::RowState state) const
     if (color) return {};
     switch (state) {
     case model::RowState::New: return "[+] ";
-    case model::RowState::Exiting: return "[x] ";
+    case model::RowState::Exiting:
+    case model::RowState::Exited: return "[x] ";
     default: return {};
     }
 }

@@ -19,6 +19,7 @@ struct Theme {
     Style normal;
     Style fresh;         // RowState::New
     Style exiting;       // RowState::Exiting
+    Style exited;        // RowState::Exited (kept after the highlight time: dimmed)
     Style context;       // RowState::Context (filter ancestors)
     Style cmdline;       // the command line after the name
     Style status;        // the status line

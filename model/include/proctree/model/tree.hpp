@@ -11,6 +11,10 @@
 //  - a process is New for highlight_ns after its create, Exiting for
 //    highlight_ns after its exit, then it leaves and its children move up to
 //    the nearest living ancestor (remembering the original parent);
+//  - keeping exited processes (keep_exited), they stay past the highlight
+//    time, up to `history` of them: the oldest exits leave first, except a
+//    dead process with descendants in the tree, which stays for the lineage
+//    until its last descendant has left;
 //  - processes from a snapshot are never New.
 // Time comes only from record timestamps and advance(now): deterministic.
 //
@@ -23,6 +27,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,9 +39,38 @@ namespace proctree::model {
 
 struct TreeConfig {
     std::uint64_t highlight_ns = 3'000'000'000ull;
+    bool keep_exited = false;           // exited processes stay past their highlight time
+    std::size_t history = 100'000;      // how many exited processes are kept at most
+    std::size_t images_per_process = 64;   // image loads kept per process (the first ones)
+    std::size_t renames_per_process = 32;  // renames kept per process (the first ones)
 };
 
-enum class ProcState : std::uint8_t { Normal, New, Exiting };
+// Exiting: exited within the highlight time; Exited: kept after it.
+enum class ProcState : std::uint8_t { Normal, New, Exiting, Exited };
+
+// A rename record (Linux comm changes, prctl PR_SET_NAME).
+struct NameChange {
+    std::uint64_t time_ns = 0;
+    std::string before;
+    std::string after;
+};
+
+struct LoadedImage {
+    std::uint64_t time_ns = 0;
+    std::uint64_t base = 0;
+    std::uint64_t size = 0;
+    std::uint32_t flags = 0;  // PT_PROC_IMAGE_TRUNCATED
+    std::string path;
+};
+
+// What few processes have: allocated on the first rename or image load,
+// so a kept exited process costs little.
+struct ProcessHistory {
+    std::vector<NameChange> renames;
+    std::uint32_t renames_dropped = 0;  // beyond TreeConfig::renames_per_process
+    std::vector<LoadedImage> images;
+    std::uint32_t images_dropped = 0;   // beyond TreeConfig::images_per_process
+};
 
 // What the producer read of an executable file (PT_REC_IMAGE_FACTS).
 struct ImageFacts {
@@ -76,6 +110,9 @@ private:
     bool collapsed_ = false;
     bool in_snapshot_ = false;  // seen in the current complete snapshot
     bool sentinel_ = false;     // the tree's invisible root
+    bool lineage_only_ = false; // dropped from the history, stays for its descendants
+    // Shared by tree copies (checkpoints) until one of them changes it.
+    std::shared_ptr<ProcessHistory> history_;
 
 public:
     Identity id;
@@ -92,6 +129,7 @@ public:
     Identity recorded_parent;   // as the producer recorded it
     Identity original_parent;   // the tree parent before it was moved up; {} if never moved
     std::uint32_t creator_pid = 0;
+    std::uint32_t creator_tid = 0;
     std::uint32_t uid = 0xFFFFFFFFu;
     std::uint32_t threads = 1;
     std::uint32_t flags = 0;    // PT_PROC_*
@@ -106,6 +144,8 @@ public:
     const Process* first_child() const { return first_child_; }
     const Process* next_sibling() const { return next_; }
     bool collapsed() const { return collapsed_; }
+    // Execs, renames and image loads seen; nullptr when none.
+    const ProcessHistory* history() const { return history_.get(); }
 };
 
 // Filters keep the structure: a name filter shows matches and, dimmed, their
@@ -130,7 +170,9 @@ struct TreeStats {
     std::uint64_t unknown_records = 0;
     std::uint64_t unmatched_exits = 0;  // exits for processes never seen
     std::uint64_t image_facts = 0;      // facts records attached to a process or exec
+    std::uint64_t history_dropped = 0;  // kept exited processes dropped by the history bound
     std::size_t living = 0;
+    std::size_t exited = 0;             // exited processes still in the tree
 };
 
 class ProcessTree {
@@ -146,6 +188,8 @@ public:
     void restore(const ProcessTree& checkpoint);
     // Roughly the bytes this tree holds (bounds the checkpoints' memory).
     std::size_t memory_estimate() const;
+    // Roughly the bytes of a process's history (shared ones counted whole).
+    static std::size_t history_bytes(const Process& p);
 
     void apply_header(const StreamHeader& header);
     void apply(const Record& record);  // also moves now() forward to record.time_ns
@@ -172,6 +216,11 @@ public:
     const std::optional<StreamHeader>& header() const { return header_; }
     const Process* first_root() const { return root_.first_child_; }
 
+    // Keeping exited processes. Turning it off retires at once those past
+    // their highlight time.
+    void set_keep_exited(bool keep);
+    bool keep_exited() const { return config_.keep_exited; }
+
     // View state.
     void set_filter(Filter filter);
     const Filter& filter() const { return filter_; }
@@ -196,6 +245,13 @@ private:
     void on_exec(const Record& r, const ProcessExec& e);
     void on_image_facts(const ImageFactsRecord& f);
     void retire(Process* p);
+    void retire_one(Process* p);
+    void expire(Process* p);
+    void enforce_history();
+    void drop_stale_exits();
+    Process* exited_at(Identity id, std::uint64_t exited_ns) const;
+    void note_rename(Process* p, std::uint64_t time_ns, std::string_view name);
+    void note_image(const Record& r, const ImageLoad& load);
     void link(Process* parent, Process* child);
     void unlink(Process* child);
     void adopt_waiting(Process* parent);
@@ -218,6 +274,8 @@ private:
     std::unordered_multimap<Identity, Process*, IdentityHash> waiting_;
     std::vector<std::pair<std::uint64_t, Identity>> expiry_;  // min-heap on exit time + highlight
     std::vector<std::pair<std::uint64_t, Identity>> newness_; // min-heap on create time + highlight
+    std::deque<std::pair<std::uint64_t, Identity>> exit_order_; // exits, oldest first (stale ones skipped)
+    std::size_t lineage_only_ = 0;  // exited processes kept only for their descendants
     std::unordered_set<Identity, IdentityHash> collapsed_ids_;
     Filter filter_;
     std::string filter_lower_;

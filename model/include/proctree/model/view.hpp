@@ -18,6 +18,7 @@ enum class RowState : std::uint8_t {
     Normal,
     New,      // created within the highlight time (green)
     Exiting,  // exited within the highlight time (red)
+    Exited,   // exited before that, kept (dimmed)
     Context   // shown only as an ancestor of a filter match (dimmed)
 };
 

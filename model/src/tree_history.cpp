@@ -1,0 +1,134 @@
+// What the tree remembers beyond the running processes: exited processes
+// kept past their highlight time (bounded, oldest exits first, dead parents
+// staying for their descendants' lineage) and the per-process lists of
+// renames and image loads (bounded per process).
+#include <proctree/model/tree.hpp>
+#include <proctree/wire.h>
+
+namespace proctree::model {
+
+namespace {
+
+// The history to change: a copy when a checkpoint shares it.
+ProcessHistory& history_of(std::shared_ptr<ProcessHistory>& h)
+{
+    if (!h) h = std::make_shared<ProcessHistory>();
+    else if (h.use_count() > 1) h = std::make_shared<ProcessHistory>(*h);
+    return *h;
+}
+
+std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+
+} // namespace
+
+std::size_t ProcessTree::history_bytes(const Process& p)
+{
+    const ProcessHistory* h = p.history_.get();
+    if (!h) return 0;
+    std::size_t bytes = sizeof(*h) + 32 + h->renames.capacity() * sizeof(NameChange) +
+                        h->images.capacity() * sizeof(LoadedImage);
+    for (const NameChange& c : h->renames) bytes += heap_bytes(c.before) + heap_bytes(c.after);
+    for (const LoadedImage& i : h->images) bytes += heap_bytes(i.path);
+    return bytes;
+}
+
+// The exited process that this entry of exit_order_ names, if it is still
+// kept: the current holder of the identity or one it superseded.
+Process* ProcessTree::exited_at(Identity id, std::uint64_t exited_ns) const
+{
+    Process* p = node(id);
+    if (p && p->exited && p->exited_ns == exited_ns) return p;
+    auto [begin, end] = superseded_.equal_range(id);
+    for (auto it = begin; it != end; ++it)
+        if (it->second.exited_ns == exited_ns) return const_cast<Process*>(&it->second);
+    return nullptr;
+}
+
+// The highlight time of an exited process is over.
+void ProcessTree::expire(Process* p)
+{
+    if (config_.keep_exited) {
+        ++generation_;  // red turns dim
+        return;
+    }
+    retire(p);
+}
+
+void ProcessTree::set_keep_exited(bool keep)
+{
+    if (keep == config_.keep_exited) return;
+    config_.keep_exited = keep;
+    ++generation_;
+    if (keep) {
+        enforce_history();
+        return;
+    }
+    // Those past their highlight time (and the lineage-only ones) go now;
+    // the others leave when their highlight ends, as always.
+    std::deque<std::pair<std::uint64_t, Identity>> order;
+    order.swap(exit_order_);
+    for (const auto& [exited_ns, id] : order) {
+        Process* p = exited_at(id, exited_ns);
+        if (!p) continue;
+        if (p->lineage_only_ || exited_ns + config_.highlight_ns <= now_) retire(p);
+        else exit_order_.emplace_back(exited_ns, id);
+    }
+}
+
+// Entries for processes that already left (or a newer process under the
+// same identity) are skipped.
+void ProcessTree::drop_stale_exits()
+{
+    while (!exit_order_.empty()) {
+        const auto& [exited_ns, id] = exit_order_.front();
+        Process* p = exited_at(id, exited_ns);
+        if (p && !p->lineage_only_) return;
+        exit_order_.pop_front();
+    }
+}
+
+// At most config_.history exited processes stay: the oldest exits leave
+// first. One with descendants in the tree stays, lineage only, until they
+// have all left; it no longer counts against the bound.
+void ProcessTree::enforce_history()
+{
+    drop_stale_exits();
+    while (stats_.exited - lineage_only_ > config_.history && !exit_order_.empty()) {
+        Process* p = exited_at(exit_order_.front().second, exit_order_.front().first);
+        exit_order_.pop_front();
+        ++stats_.history_dropped;
+        ++generation_;
+        if (p->first_child_) {
+            p->lineage_only_ = true;
+            ++lineage_only_;
+        } else {
+            retire(p);
+        }
+        drop_stale_exits();
+    }
+}
+
+void ProcessTree::note_rename(Process* p, std::uint64_t time_ns, std::string_view name)
+{
+    ProcessHistory& h = history_of(p->history_);
+    if (h.renames.size() >= config_.renames_per_process) {
+        ++h.renames_dropped;
+        return;
+    }
+    h.renames.push_back(NameChange{time_ns, p->name, std::string(name)});
+}
+
+void ProcessTree::note_image(const Record& r, const ImageLoad& load)
+{
+    Process* p = node(load.proc);
+    if (!p) return;
+    ProcessHistory& h = history_of(p->history_);
+    if (h.images.size() >= config_.images_per_process) {
+        ++h.images_dropped;
+        return;
+    }
+    h.images.push_back(LoadedImage{r.time_ns, load.base, load.size, load.flags, std::string(load.path)});
+}
+
+
+} // namespace proctree::model

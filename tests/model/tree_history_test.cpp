@@ -1,0 +1,202 @@
+// Unit tests for model/src/tree_history.cpp: exited processes kept past their
+// highlight time, the history bound, dead parents kept for their descendants'
+// lineage, and the per-process list of execs, renames and image loads.
+#include "tree_fixture.hpp"
+
+using namespace proctree::model;
+using namespace proctree::testing;
+
+namespace {
+
+constexpr std::uint64_t kMs = 1'000'000;
+constexpr std::uint64_t kH = 3000 * kMs;
+constexpr std::uint64_t T0 = 1'700'000'000'000'000'000ull;
+
+TreeConfig keeping(std::size_t history = 100'000)
+{
+    TreeConfig c;
+    c.highlight_ns = kH;
+    c.keep_exited = true;
+    c.history = history;
+    return c;
+}
+
+Id id(std::uint32_t pid) { return Id{pid, T0 + pid}; }
+Identity ident(std::uint32_t pid) { return Identity{pid, T0 + pid}; }
+
+} // namespace
+
+TEST(TreeHistory, AKeptProcessStaysInPlaceRedThenDimmedWithItsExit)
+{
+    ProcessTree tree(keeping());
+    StreamBuilder b;
+    b.create(T0, id(1), {}, "init").create(T0 + 1, id(2), id(1), "blip").exit(T0 + 1 * kMs, id(2), 3);
+    feed(tree, b);
+    const Process* p = tree.find(ident(2));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(tree.state(*p), ProcState::Exiting);
+    tree.advance(T0 + 10'000 * kMs);
+    p = tree.find(ident(2));
+    ASSERT_TRUE(p);
+    EXPECT_EQ(tree.state(*p), ProcState::Exited);
+    EXPECT_EQ(p->exit_code, 3);
+    EXPECT_EQ(parent_name(tree, p->id), "init");
+    auto rows = TreeView(tree).all_rows();
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[1].state, RowState::Exited);
+    EXPECT_EQ(tree.stats().exited, 1u);
+}
+
+TEST(TreeHistory, WithoutKeepingAnExitedProcessLeavesAfterItsHighlight)
+{
+    ProcessTree tree(TreeConfig{kH});
+    StreamBuilder b;
+    b.create(T0, id(1), {}, "init").create(T0 + 1, id(2), id(1), "blip").exit(T0 + 2, id(2), 0);
+    feed(tree, b);
+    tree.advance(T0 + 2 + kH);
+    EXPECT_FALSE(tree.find(ident(2)));
+    EXPECT_EQ(tree.stats().exited, 0u);
+}
+
+TEST(TreeHistory, TheBoundDropsTheOldestExitsFirstAndCountsThem)
+{
+    ProcessTree tree(keeping(3));
+    StreamBuilder b;
+    b.create(T0, id(1), {}, "init");
+    for (std::uint32_t pid = 10; pid < 15; ++pid) b.create(T0 + pid, id(pid), id(1), "p" + std::to_string(pid));
+    // Exits in an order unlike the creates: 12, 10, 14, 11, 13.
+    std::uint64_t t = T0 + 100;
+    for (std::uint32_t pid : {12u, 10u, 14u, 11u, 13u}) b.exit(t++, id(pid), 0);
+    feed(tree, b);
+    tree.advance(T0 + 60 * kH);
+    EXPECT_FALSE(tree.find(ident(12)));
+    EXPECT_FALSE(tree.find(ident(10)));
+    for (std::uint32_t pid : {14u, 11u, 13u}) EXPECT_TRUE(tree.find(ident(pid))) << pid;
+    EXPECT_EQ(tree.stats().history_dropped, 2u);
+    EXPECT_EQ(tree.stats().exited, 3u);
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:p11", "1:p13", "1:p14"}));
+}
+
+TEST(TreeHistory, ADeadParentStaysWhileItHasLivingOrKeptDescendants)
+{
+    ProcessTree tree(keeping(1));
+    StreamBuilder b;
+    b.create(T0, id(1), {}, "init")
+        .create(T0 + 2, id(2), id(1), "parent")
+        .create(T0 + 3, id(3), id(2), "child")
+        .create(T0 + 4, id(4), id(3), "grandchild")
+        .create(T0 + 5, id(5), id(1), "other")
+        .exit(T0 + 10, id(2), 0)   // parent: kept
+        .exit(T0 + 11, id(3), 0)   // child: the bound drops parent, which stays for the lineage
+        .exit(T0 + 12, id(5), 0);  // other: the bound drops child, which stays for grandchild
+    feed(tree, b);
+    tree.advance(T0 + 10 * kH);
+    EXPECT_EQ(tree.stats().history_dropped, 2u);
+    EXPECT_EQ(row_names(tree),
+              (std::vector<std::string>{"0:init", "1:parent", "2:child", "3:grandchild", "1:other"}));
+    EXPECT_EQ(parent_name(tree, ident(4)), "child");
+    EXPECT_TRUE(tree.find(ident(4))->original_parent == Identity{});
+
+    // The grandchild exits (kept), then its drop takes the whole dead chain with it.
+    StreamBuilder more;
+    more.exit(T0 + 20, id(4), 0).create(T0 + 21, id(6), id(1), "late").exit(T0 + 22, id(6), 0);
+    feed(tree, more);
+    EXPECT_EQ(tree.stats().history_dropped, 4u);
+    EXPECT_FALSE(tree.find(ident(2)));
+    EXPECT_FALSE(tree.find(ident(3)));
+    EXPECT_FALSE(tree.find(ident(4)));
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:late"}));
+    EXPECT_EQ(tree.stats().exited, 1u);
+}
+
+TEST(TreeHistory, TurningKeepingOffRetiresAtOnceThosePastTheirHighlight)
+{
+    ProcessTree tree(keeping());
+    StreamBuilder b;
+    b.create(T0, id(1), {}, "init")
+        .create(T0 + 2, id(2), id(1), "old")
+        .create(T0 + 3, id(3), id(2), "orphan")
+        .create(T0 + 4, id(4), id(1), "recent")
+        .exit(T0 + 10, id(2), 0)
+        .exit(T0 + 10 + kH, id(4), 0);
+    feed(tree, b);
+    tree.advance(T0 + 10 + kH + 1);
+    ASSERT_TRUE(tree.find(ident(2)));
+    tree.set_keep_exited(false);
+    EXPECT_FALSE(tree.find(ident(2)));
+    EXPECT_EQ(parent_name(tree, ident(3)), "init");
+    EXPECT_EQ(tree.find(ident(3))->original_parent, ident(2));
+    ASSERT_TRUE(tree.find(ident(4)));  // still red: leaves when its highlight ends
+    tree.advance(T0 + 10 + 2 * kH);
+    EXPECT_FALSE(tree.find(ident(4)));
+    EXPECT_EQ(tree.stats().exited, 0u);
+}
+
+TEST(TreeHistory, NameAndPidFiltersApplyToKeptProcesses)
+{
+    ProcessTree tree(keeping());
+    StreamBuilder b;
+    b.create(T0, id(1), {}, "init")
+        .create(T0 + 2, id(2), id(1), "make")
+        .create(T0 + 3, id(3), id(2), "cc1plus")
+        .create(T0 + 4, id(4), id(1), "bash")
+        .exit(T0 + 10, id(3), 1)
+        .exit(T0 + 11, id(2), 2);
+    feed(tree, b);
+    tree.advance(T0 + 100 * kH);
+    Filter f;
+    f.name = "cc1";
+    tree.set_filter(f);
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:make", "2:cc1plus"}));
+    f.name.clear();
+    f.pid = 2;
+    tree.set_filter(f);
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:make", "2:cc1plus"}));
+}
+
+TEST(TreeHistory, ImageLoadsAreKeptPerProcessUpToTheBound)
+{
+    TreeConfig c = keeping();
+    c.images_per_process = 2;
+    ProcessTree tree(c);
+    StreamBuilder b(std::string_view("win"), PT_OS_WINDOWS);
+    b.create(T0, id(4), {}, "System").create(T0 + 1, id(8), id(4), "app.exe");
+    for (int i = 0; i < 5; ++i) b.image(T0 + 10 + i, id(8), "C:\\dll" + std::to_string(i) + ".dll");
+    b.exit(T0 + 20, id(8), 0);
+    feed(tree, b);
+    tree.advance(T0 + 10 * kH);
+    const Process* p = tree.find(ident(8));
+    ASSERT_TRUE(p && p->history());
+    ASSERT_EQ(p->history()->images.size(), 2u);
+    EXPECT_EQ(p->history()->images[0].path, "C:\\dll0.dll");
+    EXPECT_EQ(p->history()->images[1].path, "C:\\dll1.dll");
+    EXPECT_EQ(p->history()->images[1].time_ns, T0 + 11);
+    EXPECT_EQ(p->history()->images[0].base, 0x140000000ull);
+    EXPECT_EQ(p->history()->images_dropped, 3u);
+    EXPECT_FALSE(tree.find(ident(4))->history());  // nothing allocated for the others
+}
+
+TEST(TreeHistory, RenamesAreRecordedWithTheNameTheyReplaced)
+{
+    TreeConfig c = keeping();
+    c.renames_per_process = 2;
+    ProcessTree tree(c);
+    StreamBuilder b;
+    b.create(T0, id(2), {}, "sh", "sh -c x", "", "/bin/sh")
+        .exec(T0 + 5, id(2), "env", "env x", "/usr/bin/env")
+        .rename(T0 + 6, id(2), "worker")
+        .rename(T0 + 7, id(2), "worker2")
+        .rename(T0 + 8, id(2), "worker3");
+    feed(tree, b);
+    const Process* p = tree.find(ident(2));
+    ASSERT_TRUE(p && p->history());
+    const auto& ch = p->history()->renames;
+    ASSERT_EQ(ch.size(), 2u);
+    EXPECT_EQ(ch[0].before, "env");
+    EXPECT_EQ(ch[0].after, "worker");
+    EXPECT_EQ(ch[0].time_ns, T0 + 6);
+    EXPECT_EQ(ch[1].before, "worker");
+    EXPECT_EQ(ch[1].after, "worker2");
+    EXPECT_EQ(p->history()->renames_dropped, 1u);
+    EXPECT_EQ(p->name, "worker3");
+}
