@@ -9,14 +9,6 @@ namespace proctree::model {
 
 namespace {
 
-// The history to change: a copy when a checkpoint shares it.
-ProcessHistory& history_of(std::shared_ptr<ProcessHistory>& h)
-{
-    if (!h) h = std::make_shared<ProcessHistory>();
-    else if (h.use_count() > 1) h = std::make_shared<ProcessHistory>(*h);
-    return *h;
-}
-
 std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
 
 } // namespace
@@ -110,7 +102,7 @@ void ProcessTree::enforce_history()
 
 void ProcessTree::note_rename(Process* p, std::uint64_t time_ns, std::string_view name)
 {
-    ProcessHistory& h = history_of(p->history_);
+    ProcessHistory& h = p->history_.make();
     if (h.renames.size() >= config_.renames_per_process) {
         ++h.renames_dropped;
         return;
@@ -122,7 +114,7 @@ void ProcessTree::note_image(const Record& r, const ImageLoad& load)
 {
     Process* p = node(load.proc);
     if (!p) return;
-    ProcessHistory& h = history_of(p->history_);
+    ProcessHistory& h = p->history_.make();
     if (h.images.size() >= config_.images_per_process) {
         ++h.images_dropped;
         return;

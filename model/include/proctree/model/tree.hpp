@@ -72,23 +72,29 @@ struct ProcessHistory {
     std::uint32_t images_dropped = 0;   // beyond TreeConfig::images_per_process
 };
 
-// What the producer read of an executable file (PT_REC_IMAGE_FACTS).
-struct ImageFacts {
-    std::uint16_t status = 0;  // PT_FACTS_HASHED, _UNREADABLE, _SKIPPED
-    std::uint32_t error = 0;   // errno / Win32 error when unreadable
-    std::uint64_t size = 0;    // bytes, when hashed
-    std::array<std::uint8_t, 32> sha256{};
-    std::string path;          // the file read
-};
+// Owns a process's history; copied with the process (tree copies are
+// checkpoints). Only the processes that have one pay for it.
+class HistoryBox {
+public:
+    HistoryBox() = default;
+    HistoryBox(const HistoryBox& o) : p_(o.p_ ? std::make_unique<ProcessHistory>(*o.p_) : nullptr) {}
+    HistoryBox& operator=(const HistoryBox& o)
+    {
+        if (this != &o) p_ = o.p_ ? std::make_unique<ProcessHistory>(*o.p_) : nullptr;
+        return *this;
+    }
+    HistoryBox(HistoryBox&&) noexcept = default;
+    HistoryBox& operator=(HistoryBox&&) noexcept = default;
+    ~HistoryBox() = default;
+    const ProcessHistory* get() const { return p_.get(); }
+    ProcessHistory& make()
+    {
+        if (!p_) p_ = std::make_unique<ProcessHistory>();
+        return *p_;
+    }
 
-// One exec of a process: when, and the image it replaced (with that image's
-// facts once they arrive).
-struct ExecStep {
-    std::uint64_t time_ns = 0;
-    std::uint64_t seq = 0;           // of the exec record
-    std::string replaced_image;
-    std::uint64_t replaced_seq = 0;  // of the record that had set the replaced image
-    std::shared_ptr<const ImageFacts> replaced_facts;
+private:
+    std::unique_ptr<ProcessHistory> p_;
 };
 
 struct Process {
@@ -111,8 +117,7 @@ private:
     bool in_snapshot_ = false;  // seen in the current complete snapshot
     bool sentinel_ = false;     // the tree's invisible root
     bool lineage_only_ = false; // dropped from the history, stays for its descendants
-    // Shared by tree copies (checkpoints) until one of them changes it.
-    std::shared_ptr<ProcessHistory> history_;
+    HistoryBox history_;
 
 public:
     Identity id;
@@ -188,7 +193,7 @@ public:
     void restore(const ProcessTree& checkpoint);
     // Roughly the bytes this tree holds (bounds the checkpoints' memory).
     std::size_t memory_estimate() const;
-    // Roughly the bytes of a process's history (shared ones counted whole).
+    // Roughly the bytes of a process's history.
     static std::size_t history_bytes(const Process& p);
 
     void apply_header(const StreamHeader& header);
