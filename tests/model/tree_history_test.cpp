@@ -200,3 +200,22 @@ TEST(TreeHistory, RenamesAreRecordedWithTheNameTheyReplaced)
     EXPECT_EQ(p->history()->renames_dropped, 1u);
     EXPECT_EQ(p->name, "worker3");
 }
+
+TEST(TreeHistory, ACopyKeepsTheKeptProcessesTheirHistoryAndTheBound)
+{
+    ProcessTree tree(keeping(2));
+    StreamBuilder b;
+    b.create(T0, id(1), {}, "init").create(T0 + 1, id(2), id(1), "a").rename(T0 + 2, id(2), "a2");
+    b.create(T0 + 3, id(3), id(1), "b").exit(T0 + 4, id(2), 0).exit(T0 + 5, id(3), 0);
+    feed(tree, b);
+    ProcessTree copy(tree);
+    ASSERT_TRUE(copy.find(ident(2)) && copy.find(ident(2))->history());
+    EXPECT_EQ(copy.find(ident(2))->history()->changes.at(0).after, "a2");
+    StreamBuilder more;
+    more.create(T0 + 6, id(4), id(1), "c").exit(T0 + 7, id(4), 0);
+    feed(copy, more);
+    EXPECT_FALSE(copy.find(ident(2)));  // the oldest exit went, in the copy only
+    EXPECT_TRUE(tree.find(ident(2)));
+    EXPECT_EQ(copy.stats().history_dropped, 1u);
+    EXPECT_EQ(tree.stats().history_dropped, 0u);
+}
