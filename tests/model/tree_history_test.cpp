@@ -210,7 +210,7 @@ TEST(TreeHistory, ACopyKeepsTheKeptProcessesTheirHistoryAndTheBound)
     feed(tree, b);
     ProcessTree copy(tree);
     ASSERT_TRUE(copy.find(ident(2)) && copy.find(ident(2))->history());
-    EXPECT_EQ(copy.find(ident(2))->history()->changes.at(0).after, "a2");
+    EXPECT_EQ(copy.find(ident(2))->history()->renames.at(0).after, "a2");
     StreamBuilder more;
     more.create(T0 + 6, id(4), id(1), "c").exit(T0 + 7, id(4), 0);
     feed(copy, more);

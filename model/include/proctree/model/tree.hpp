@@ -48,6 +48,25 @@ struct TreeConfig {
 // Exiting: exited within the highlight time; Exited: kept after it.
 enum class ProcState : std::uint8_t { Normal, New, Exiting, Exited };
 
+// What the producer read of an executable file (PT_REC_IMAGE_FACTS).
+struct ImageFacts {
+    std::uint16_t status = 0;  // PT_FACTS_HASHED, _UNREADABLE, _SKIPPED
+    std::uint32_t error = 0;   // errno / Win32 error when unreadable
+    std::uint64_t size = 0;    // bytes, when hashed
+    std::array<std::uint8_t, 32> sha256{};
+    std::string path;          // the file read
+};
+
+// One exec of a process: when, and the image it replaced (with that image's
+// facts once they arrive).
+struct ExecStep {
+    std::uint64_t time_ns = 0;
+    std::uint64_t seq = 0;           // of the exec record
+    std::string replaced_image;
+    std::uint64_t replaced_seq = 0;  // of the record that had set the replaced image
+    std::shared_ptr<const ImageFacts> replaced_facts;
+};
+
 // A rename record (Linux comm changes, prctl PR_SET_NAME).
 struct NameChange {
     std::uint64_t time_ns = 0;
