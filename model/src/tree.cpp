@@ -119,7 +119,9 @@ void ProcessTree::restore(const ProcessTree& checkpoint)
     Filter filter = std::move(filter_);
     auto collapsed = std::move(collapsed_ids_);
     std::uint64_t generation = generation_;
+    bool keep = config_.keep_exited;
     copy_from(checkpoint);
+    set_keep_exited(keep);  // the viewer's choice, like the filter
     generation_ = std::max(generation, checkpoint.generation_) + 1;  // a view must notice the change
     for (auto& [id, p] : by_id_) p.collapsed_ = false;
     for (auto& [id, p] : superseded_) p.collapsed_ = false;

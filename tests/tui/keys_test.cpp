@@ -65,15 +65,60 @@ TEST_F(KeysFixture, ArrowsAndJkMove)
     EXPECT_EQ(selected_pid(), 1u);
 }
 
-TEST_F(KeysFixture, EnterAndSpaceCollapseAndExpand)
+TEST_F(KeysFixture, SpaceCollapsesAndExpands)
 {
     key(Key::Down);  // bash
     EXPECT_EQ(rows(), 6u);
-    key(Key::Enter);
+    ch(' ');
     EXPECT_EQ(rows(), 4u);
     EXPECT_NE(row_with("▶ bash"), -1);
     ch(' ');
     EXPECT_EQ(rows(), 6u);
+}
+
+TEST_F(KeysFixture, EnterOpensDetailsThatFollowTheSelectionEnterOrEscCloses)
+{
+    grid.resize(100, 30);
+    key(Key::Down);  // bash
+    key(Key::Enter);
+    EXPECT_EQ(ui.pane, viewer::Pane::Details);
+    EXPECT_NE(row_with("details: bash (100)"), -1);
+    key(Key::Down);  // vim: the pane follows
+    EXPECT_NE(row_with("details: vim (101)"), -1);
+    EXPECT_NE(row_with("parents: bash (100) < init (1)"), -1);
+    EXPECT_EQ(rows(), 6u);  // Enter no longer collapses
+    key(Key::Enter);
+    EXPECT_EQ(ui.pane, viewer::Pane::None);
+    key(Key::Enter);
+    key(Key::Escape);
+    EXPECT_EQ(ui.pane, viewer::Pane::None);
+    EXPECT_EQ(row_with("details:"), -1);
+}
+
+TEST_F(KeysFixture, XTogglesKeepingExitedProcesses)
+{
+    EXPECT_FALSE(tree.keep_exited());
+    ch('x');
+    EXPECT_TRUE(tree.keep_exited());
+    ch('x');
+    EXPECT_FALSE(tree.keep_exited());
+}
+
+TEST_F(KeysFixture, TabGivesThePaneTheArrowKeys)
+{
+    grid.resize(100, 16);
+    key(Key::Enter);
+    ASSERT_EQ(ui.pane, viewer::Pane::Details);
+    key(Key::Tab);
+    EXPECT_TRUE(ui.pane_focus);
+    key(Key::Down);
+    EXPECT_EQ(selected_pid(), 1u);  // the pane scrolled, not the selection
+    EXPECT_EQ(ui.pane_scroll, 1u);
+    key(Key::End);
+    EXPECT_GT(ui.pane_scroll, 1u);
+    key(Key::Tab);
+    key(Key::Down);
+    EXPECT_EQ(selected_pid(), 100u);
 }
 
 TEST_F(KeysFixture, SlashFiltersLiveEnterKeepsEscCancels)

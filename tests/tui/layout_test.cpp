@@ -251,10 +251,10 @@ TEST_F(LayoutFixture, HelpScreenListsTheKeys)
 {
     feed(tree, small_stream());
     ui.mode = viewer::Mode::Help;
-    grid.resize(80, 24);
+    grid.resize(80, 36);
     draw();
     std::string all = grid.text();
-    for (const char* k : {"j/k", "PgUp/PgDn", "Home/End", "Enter, Space", "/ ", "Esc", "  s ", "  S ",
+    for (const char* k : {"j/k", "PgUp/PgDn", "Home/End", "Enter ", "Space", "  x ", "  l ", "  T ", "Tab", "/ ", "Esc", "  s ", "  S ",
                           "  P ", "  q ", "mouse"})
         EXPECT_NE(all.find(k), std::string::npos) << k;
     EXPECT_EQ(all.find("vim notes"), std::string::npos);

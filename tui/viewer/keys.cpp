@@ -34,8 +34,60 @@ Request Controller::handle(const Event& e)
     case Mode::EditTime: return edit_time(e);
     case Mode::Help:
         if (e.key == Key::Char && e.ch == 'q') return Request::Quit;
-        if (e.key == Key::WheelUp || e.key == Key::WheelDown) return Request::None;
+        if (e.key == Key::Down || e.key == Key::WheelDown || e.key == Key::PageDown) {
+            ui_.help_top += e.key == Key::PageDown ? static_cast<std::size_t>(page()) : 1;
+            return Request::Redraw;  // the layout clamps it
+        }
+        if (e.key == Key::Up || e.key == Key::WheelUp || e.key == Key::PageUp) {
+            std::size_t d = e.key == Key::PageUp ? static_cast<std::size_t>(page()) : 1;
+            ui_.help_top -= std::min(ui_.help_top, d);
+            return Request::Redraw;
+        }
         ui_.mode = Mode::Normal;
+        ui_.help_top = 0;
+        return Request::Redraw;
+    }
+    return Request::None;
+}
+
+Request Controller::toggle_pane(Pane pane)
+{
+    bool open = ui_.pane != pane;
+    ui_.pane = open ? pane : Pane::None;
+    ui_.pane_focus = open && pane == Pane::Spawners;  // a list to choose from
+    ui_.pane_scroll = 0;
+    ui_.pane_sel = 0;
+    return Request::Redraw;
+}
+
+// Keys for the open pane while it has the focus (Tab).
+Request Controller::pane_key(const Event& e)
+{
+    std::size_t& pos = ui_.pane == Pane::Spawners ? ui_.pane_sel : ui_.pane_scroll;
+    // The log counts back from the newest line: up is further back.
+    bool backwards = ui_.pane == Pane::Log;
+    auto step = [&](std::ptrdiff_t d) {
+        if (backwards) d = -d;
+        pos = d < 0 ? pos - std::min(pos, static_cast<std::size_t>(-d)) : pos + static_cast<std::size_t>(d);
+        return Request::Redraw;  // the layout clamps pos to what there is
+    };
+    std::ptrdiff_t page = ui_.pane_rows > 1 ? ui_.pane_rows - 1 : 1;
+    bool is_char = e.key == Key::Char;
+    if (e.key == Key::Up || (is_char && e.ch == 'k')) return step(-1);
+    if (e.key == Key::Down || (is_char && e.ch == 'j')) return step(1);
+    if (e.key == Key::PageUp || e.key == Key::WheelUp) return step(-page);
+    if (e.key == Key::PageDown || e.key == Key::WheelDown) return step(page);
+    if (e.key == Key::Home) return step(backwards ? PTRDIFF_MAX : -PTRDIFF_MAX);
+    if (e.key == Key::End) return step(backwards ? -PTRDIFF_MAX : PTRDIFF_MAX);
+    if (e.key == Key::Enter && ui_.pane == Pane::Spawners) {
+        if (ui_.pane_sel < ui_.pane_targets.size()) {
+            ui_.selected = ui_.pane_targets[ui_.pane_sel];
+            ui_.sel_index = 0;
+            ui_.top = 0;
+            model::TreeView view(tree_);
+            if (auto idx = view.index_of(*ui_.selected)) move_to(static_cast<std::ptrdiff_t>(*idx));
+        }
+        ui_.pane_focus = false;
         return Request::Redraw;
     }
     return Request::None;
@@ -43,6 +95,14 @@ Request Controller::handle(const Event& e)
 
 Request Controller::normal(const Event& e)
 {
+    if (e.key == Key::Tab) {
+        if (ui_.pane == Pane::None) return Request::None;
+        ui_.pane_focus = !ui_.pane_focus;
+        return Request::Redraw;
+    }
+    if (ui_.pane != Pane::None && ui_.pane_focus) {
+        if (Request r = pane_key(e); r != Request::None) return r;
+    }
     switch (e.key) {
     case Key::Up: move_by(-1); return Request::Redraw;
     case Key::Down: move_by(1); return Request::Redraw;
@@ -52,10 +112,9 @@ Request Controller::normal(const Event& e)
     case Key::End: move_to(PTRDIFF_MAX); return Request::Redraw;
     case Key::WheelUp: scroll(-kWheelStep); return Request::Redraw;
     case Key::WheelDown: scroll(kWheelStep); return Request::Redraw;
-    case Key::Enter:
-        if (ui_.selected) tree_.toggle_collapsed(*ui_.selected);
-        return Request::Redraw;
+    case Key::Enter: return toggle_pane(Pane::Details);
     case Key::Escape:
+        if (ui_.pane != Pane::None) return toggle_pane(ui_.pane);
         if (tree_.filter().empty()) return Request::None;
         tree_.set_filter({});
         return Request::Redraw;
@@ -97,6 +156,9 @@ Request Controller::normal(const Event& e)
         ui_.mode = Mode::EditTime;
         ui_.edit.clear();
         return Request::Redraw;
+    case 'x': tree_.set_keep_exited(!tree_.keep_exited()); return Request::Redraw;
+    case 'l': return toggle_pane(Pane::Log);
+    case 'T': return toggle_pane(Pane::Spawners);
     case '?': ui_.mode = Mode::Help; return Request::Redraw;
     case 'q': return Request::Quit;
     default: return Request::None;

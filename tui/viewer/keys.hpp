@@ -28,6 +28,7 @@ enum class Key : std::uint8_t {
     Backspace,
     WheelUp,
     WheelDown,
+    Tab,
     Click,      // a button-1 press at (x, y)
     Resize
 };
@@ -57,6 +58,8 @@ public:
 
 private:
     Request normal(const Event& e);
+    Request pane_key(const Event& e);
+    Request toggle_pane(Pane pane);
     Request edit_name(const Event& e);
     Request edit_pid(const Event& e);
     Request edit_time(const Event& e);

@@ -46,6 +46,8 @@ std::vector<Segment> status_segments(const UiState& ui, const StatusInfo& s, con
     else
         out.push_back({fmt::format("lost {}", s.events_lost), s.events_lost > 0});
     if (!filter.empty()) out.push_back({"filter " + model::escape(filter.describe()), false});
+    if (s.keep_exited) out.push_back({fmt::format("keeping exited: {}", s.exited), false});
+    if (s.history_dropped > 0) out.push_back({fmt::format("{} dropped from history", s.history_dropped), false});
     if (!s.replay.empty()) out.push_back({s.replay, false});
     if (!s.export_path.empty()) out.push_back({"saved " + model::escape(s.export_path), false});
     if (!s.error.empty()) out.push_back({"error: " + model::escape(s.error), true});
@@ -166,13 +168,15 @@ void paint_row(const model::ProcessTree& tree, const Row& row, int y, bool selec
     if (selected) g.add_reverse(0, y, -1);
 }
 
-void paint_help(Grid& g, int top, int rows, const Theme& theme)
+void paint_help(Grid& g, int top, int rows, UiState& ui, const Theme& theme)
 {
     auto lines = help_lines();
+    std::size_t shown = static_cast<std::size_t>(std::max(0, rows));
+    ui.help_top = std::min(ui.help_top, lines.size() > shown ? lines.size() - shown : 0);
     for (int i = 0; i < rows; ++i) {
         g.fill(0, top + i, -1, theme.normal);
-        if (i < static_cast<int>(lines.size()))
-            g.put(2, top + i, lines[static_cast<std::size_t>(i)], i == 0 ? theme.help_title : theme.normal);
+        std::size_t k = ui.help_top + static_cast<std::size_t>(i);
+        if (k < lines.size()) g.put(2, top + i, lines[k], k == 0 ? theme.help_title : theme.normal);
     }
 }
 
@@ -251,21 +255,27 @@ std::vector<std::string> help_lines()
         "  Up/Down, j/k      move the selection",
         "  PgUp/PgDn         move by a page",
         "  Home/End          first / last process",
-        "  Enter, Space      collapse or expand the selected subtree",
+        "  Enter             details of the selected process (Enter or Esc closes)",
+        "  Space             collapse or expand the selected subtree",
+        "  Tab               focus the open pane to scroll it, and back to the tree",
+        "  x                 keep exited processes (--keep-exited; --history N bounds)",
+        "  l                 event log in the lower half (within the PID filter)",
+        "  T                 top spawners; Enter on one shows it in the tree",
         "  /                 filter by name, typed live (Enter keeps, Esc cancels)",
         "  p                 filter by PID: the process, its ancestors and subtree",
-        "  Esc               clear all filters",
+        "  Esc               close the pane, else clear all filters",
         "  s                 export the view as text to the export directory",
         "  S                 export the view as JSON",
         "  P                 pause the screen (events are still applied; a file's clock stops)",
         "  [ ]  { }          in a recorded file: back / forward 1 s, 10 s",
         "  g                 in a recorded file: go to a time (HH:MM:SS[.mmm] UTC, +SECONDS)",
-        "  ?                 this help (any key closes it)",
+        "  ?                 this help (Up/Down scroll it, other keys close it)",
         "  q                 quit",
         "  mouse             wheel scrolls, click selects",
         "",
         "  Colours: green = new, red = exited (with exit status and lifetime),",
-        "  dim = ancestor shown for context. Without colour: [+] new, [x] exited.",
+        "  dim red = exited and kept, dim = ancestor shown for context.",
+        "  Without colour: [+] new, [x] exited.",
     };
 }
 
@@ -302,7 +312,7 @@ void sync_selection(const model::TreeView& view, UiState& ui, int body_rows)
 }
 
 void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& status, const Theme& theme,
-            Grid& g)
+            Grid& g, const PaneSources& sources)
 {
     g.clear(theme.normal);  // cheap: cells are plain data
     ui.too_small = g.width() < kMinWidth || g.height() < kMinHeight;
@@ -314,9 +324,12 @@ void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& statu
     int footer = footer_height(ui, status, tree.filter(), g.width());
     ui.body_top = 1;
     ui.body_rows = g.height() - 1 - footer;
+    ui.pane_rows = 0;
+    int pane_total = ui.pane != Pane::None && ui.mode != Mode::Help && ui.body_rows >= 6 ? ui.body_rows / 2 : 0;
+    ui.body_rows -= pane_total;
     paint_header(g, theme);
     if (ui.mode == Mode::Help) {
-        paint_help(g, ui.body_top, ui.body_rows, theme);
+        paint_help(g, ui.body_top, ui.body_rows, ui, theme);
     } else {
         model::TreeView view(tree);
         sync_selection(view, ui, ui.body_rows);
@@ -329,6 +342,8 @@ void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& statu
             const char* msg = tree.filter().empty() ? "(no processes yet)" : "(no process matches the filter)";
             g.put(2, ui.body_top, msg, theme.context);
         }
+        // After the tree: the details follow the selection it settled.
+        if (pane_total > 0) paint_pane(tree, ui, sources, theme, ui.body_top + ui.body_rows, pane_total, g);
     }
     paint_footer(ui, status, tree.filter(), theme, g);
 }
@@ -337,7 +352,8 @@ bool render_footer(const model::Filter& filter, UiState& ui, const StatusInfo& s
                    Grid& g)
 {
     if (ui.too_small || ui.mode == Mode::Help) return false;
-    if (footer_height(ui, status, filter, g.width()) != g.height() - 1 - ui.body_rows) return false;
+    int body = ui.body_rows + (ui.pane_rows > 0 ? ui.pane_rows + 1 : 0);
+    if (footer_height(ui, status, filter, g.width()) != g.height() - 1 - body) return false;
     paint_footer(ui, status, filter, theme, g);
     return true;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "grid.hpp"
+#include "panes.hpp"
 #include "state.hpp"
 #include "theme.hpp"
 
@@ -32,7 +33,7 @@ void sync_selection(const model::TreeView& view, UiState& ui, int body_rows);
 // Lays out the whole screen into `grid` (its size is the terminal's).
 // Updates ui's geometry and selection.
 void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& status, const Theme& theme,
-            Grid& grid);
+            Grid& grid, const PaneSources& sources = {});
 
 // Only the footer (status and prompt), for a paused screen whose tree part
 // stays as it was. Returns false when the footer height would change (then

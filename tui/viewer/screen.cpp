@@ -162,6 +162,7 @@ void Screen::read_events(std::vector<Event>& out)
         switch (ch) {
         case L'\r': case L'\n': out.push_back(Event::of(Key::Enter)); break;
         case 27: out.push_back(Event::of(Key::Escape)); break;
+        case L'\t': out.push_back(Event::of(Key::Tab)); break;
         case 127: case 8: out.push_back(Event::of(Key::Backspace)); break;
         default: out.push_back(Event::character(static_cast<char32_t>(ch))); break;
         }

@@ -72,7 +72,13 @@ void TreeClock::release(std::uint64_t steady_ns)
 
 Session::Session(ViewerOptions options)
     : options_(std::move(options)),
-      tree_(model::TreeConfig{options_.highlight_ms * 1'000'000ull}),
+      tree_([this] {
+          model::TreeConfig c;
+          c.highlight_ns = options_.highlight_ms * 1'000'000ull;
+          c.keep_exited = options_.keep_exited;
+          c.history = options_.history;
+          return c;
+      }()),
       clock_(options_.speed > 0 ? options_.speed : 1.0, false)
 {
     model::Filter f;
@@ -169,6 +175,8 @@ void Session::on_record(const model::Record& record)
         else if (std::holds_alternative<model::ProcessExit>(record.body)) count(steady_now_, true);
     }
     tree_.apply(record);
+    log_.add(record, tree_);
+    spawners_.add(record, tree_);
     if (!in_snapshot_) content_ = true;
     clock_.saw(record.time_ns, steady_now_);
 }
@@ -337,6 +345,9 @@ bool Session::refresh_status(std::uint64_t steady_ns)
     rates(steady_ns, s.creates_per_s, s.exits_per_s);
     s.events_lost = tree_.stats().events_lost;
     s.loss_reports = tree_.stats().loss_reports;
+    s.keep_exited = tree_.keep_exited();
+    s.exited = tree_.stats().exited;
+    s.history_dropped = tree_.stats().history_dropped;
     if (playback_) {
         s.replay = playback_->describe(steady_ns);
     } else if (!options_.from.empty()) {

@@ -16,6 +16,8 @@
 
 #include <proctree/produce/source.hpp>
 #include <proctree/model/decoder.hpp>
+#include <proctree/model/event_log.hpp>
+#include <proctree/model/spawners.hpp>
 #include <proctree/model/tree.hpp>
 #include <proctree/nats/connection.hpp>
 
@@ -39,6 +41,8 @@ struct ViewerOptions {
     std::string export_dir = ".";
     nats::ConnectOptions nats;  // with --from nats://...
     bool image_facts = true;  // live sources: size and SHA-256 of executables
+    bool keep_exited = false;
+    std::size_t history = 100'000;
 };
 
 class TreeClock {
@@ -93,6 +97,8 @@ public:
     // sets status().export_path or status().error.
     void export_view(bool json);
 
+    const model::EventLog& log() const { return log_; }
+    const model::SpawnerCounts& spawners() const { return spawners_; }
     model::ProcessTree& tree() { return tree_; }
     const model::ProcessTree& tree() const { return tree_; }
     UiState& ui() { return ui_; }
@@ -123,6 +129,8 @@ private:
 
     ViewerOptions options_;
     model::ProcessTree tree_;
+    model::EventLog log_;
+    model::SpawnerCounts spawners_;
     model::StreamDecoder decoder_;
     ByteChannel channel_;
     std::unique_ptr<Reader> reader_;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace proctree::viewer {
 
@@ -20,8 +21,18 @@ struct SeekRequest {
     std::string typed;  // as typed at the g prompt; empty: a step
 };
 
+// The pane in the lower half of the body: details of the selected process,
+// the event log, or the top spawners.
+enum class Pane : std::uint8_t { None, Details, Log, Spawners };
+
 struct UiState {
     Mode mode = Mode::Normal;
+    Pane pane = Pane::None;
+    bool pane_focus = false;        // Up/Down/PgUp/PgDn/Home/End act on the pane (Tab switches)
+    std::size_t pane_scroll = 0;    // details: first line shown; log: lines back from the newest
+    std::size_t pane_sel = 0;       // spawners: the selected line
+    std::vector<model::Identity> pane_targets;  // spawners: the process of each line, as laid out
+    std::optional<model::Identity> details_of;  // the process the details scroll belongs to
     std::string edit;             // text typed at the / or p prompt
     model::Filter saved_filter;   // restored when a prompt is cancelled
     // The selection is a process (identity), so it stays on that process
@@ -30,11 +41,13 @@ struct UiState {
     std::size_t sel_index = 0;
     std::size_t top = 0;          // first tree row on screen
     bool paused = false;
+    std::size_t help_top = 0;       // first help line shown
     std::optional<SeekRequest> seek;  // for the session to carry out
     // Geometry of the last layout (the key layer needs page size and where
     // rows are for clicks).
     int body_top = 1;
-    int body_rows = 0;
+    int body_rows = 0;              // tree rows
+    int pane_rows = 0;              // pane lines (below its title line)
     bool too_small = false;
 };
 
@@ -47,6 +60,9 @@ struct StatusInfo {
     double exits_per_s = 0;
     std::uint64_t events_lost = 0;
     std::uint64_t loss_reports = 0;
+    bool keep_exited = false;
+    std::size_t exited = 0;              // exited processes shown
+    std::uint64_t history_dropped = 0;   // kept ones dropped by the history bound
     std::string replay;           // "replay 2x", "replay done", "" when live
     std::string export_path;      // last export
     std::string error;            // source or export error

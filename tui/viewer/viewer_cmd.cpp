@@ -27,6 +27,8 @@ Action add_viewer(CLI::App& app)
         std::string export_dir = ".";
         nats::ConnectOptions nats;
         bool image_facts = true;
+        bool keep_exited = false;
+        std::size_t history = 100'000;
     };
     auto args = std::make_shared<Args>();
     app.add_option("--source", args->source, "Live source: auto, ebpf, netlink or poll")
@@ -51,6 +53,12 @@ Action add_viewer(CLI::App& app)
         ->capture_default_str();
     add_nats_connect_options(&app, args->nats);
     app.add_flag("!--no-image-facts", args->image_facts, "Do not read and hash executables (live sources)");
+    app.add_flag("--keep-exited", args->keep_exited,
+                 "Keep exited processes in the tree after their highlight time (x toggles)");
+    app.add_option("--history", args->history,
+                   "How many exited processes are kept at most; the oldest exits go first")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
+        ->capture_default_str();
 
     return [args] {
         viewer::ViewerOptions o;
@@ -69,6 +77,8 @@ Action add_viewer(CLI::App& app)
         o.export_dir = args->export_dir;
         o.nats = args->nats;
         o.image_facts = args->image_facts;
+        o.keep_exited = args->keep_exited;
+        o.history = args->history;
         try {
             return viewer::run_viewer(o);
         } catch (const std::exception& e) {

@@ -175,7 +175,7 @@ private:
             footer_only = render_footer(s_.tree().filter(), ui, s_.status(), theme_, grid_);
         }
         if (!footer_only) {
-            render(s_.tree(), ui, s_.status(), theme_, grid_);
+            render(s_.tree(), ui, s_.status(), theme_, grid_, PaneSources{&s_.log(), &s_.spawners()});
             frozen_ = grid_;
         }
         screen_.paint(grid_);
