@@ -549,13 +549,43 @@ def exit_statuses(env, pane):
     pane.wait_for(lambda t: "DONE-tcp-2" in t, "status 2 after a failed source")
 
 
+def kept_exit_details(env, pane):
+    """--keep-exited: a process that lived about a millisecond is still in the
+    tree 10 s after its exit (with its exit code); the PID filter finds
+    it and Enter shows its details, exit code and lifetime included."""
+    name = f"ptblip{env.tag}"
+    shell = env.tool("/bin/sh", name)
+    pane.start(env.viewer("--keep-exited", "--pid", str(os.getpid())), width=200, height=60)
+    pane.wait_for(lambda t: row_for(t, os.getpid(), "python3"), "the viewer with this test in it")
+    blip = env.spawn([shell, "-c", "exit 7"])
+    blip.wait()
+    exited = time.monotonic()
+    pid = str(blip.pid)
+    pane.wait_for(lambda t: "exit 7" in (row_for(t, pid, name) or ""), f"{name} with its exit code")
+    # Well past the highlight time (2 s): 10 s after the exit it is still there.
+    pane.wait_for(lambda t: time.monotonic() - exited >= 10 and "exit 7" in (row_for(t, pid, name) or ""),
+                  f"{name} 10 s after its exit", deadline=DEADLINE + 10)
+    pane.keys("p")
+    pane.wait_for(lambda t: "Filter by PID:" in t, "the PID prompt")
+    pane.type(pid)
+    pane.keys("Enter")
+    pane.wait_for(lambda t: f"filter pid={pid}" in t, "the PID filter")
+    pane.keys("Enter")
+    text = pane.wait_for(lambda t: f"details: {name} ({pid})" in t and "exit: exit 7 after" in t,
+                         "the details pane with the exit code")
+    if "keeping exited" not in text:
+        raise TestFailure("the status line should say exited processes are kept:\n" + text)
+    pane.keys("Escape")
+    pane.wait_for(lambda t: "details:" not in t, "Esc closes the details")
+
+
 SCENARIOS = {f.__name__: f for f in (live_new_exit, name_filter, pid_filter, export, resize, escape,
                                      quit_restores, signal_restores, replay_file, pause, no_color, mouse,
-                                     corrupt_stream, time_travel, stdin_closed, exit_statuses)}
+                                     corrupt_stream, time_travel, stdin_closed, exit_statuses, kept_exit_details)}
 
 
 # Scenarios that watch this machine live (the others replay files).
-LIVE = {"live_new_exit", "name_filter", "pid_filter", "export", "escape", "pause", "no_color", "mouse"}
+LIVE = {"kept_exit_details", "live_new_exit", "name_filter", "pid_filter", "export", "escape", "pause", "no_color", "mouse"}
 
 
 def main():
