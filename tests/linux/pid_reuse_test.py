@@ -22,38 +22,18 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
-DEADLINE_S = 60
+import live_test  # beside this file: the live suite's shared helpers
+from live_test import DEADLINE_S, fail, wait_for
+
 HITS = 100
 MAX_ROUNDS = 1000
 SKIP = 77
 
 
-def fail(message):
-    print(f"FAIL: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def wait_for(what, condition, timeout=DEADLINE_S, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    fail(f"timed out after {timeout} s waiting for {what}")
-
-
 def decode(proctree, path):
-    out = subprocess.run([proctree, "decode", path], capture_output=True, text=True)
-    recs = []
-    for line in out.stdout.splitlines():
-        try:
-            recs.append(json.loads(line))
-        except json.JSONDecodeError:
-            pass  # the file grows while we read it: the last line may be cut
-    return recs
+    # The file grows while it is read: the last line may be cut.
+    return live_test.decode(proctree, path, allow_partial=True)
 
 
 def subtree(proctree, args, pid):
