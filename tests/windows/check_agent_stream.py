@@ -4,7 +4,8 @@ the viewer's own commands:  check_agent_stream.py PROCTREE STREAM BASE_PID
 
  - `proctree decode STREAM` (one JSON object per line): a Windows header,
    an initial complete snapshot, then exactly the five records the test
-   client injected (wintest `tree BASE_PID`), in order, seq contiguous;
+   client injected (wintest `tree BASE_PID`), in order, seq contiguous,
+   each create followed by its image facts (unreadable: no such files);
  - `proctree snapshot --from STREAM --format json`: the final tree holds
    tree-root -> child-a -> grändchild and tree-root -> child-b (exited 7).
 """
@@ -47,7 +48,9 @@ def main():
         fail("snapshot holds %d records, not all creates" % len(snap))
     if not any(r["name"] == "proctree-agent.exe" for r in snap):
         fail("the agent is not in its own snapshot")
-    live = recs[end + 1:]
+    # (image facts follow their creates; the tree's images do not exist: unreadable)
+    facts = {r["event_seq"]: r for r in recs if r["type"] == "image_facts"}
+    live = [r for r in recs[end + 1:] if r["type"] != "image_facts"]
     want = [
         ("create", base, 4, "tree-root.exe", "tree-root.exe --serve"),
         ("create", base + 4, base, "child-a.exe", "child-a.exe"),
@@ -62,6 +65,9 @@ def main():
             fail("live record %s, want %s" % (got, (t, pid, ppid, name, cmd)))
         if not r["image"].endswith("\\Tools\\" + name):
             fail("image %r" % r["image"])
+        f = facts.get(r["seq"])
+        if f is None or f["pid"] != pid or f["status"] != 1 or f["error"] == 0:
+            fail("facts of %s: %s, want unreadable with an error" % (name, f))
     x = live[4]
     if (x["type"], x["pid"], x["exit_code"]) != ("exit", base + 8, 7):
         fail("exit record %s" % x)

@@ -7,6 +7,7 @@
 #   wine.sh agent     PREFIX BIN PROCTREE CHECK  agent -o FILE, known tree, check on Linux
 #   wine.sh agent-tcp PREFIX BIN PROCTREE CHECK [PORT|auto]  same through --listen
 #   wine.sh agent-flood PREFIX BIN PROCTREE CHECK  overflow: events lost, then a resync snapshot
+#   wine.sh agent-facts PREFIX BIN PROCTREE CHECK  images hashed by the agent = sha256sum of the same files
 #   wine.sh agent-errors PREFIX BIN           one-line errors: not installed / not started
 #   wine.sh agent-stall PREFIX BIN PROCTREE CHECK  a TCP client that stops reading is dropped, the next served
 #   wine.sh release   PREFIX BIN             the release proctree.sys: loads, no test IOCTL
@@ -237,6 +238,48 @@ EOF
     [ $crc -eq 0 ] || { cat "$LOGDIR/stall-next.log"; die "the next client failed"; }
     [ "$(grep -c 'took nothing' "$LOGDIR/$cmd.err")" -eq 1 ] || die "want exactly one stall line"
     /usr/bin/python3 "$CHECK" "$PROCTREE" "$OUT" "$base"
+    exit $?
+    ;;
+agent-facts)
+    # Real files in the prefix, named in the forms the driver gives (\??\C:\...,
+    # \SystemRoot\...), one twice (the cache), one missing; after their facts
+    # are out, one file changes (new size and last-write time) and is created
+    # again: its new hash, not the cached one. Expected values come from
+    # sha256sum and stat of the same files on this side.
+    PROCTREE="$4"; CHECK="$5"
+    OUT="$LOGDIR/agent-facts.bin"; MAN="$LOGDIR/agent-facts.manifest"; rm -f "$OUT" "$MAN"
+    DIR="$WINEPREFIX/drive_c/pt-facts"; rm -rf "$DIR"; mkdir -p "$DIR/dïr" || die "mkdir"
+    head -c 300000 /dev/urandom >"$DIR/random.exe"
+    head -c 3000001 /dev/urandom >"$DIR/dïr/big.exe"   # several read chunks, UTF-8 path
+    : >"$DIR/empty.exe"
+    cp "$WINEPREFIX/drive_c/windows/system32/notepad.exe" "$DIR/notepad.exe" || die "no notepad.exe in the prefix"
+    base=$(( 300000 + (RANDOM % 1000) * 64 ))
+    facts() { echo "pid $1 hashed $(sha256sum <"$2" | cut -d' ' -f1) $(stat -c %s "$2")" >>"$MAN"; }
+    facts $base "$DIR/random.exe"
+    facts $((base + 4)) "$DIR/dïr/big.exe"
+    facts $((base + 8)) "$DIR/empty.exe"
+    facts $((base + 12)) "$WINEPREFIX/drive_c/windows/system32/notepad.exe"
+    facts $((base + 16)) "$DIR/notepad.exe"
+    facts $((base + 20)) "$DIR/random.exe"
+    echo "pid $((base + 24)) unreadable - -" >>"$MAN"
+    echo "name proctree-agent.exe hashed $(sha256sum <"$WINEPREFIX/drive_c/proctree-agent.exe" | cut -d' ' -f1) $(stat -c %s "$WINEPREFIX/drive_c/proctree-agent.exe")" >>"$MAN"
+    "$WINE64" 'C:\proctree-agent.exe' -o "Z:$(echo "$OUT" | tr / '\\')" --count 8 --stats \
+        >"$LOGDIR/$cmd.out" 2>"$LOGDIR/$cmd.err" </dev/null &
+    apid=$!
+    run_wine images-1 'C:\proctree-wintest.exe' images "$base" '\??\C:\pt-facts\random.exe' \
+        "\\??\\C:\\pt-facts\\dïr\\big.exe" 'C:\pt-facts\empty.exe' '\SystemRoot\system32\notepad.exe' \
+        '\??\c:\PT-FACTS\notepad.exe' '\??\C:\pt-facts\random.exe' '\??\C:\pt-facts\missing.exe' ||
+        { kill $apid 2>/dev/null; die "injecting the images"; }
+    seven() { [ "$("$PROCTREE" decode "$OUT" 2>/dev/null | grep -c '"type":"image_facts".*"pid":'"$((base + 24))"',')" -ge 1 ]; }
+    wait_for 120 seven || { kill $apid 2>/dev/null; cat "$LOGDIR/$cmd.err"; die "the first images' facts never came"; }
+    head -c 123457 /dev/urandom >"$DIR/random.exe"; touch -d '+1 minute' "$DIR/random.exe"
+    facts $((base + 28)) "$DIR/random.exe"
+    run_wine images-2 'C:\proctree-wintest.exe' images $((base + 28)) '\??\C:\pt-facts\random.exe' ||
+        { kill $apid 2>/dev/null; die "injecting the changed image"; }
+    wait_pid $apid 120; arc=$?
+    cat "$LOGDIR/$cmd.err"
+    [ $arc -eq 0 ] || die "agent exited with $arc"
+    /usr/bin/python3 "$CHECK" "$PROCTREE" "$OUT" "$MAN" "$LOGDIR/$cmd.err"
     exit $?
     ;;
 agent-errors)

@@ -4,10 +4,11 @@
  * the processes already running, then the driver's records as they come,
  * with a read always pended on the driver (two buffers: the next read is
  * issued before the last one's records are written out). After an
- * events-lost record it writes a resync snapshot so viewers converge.
+ * events-lost record it writes a resync snapshot so viewers converge. Each
+ * create's image gets its size and SHA-256 (facts.c) unless --no-image-facts.
  *
  *   proctree-agent [-o FILE | --listen ADDR:PORT] [--threads] [--images]
- *                  [--count N] [--duration SECONDS] [--stats]
+ *                  [--no-image-facts] [--count N] [--duration SECONDS] [--stats]
  *
  * Ctrl-C stops it (a second Ctrl-C ends it at once, should a write to a
  * full pipe not give up). A TCP client that takes nothing for
@@ -24,6 +25,7 @@
 #define PT_READ_BUFFER (1024u * 1024u)
 #define PT_RESYNC_MIN_MS 1000u
 #define PT_CLIENT_TIMEOUT_MS 10000u
+#define PT_FACTS_FINISH_MS 10000u  /* a stream's end waits this long for its last images' facts */
 
 typedef struct pt_options {
     const wchar_t *output;
@@ -36,6 +38,7 @@ typedef struct pt_options {
     DWORD idle_exit_ms;    /* stop once live records were seen and none came for this long (0: never) */
     DWORD client_timeout_ms; /* --listen: drop a client that takes nothing for this long (0: never) */
     int stats;
+    int no_image_facts;
 } pt_options;
 
 typedef struct pt_totals {
@@ -71,6 +74,8 @@ static void usage(FILE *f)
           "                          ':PORT' listens on 127.0.0.1 only\n"
           "  --threads               also stream thread create/exit records\n"
           "  --images                also stream image-load records\n"
+          "  --no-image-facts        do not read and hash each new process's executable\n"
+          "                          (default: its size and SHA-256 follow its create)\n"
           "  --count N               stop after forwarding N driver records\n"
           "  --duration SECONDS      stop after SECONDS\n"
           "  --idle-exit MS          stop when no record came for MS after the first live one\n"
@@ -105,6 +110,8 @@ static int parse_args(int argc, wchar_t **argv, pt_options *o)
             o->mask |= PT_MASK_THREAD;
         } else if (!wcscmp(a, L"--images")) {
             o->mask |= PT_MASK_IMAGE;
+        } else if (!wcscmp(a, L"--no-image-facts")) {
+            o->no_image_facts = 1;
         } else if (!wcscmp(a, L"--stats")) {
             o->stats = 1;
         } else if (v && (!wcscmp(a, L"-o") || !wcscmp(a, L"--output"))) {
@@ -252,7 +259,7 @@ static void snapshot_failed(const char *which, const char *then)
 /* One stream: header, snapshot, live records until stop/limit/error.
  * Returns 0 when done, 1 when the sink failed (TCP client left), 2 on a
  * driver error or when no snapshot could be taken. */
-static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLONG deadline)
+static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLONG deadline, pt_facts *facts)
 {
     HANDLE dev;
     pt_writer w;
@@ -269,6 +276,7 @@ static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLON
         CloseHandle(dev);
         return 2;
     }
+    w.facts = facts;
     ZeroMemory(reads, sizeof reads);
     for (i = 0; i < 2; i++) {
         reads[i].ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
@@ -300,15 +308,15 @@ static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLON
         goto done;
     }
     while (rc == 0) {
-        HANDLE waits[2] = { reads[cur].ov.hEvent, stop_event };
+        HANDLE waits[3] = { reads[cur].ov.hEvent, stop_event, facts ? pt_facts_event(facts) : NULL };
         DWORD bytes = 0, r;
 
-        r = WaitForMultipleObjects(2, waits, FALSE, 200);
+        r = WaitForMultipleObjects(facts ? 3 : 2, waits, FALSE, 200);
         if (r == WAIT_OBJECT_0 + 1) {
             break; /* Ctrl-C */
         }
         pt_sink_refuse_extra(sink);
-        if (r != WAIT_TIMEOUT) {
+        if (r == WAIT_OBJECT_0 || r == WAIT_FAILED) {
             if (!GetOverlappedResult(dev, &reads[cur].ov, &bytes, FALSE)) {
                 DWORD err = GetLastError();
                 fprintf(stderr, "proctree-agent: %s (error %lu)\n",
@@ -344,6 +352,9 @@ static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLON
             last_resync = GetTickCount64();
             resync_due = 0;
         }
+        if (facts != NULL) {
+            pt_facts_drain(facts, &w);
+        }
         if (pt_writer_flush(&w) != 0) {
             rc = 1;
         }
@@ -353,6 +364,9 @@ static int run_stream(const pt_options *o, pt_sink *sink, pt_totals *t, ULONGLON
         if (o->idle_exit_ms && last_record && !resync_due && GetTickCount64() - last_record >= o->idle_exit_ms) {
             break;
         }
+    }
+    if (facts != NULL) { /* the last creates' facts, unless no one is reading */
+        pt_facts_end_stream(facts, w.failed ? NULL : &w, w.failed ? 0 : PT_FACTS_FINISH_MS);
     }
     pt_writer_flush(&w);
 done:
@@ -366,6 +380,9 @@ done:
         free(reads[i].buf);
     }
     CloseHandle(dev);
+    if (facts != NULL) {
+        pt_facts_end_stream(facts, NULL, 0); /* (an early failure left requests) */
+    }
     pt_writer_free(&w);
     if (rc == 1 && sink->error == PT_SINK_STOPPED) {
         rc = 0; /* Ctrl-C while a write waited */
@@ -373,7 +390,7 @@ done:
     return rc;
 }
 
-static void print_stats(const pt_totals *t, ULONGLONG started)
+static void print_stats(const pt_totals *t, ULONGLONG started, pt_facts *facts)
 {
     FILETIME c, x, k, u;
     ULARGE_INTEGER ku, uu;
@@ -386,6 +403,14 @@ static void print_stats(const pt_totals *t, ULONGLONG started)
             (unsigned long long)t->forwarded, (unsigned long long)t->lost, (unsigned long long)t->resyncs,
             (unsigned long long)(uu.QuadPart / 10000), (unsigned long long)(ku.QuadPart / 10000),
             (unsigned long long)(GetTickCount64() - started));
+    if (facts != NULL) {
+        pt_facts_stats s = pt_facts_get_stats(facts);
+        fprintf(stderr, "proctree-agent: image facts: %llu images, %llu files read (%llu bytes), %llu from cache, "
+                        "%llu unreadable, %llu skipped\n",
+                (unsigned long long)s.requested, (unsigned long long)s.files_read,
+                (unsigned long long)s.bytes_read, (unsigned long long)s.cache_hits,
+                (unsigned long long)s.unreadable, (unsigned long long)s.skipped);
+    }
 }
 
 int wmain(int argc, wchar_t **argv)
@@ -393,6 +418,7 @@ int wmain(int argc, wchar_t **argv)
     pt_options o;
     pt_sink sink;
     pt_totals t;
+    pt_facts *facts = NULL;
     ULONGLONG started = GetTickCount64();
     ULONGLONG deadline;
     int rc;
@@ -412,6 +438,10 @@ int wmain(int argc, wchar_t **argv)
         main_thread = NULL; /* Ctrl-C then cannot cancel a blocked write; a second one still ends us */
     }
     SetConsoleCtrlHandler(on_console_ctrl, TRUE);
+    if (!o.no_image_facts && (facts = pt_facts_start()) == NULL) {
+        fprintf(stderr, "proctree-agent: cannot start the image hasher (out of memory): run with --no-image-facts\n");
+        return 1;
+    }
 
     if (o.listen) {
         if (pt_sink_listen(&sink, o.listen) != 0) {
@@ -421,7 +451,7 @@ int wmain(int argc, wchar_t **argv)
         sink.stall_ms = o.client_timeout_ms;
         rc = 0;
         while (rc != 2 && pt_sink_accept(&sink, stop_event) == 0) {
-            rc = run_stream(&o, &sink, &t, deadline);
+            rc = run_stream(&o, &sink, &t, deadline, facts);
             pt_sink_drop_client(&sink);
             /* (a stalled client and rc 2 were reported already) */
             if (rc == 0 || (rc == 1 && sink.error != PT_SINK_STALLED)) {
@@ -436,7 +466,7 @@ int wmain(int argc, wchar_t **argv)
             return 1;
         }
         sink.stop = stop_event;
-        rc = run_stream(&o, &sink, &t, deadline);
+        rc = run_stream(&o, &sink, &t, deadline, facts);
         if (rc == 1) {
             fprintf(stderr, "proctree-agent: writing the stream failed (error %lu)\n", (unsigned long)GetLastError());
         }
@@ -445,7 +475,8 @@ int wmain(int argc, wchar_t **argv)
         }
     }
     if (o.stats) {
-        print_stats(&t, started);
+        print_stats(&t, started, facts);
     }
+    pt_facts_stop(facts);
     return rc == 0 ? 0 : 1;
 }

@@ -43,6 +43,8 @@ int pt_sink_accept(pt_sink *sink, HANDLE stop);
 void pt_sink_refuse_extra(pt_sink *sink);
 void pt_sink_drop_client(pt_sink *sink);
 
+typedef struct pt_facts pt_facts;
+
 /* Buffers records, gives them this stream's sequence numbers. */
 typedef struct pt_writer {
     pt_sink *sink;
@@ -53,13 +55,15 @@ typedef struct pt_writer {
     uint64_t records;     /* records written (all kinds) */
     uint64_t bytes;
     int failed;
+    pt_facts *facts;      /* when set, each create's image is hashed (facts.c) */
 } pt_writer;
 
 int pt_writer_init(pt_writer *w, pt_sink *sink);
 void pt_writer_free(pt_writer *w);
 /* Appends raw bytes (the stream header). */
 void pt_writer_raw(pt_writer *w, const void *data, uint32_t len);
-/* Appends one whole record, rewriting its seq. */
+/* Appends one whole record, rewriting its seq; a create's image goes to
+ * w->facts. */
 void pt_writer_record(pt_writer *w, const void *record);
 /* Sends what is buffered; returns -1 once the sink failed. */
 int pt_writer_flush(pt_writer *w);
@@ -73,5 +77,32 @@ void pt_write_stream_header(pt_writer *w);
  * Returns 0, or -1 having written nothing (GetLastError(): why; out of
  * memory is ERROR_NOT_ENOUGH_MEMORY). */
 int pt_write_snapshot(pt_writer *w, uint32_t reason);
+
+/* facts.c: PT_REC_IMAGE_FACTS for each create's image, from a worker thread
+ * with a cache keyed by file identity (volume serial, file index, size,
+ * last-write time). */
+typedef struct pt_facts_stats {
+    uint64_t requested;   /* creates with an image */
+    uint64_t skipped;     /* the worker was behind: nothing read */
+    uint64_t cache_hits;  /* identity known: not read again */
+    uint64_t files_read;  /* file versions read and hashed */
+    uint64_t bytes_read;
+    uint64_t unreadable;
+} pt_facts_stats;
+
+/* NULL when out of memory or no thread could start. */
+pt_facts *pt_facts_start(void);
+void pt_facts_stop(pt_facts *f);
+/* Asks for the facts of the create record h, written as seq (from
+ * pt_writer_record); a full queue writes "skipped" facts into w at once. */
+void pt_facts_request(pt_facts *f, pt_writer *w, const struct pt_record_header *h, uint64_t seq);
+/* Set when an answer is ready: wait on it beside the driver's reads. */
+HANDLE pt_facts_event(const pt_facts *f);
+/* Writes the answers ready, in request order. */
+void pt_facts_drain(pt_facts *f, pt_writer *w);
+/* The stream ends: waits up to wait_ms for what is pending, writes it into
+ * w (unless NULL), "skipped" for what did not come in time. */
+void pt_facts_end_stream(pt_facts *f, pt_writer *w, DWORD wait_ms);
+pt_facts_stats pt_facts_get_stats(pt_facts *f);
 
 #endif

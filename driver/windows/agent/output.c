@@ -307,4 +307,7 @@ void pt_writer_record(pt_writer *w, const void *record)
     out->seq = w->seq++;
     w->used += h->size;
     w->records++;
+    if (w->facts != NULL && h->type == PT_REC_PROCESS_CREATE) {
+        pt_facts_request(w->facts, w, out, out->seq);
+    }
 }

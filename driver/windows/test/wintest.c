@@ -9,6 +9,7 @@
  *        dacl   (real Windows only: Wine keeps no device security descriptor)
  *        release (against proctree.sys, the release driver)
  *        tree PID_BASE   (injects a small known tree for the agent test)
+ *        images PID_BASE PATH...  (one create per image path: the image-facts test)
  *        flood PID_BASE N    (overflows the agent's queue: events lost, resync)
  *        rate RATE SECONDS   (benchmark injector: offered records/s)
  */
@@ -228,6 +229,8 @@ int wmain(int argc, wchar_t **argv)
     current_case = argv[1];
     if (wcscmp(argv[1], L"tree") == 0) {
         rc = case_tree(argc - 2, argv + 2);
+    } else if (wcscmp(argv[1], L"images") == 0) {
+        rc = case_images(argc - 2, argv + 2);
     } else if (wcscmp(argv[1], L"flood") == 0) {
         rc = case_flood(argc - 2, argv + 2);
     } else if (wcscmp(argv[1], L"rate") == 0) {

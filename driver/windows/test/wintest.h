@@ -67,6 +67,7 @@ int case_two_readers(void);
 int case_overflow(void);
 int case_stop(void);
 int case_tree(int argc, wchar_t **argv);
+int case_images(int argc, wchar_t **argv);
 int case_rate(int argc, wchar_t **argv);
 int case_flood(int argc, wchar_t **argv);
 

@@ -450,22 +450,31 @@ int case_stop(void)
     return 0;
 }
 
-/* Injects a known tree for the agent test: root -> a -> grandchild, root ->
- * b (which exits with 7). Waits first until the agent's handle is open. */
-int case_tree(int argc, wchar_t **argv)
+/* Polls until a second handle (the agent's) is open on the device. */
+static int wait_for_agent(HANDLE h)
 {
-    HANDLE h = wt_open();
     PT_STATS s;
-    uint32_t base = argc > 0 ? (uint32_t)wcstoul(argv[0], NULL, 10) : 90000;
-    uint64_t t = pt_wall_clock_ns() - 5000000000ull;
 
     WT_CHECK(h != INVALID_HANDLE_VALUE, "open");
     for (DWORD t0 = GetTickCount();; Sleep(20)) {
         WT_CHECK(wt_stats(h, &s), "stats");
         if (s.Readers >= 2) {
-            break;
+            return 0;
         }
         WT_CHECK(GetTickCount() - t0 < 60000, "the agent never opened the device");
+    }
+}
+
+/* Injects a known tree for the agent test: root -> a -> grandchild, root ->
+ * b (which exits with 7). Waits first until the agent's handle is open. */
+int case_tree(int argc, wchar_t **argv)
+{
+    HANDLE h = wt_open();
+    uint32_t base = argc > 0 ? (uint32_t)wcstoul(argv[0], NULL, 10) : 90000;
+    uint64_t t = pt_wall_clock_ns() - 5000000000ull;
+
+    if (wait_for_agent(h) != 0) {
+        return 1;
     }
     WT_CHECK(wt_inject(h, PT_REC_PROCESS_CREATE, base, 1, 0, 4, t, 0, 0, 0,
                        L"\\Device\\HarddiskVolume3\\Tools\\tree-root.exe", L"tree-root.exe --serve"), "root");
@@ -576,6 +585,29 @@ int case_rate(int argc, wchar_t **argv)
     QueryPerformanceCounter(&t);
     printf("offered %llu in %.3f s\n", (unsigned long long)offered,
            (double)(t.QuadPart - t0.QuadPart) / (double)f.QuadPart);
+    CloseHandle(h);
+    return 0;
+}
+
+/* Injects one create per image path (kernel form, e.g. \??\C:\x.exe), pids
+ * PID_BASE, PID_BASE + 4, ..., children of pid 4, for the image-facts test.
+ * Waits first until the agent's handle is open. */
+int case_images(int argc, wchar_t **argv)
+{
+    HANDLE h = wt_open();
+    uint32_t base = argc > 0 ? (uint32_t)wcstoul(argv[0], NULL, 10) : 90000;
+    uint64_t t = pt_wall_clock_ns() - 1000000000ull;
+    int i;
+
+    if (wait_for_agent(h) != 0) {
+        return 1;
+    }
+    for (i = 1; i < argc; i++) {
+        const wchar_t *slash = wcsrchr(argv[i], L'\\');
+        WT_CHECK(wt_inject(h, PT_REC_PROCESS_CREATE, base + 4u * (uint32_t)(i - 1), 1, 0, 4, t + (uint64_t)i * 1000u,
+                           0, 0, 0, argv[i], slash ? slash + 1 : argv[i]),
+                 "create %d", i);
+    }
     CloseHandle(h);
     return 0;
 }
