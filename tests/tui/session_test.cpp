@@ -94,6 +94,35 @@ TEST_F(SessionFixture, RatesCountLiveEventsNotTheSnapshot)
     EXPECT_DOUBLE_EQ(s.status().creates_per_s, 0.0);
 }
 
+TEST_F(SessionFixture, CountsFreezeWhilePausedAndNoticesFade)
+{
+    viewer::Session s(opts);
+    s.start_detached();
+    std::uint64_t steady = 50 * kSec;
+    StreamBuilder b = small_stream();
+    std::string first = b.bytes();
+    s.feed(first, steady);
+    s.ui().paused = true;
+    s.refresh_status(steady);
+    EXPECT_EQ(s.status().processes, 6u);
+    b.create(T0 + 2 * kSec, {400, T0 + 2 * kSec}, kInit, "late", "late", "root");
+    s.feed(std::string_view(b.bytes()).substr(first.size()), steady);
+    s.refresh_status(steady + kSec);
+    EXPECT_EQ(s.status().processes, 6u);  // the paused screen's count stands still
+    s.ui().paused = false;
+    s.refresh_status(steady + kSec);
+    EXPECT_EQ(s.status().processes, 7u);
+    // A key's hint is a passing notice: shown, then gone after 5 s.
+    s.ui().hint = "F2: no setup screen; see --help";
+    s.refresh_status(steady + 2 * kSec);
+    EXPECT_EQ(s.status().notice, "F2: no setup screen; see --help");
+    EXPECT_LE(s.next_wake(steady + 2 * kSec), steady + 2 * kSec + viewer::kNoticeNs);
+    s.refresh_status(steady + 6 * kSec);
+    EXPECT_EQ(s.status().notice, "F2: no setup screen; see --help");
+    s.refresh_status(steady + 7 * kSec);
+    EXPECT_EQ(s.status().notice, "");
+}
+
 TEST_F(SessionFixture, ContentForAFirstFrameOnlyOnceTheInitialSnapshotIsComplete)
 {
     viewer::Session s(opts);

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include <clocale>
 #include <cstdlib>
 #include <ctime>
 #include <string>
@@ -54,6 +55,8 @@ struct LayoutFixture : ::testing::Test {
     {
         ::setenv("TZ", "UTC", 1);
         ::tzset();
+        // Widths are the locale's (wcwidth, as ncursesw measures them).
+        std::setlocale(LC_ALL, "C.UTF-8");
     }
     model::ProcessTree tree{model::TreeConfig{3 * kSec}};
     viewer::UiState ui;

@@ -1,8 +1,9 @@
 #include "grid.hpp"
 
-#include <proctree/model/escape.hpp>
+#include <fmt/core.h>
 
 #include <algorithm>
+#include <cwchar>
 
 namespace proctree::viewer {
 
@@ -12,7 +13,20 @@ struct Glyph {
     char32_t cp;
     int width;             // 0: combining, attaches to the previous cell
     std::size_t consumed;  // bytes of the input it stands for
+    bool escaped = false;  // not printable here: shown as \u{NNNN} (width columns)
 };
+
+std::string unprintable(char32_t cp) { return fmt::format("\\u{{{:04X}}}", static_cast<std::uint32_t>(cp)); }
+
+// Columns of a code point the way ncursesw counts them: wcwidth() in the
+// current locale. One it cannot print (any non-ASCII one in a non-UTF-8
+// locale, unassigned ones) is shown as its \u{NNNN} escape instead.
+Glyph measure(char32_t cp, std::size_t consumed)
+{
+    int w = ::wcwidth(static_cast<wchar_t>(cp));
+    if (w >= 0) return Glyph{cp, std::min(w, 2), consumed};
+    return Glyph{cp, static_cast<int>(unprintable(cp).size()), consumed, true};
+}
 
 // Decodes the code point at s[i]; an invalid sequence (never expected after
 // escape()) decodes to '?' of one byte.
@@ -28,8 +42,7 @@ Glyph decode(std::string_view s, std::size_t i)
         if ((c & 0xC0) != 0x80) return Glyph{U'?', 1, 1};
         cp = (cp << 6) | (c & 0x3Fu);
     }
-    int w = static_cast<int>(model::display_width(s.substr(i, n)));
-    return Glyph{cp, std::min(w, 2), n};
+    return measure(cp, n);
 }
 
 template <typename F>
@@ -89,6 +102,13 @@ int Grid::put(int x, int y, std::string_view text, Style style, int limit)
     int last = -1;  // the cell a combining mark attaches to
     Cell* row = &cells_[static_cast<std::size_t>(y * width_)];
     for_each_glyph(text, [&](Glyph g) {
+        if (g.escaped) {  // whole or not at all
+            if (x + g.width > limit) return false;
+            for (char c : unprintable(g.cp))
+                row[x++] = Cell{static_cast<char32_t>(c), 0, 1, style};
+            last = -1;
+            return true;
+        }
         if (g.width == 0) {
             if (last >= 0) {
                 Cell& c = row[last];

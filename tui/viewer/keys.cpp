@@ -106,6 +106,14 @@ Request Controller::normal(const Event& e)
     switch (e.key) {
     case Key::Up: move_by(-1); return Request::Redraw;
     case Key::Down: move_by(1); return Request::Redraw;
+    case Key::Left:
+        if (ui_.hscroll == 0) return Request::None;
+        ui_.hscroll -= std::min<std::size_t>(ui_.hscroll, kScrollStep);
+        return Request::Redraw;
+    case Key::Right:
+        if (ui_.hscroll >= kMaxScroll) return Request::None;
+        ui_.hscroll += kScrollStep;
+        return Request::Redraw;
     case Key::PageUp: move_by(-page()); return Request::Redraw;
     case Key::PageDown: move_by(page()); return Request::Redraw;
     case Key::Home: move_to(0); return Request::Redraw;

@@ -19,6 +19,8 @@ enum class Key : std::uint8_t {
     Char,       // a character, in Event::ch
     Up,
     Down,
+    Left,
+    Right,
     PageUp,
     PageDown,
     Home,
@@ -55,6 +57,8 @@ public:
     Request handle(const Event& e);
 
     static constexpr int kWheelStep = 3;
+    static constexpr std::size_t kScrollStep = 8;       // columns per Left/Right
+    static constexpr std::size_t kMaxScroll = 64 * 1024;  // command lines are cut before that
 
 private:
     Request normal(const Event& e);

@@ -1,5 +1,7 @@
 #include "layout.hpp"
 
+#include "status_line.hpp"
+
 #include <proctree/model/escape.hpp>
 #include <proctree/model/export.hpp>
 
@@ -19,88 +21,13 @@ using model::RowState;
 constexpr int kPidW = 7, kUserW = 8, kStartW = 8, kThrW = 4;
 constexpr int kTreeX = kPidW + 1 + kUserW + 1 + kStartW + 1 + kThrW + 2;
 
-struct Segment {
-    std::string text;
-    bool alert = false;
-};
-
-std::string rate(double per_s)
-{
-    if (per_s >= 100) return fmt::format("{:.0f}", per_s);
-    return fmt::format("{:.1f}", per_s);
-}
-
-std::vector<Segment> status_segments(const UiState& ui, const StatusInfo& s, const model::Filter& filter)
-{
-    std::vector<Segment> out;
-    if (ui.paused) out.push_back({"PAUSED", true});
-    if (!s.source.empty())
-        out.push_back({s.polling ? fmt::format("{} (polling)", s.source) : s.source, false});
-    if (!s.host.empty()) out.push_back({"host " + model::escape(s.host), false});
-    out.push_back({fmt::format("{} procs", s.processes), false});
-    out.push_back({fmt::format("+{}/s -{}/s", rate(s.creates_per_s), rate(s.exits_per_s)), false});
-    if (s.polling)  // it sees what is there at each scan, never what it missed
-        out.push_back({"lost n/a", false});
-    else if (s.loss_reports > 0 && s.events_lost == 0)
-        out.push_back({fmt::format("lost ? ({}x)", s.loss_reports), true});
-    else
-        out.push_back({fmt::format("lost {}", s.events_lost), s.events_lost > 0});
-    if (!filter.empty()) out.push_back({"filter " + model::escape(filter.describe()), false});
-    if (s.keep_exited) out.push_back({fmt::format("keeping exited: {}", s.exited), false});
-    if (s.history_dropped > 0) out.push_back({fmt::format("{} dropped from history", s.history_dropped), false});
-    if (!s.replay.empty()) out.push_back({s.replay, false});
-    if (!s.export_path.empty()) out.push_back({"saved " + model::escape(s.export_path), false});
-    if (!s.error.empty()) out.push_back({"error: " + model::escape(s.error), true});
-    // "source: ebpf" says nothing the first segment does not; a notice with
-    // a reason ("source: netlink (refused: ...)", resyncs) is worth the room.
-    if (!s.source_choice.empty() && s.source_choice != "source: " + s.source)
-        out.push_back({model::escape(s.source_choice), false});
-    if (!s.notice.empty()) out.push_back({model::escape(s.notice), false});
-    out.push_back({"? help", false});
-    return out;
-}
-
-// Packs segments into at most two lines of `width` columns.
-std::vector<std::vector<Segment>> wrap_segments(const std::vector<Segment>& segs, int width)
-{
-    std::vector<std::vector<Segment>> lines(1);
-    int used = 0;
-    for (const Segment& s : segs) {
-        int w = text_width(s.text) + (lines.back().empty() ? 1 : 3);
-        if (used + w > width && !lines.back().empty() && lines.size() < 2) {
-            lines.emplace_back();
-            used = 0;
-            w = text_width(s.text) + 1;
-        }
-        lines.back().push_back(s);
-        used += w;
-    }
-    return lines;
-}
-
-void paint_status_line(Grid& g, int y, const std::vector<Segment>& segs, const Theme& theme)
-{
-    g.fill(0, y, -1, theme.status);
-    int x = 1;
-    bool first = true;
-    for (const Segment& s : segs) {
-        if (!first) x = g.put(x, y, " │ ", theme.status);
-        first = false;
-        x = g.put(x, y, s.text, s.alert ? theme.status_alert : theme.status);
-    }
-}
-
 bool prompting(const UiState& ui)
 {
     return ui.mode == Mode::EditName || ui.mode == Mode::EditPid || ui.mode == Mode::EditTime;
 }
 
-int footer_height(const UiState& ui, const StatusInfo& status, const model::Filter& filter, int width)
-{
-    int h = static_cast<int>(wrap_segments(status_segments(ui, status, filter), width).size());
-    if (prompting(ui)) ++h;
-    return h;
-}
+// The status line, and the prompt while one is open.
+int footer_height(const UiState& ui) { return prompting(ui) ? 2 : 1; }
 
 void paint_footer(const UiState& ui, const StatusInfo& status, const model::Filter& filter,
                   const Theme& theme, Grid& g)
@@ -123,15 +50,15 @@ void paint_footer(const UiState& ui, const StatusInfo& status, const model::Filt
         if (x + text_width(hint) < g.width()) g.put(x + 1, y, hint, theme.context);
         --y;
     }
-    auto lines = wrap_segments(status_segments(ui, status, filter), g.width());
-    for (auto it = lines.rbegin(); it != lines.rend(); ++it, --y) paint_status_line(g, y, *it, theme);
+    paint_status_line(g, y, ui, status, filter, theme);
 }
 
-void paint_header(Grid& g, const Theme& theme)
+void paint_header(Grid& g, const UiState& ui, const Theme& theme)
 {
     g.fill(0, 0, -1, theme.header);
     std::string h = fmt::format("{:>{}} {:<{}} {:>{}} {:>{}}  {}", "PID", kPidW, "USER", kUserW, "START",
                                 kStartW, "THR", kThrW, "PROCESS");
+    if (ui.hscroll > 0) h += fmt::format("  (command lines from column {}; Left/Right)", ui.hscroll + 1);
     g.put(0, 0, h, theme.header);
 }
 
@@ -142,7 +69,15 @@ std::string user_of(const Process& p)
     return "?";
 }
 
-void paint_row(const model::ProcessTree& tree, const Row& row, int y, bool selected, const Theme& theme,
+// The text after the first `columns` columns.
+std::string_view skip_columns(std::string_view text, std::size_t columns)
+{
+    if (columns == 0) return text;
+    std::string_view head = fit_prefix(text, static_cast<int>(std::min<std::size_t>(columns, INT32_MAX)));
+    return text.substr(head.size());
+}
+
+void paint_row(const model::ProcessTree& tree, const Row& row, int y, const UiState& ui, const Theme& theme,
                Grid& g)
 {
     const Process& p = *row.proc;
@@ -155,7 +90,9 @@ void paint_row(const model::ProcessTree& tree, const Row& row, int y, bool selec
     x += kUserW + 1;
     x = g.put(x, y, fmt::format("{:>{}} {:>{}}  ", format_start(p.id.start_ns, tree.now()), kStartW,
                                 p.threads, kThrW), st);
-    std::string label = row_label(tree, row, theme, static_cast<std::size_t>(g.width()) * 4);
+    bool selected = ui.selected && row.proc->id == *ui.selected;
+    std::size_t raw = (static_cast<std::size_t>(g.width()) + ui.hscroll) * 4;
+    std::string label = row_label(tree, row, theme, raw);
     // Name part in the row style, command line in `cmd` style.
     std::string_view all = label;
     std::size_t split = label.find("\x1f");
@@ -163,7 +100,7 @@ void paint_row(const model::ProcessTree& tree, const Row& row, int y, bool selec
         g.put(x, y, all, st);
     } else {
         x = g.put(x, y, all.substr(0, split), st);
-        g.put(x, y, all.substr(split + 1), cmd);
+        g.put(x, y, skip_columns(all.substr(split + 1), ui.hscroll), cmd);
     }
     if (selected) g.add_reverse(0, y, -1);
 }
@@ -229,8 +166,8 @@ std::string row_label(const model::ProcessTree& tree, const Row& row, const Them
 {
     (void)tree;
     const Process& p = *row.proc;
-    std::string s = row.prefix;
-    if (row.has_children && row.collapsed) s += "▶ ";
+    std::string s = tree_prefix(row.prefix, theme.glyphs);
+    if (row.has_children && row.collapsed) s += theme.glyphs.collapsed;
     s += theme.marker(row.state);
     s += model::escape(p.name.empty() ? std::string_view("?") : clip_raw(p.name, max_raw));
     if (p.exited) {
@@ -255,6 +192,7 @@ std::vector<std::string> help_lines()
         "  Up/Down, j/k      move the selection",
         "  PgUp/PgDn         move by a page",
         "  Home/End          first / last process",
+        "  Left/Right        scroll the command lines by 8 columns",
         "  Enter             details of the selected process (Enter or Esc closes)",
         "  Space             collapse or expand the selected subtree",
         "  Tab               focus the open pane to scroll it, and back to the tree",
@@ -321,13 +259,13 @@ void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& statu
         paint_too_small(g, theme);
         return;
     }
-    int footer = footer_height(ui, status, tree.filter(), g.width());
+    int footer = footer_height(ui);
     ui.body_top = 1;
     ui.body_rows = g.height() - 1 - footer;
     ui.pane_rows = 0;
     int pane_total = ui.pane != Pane::None && ui.mode != Mode::Help && ui.body_rows >= 6 ? ui.body_rows / 2 : 0;
     ui.body_rows -= pane_total;
-    paint_header(g, theme);
+    paint_header(g, ui, theme);
     if (ui.mode == Mode::Help) {
         paint_help(g, ui.body_top, ui.body_rows, ui, theme);
     } else {
@@ -335,8 +273,7 @@ void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& statu
         sync_selection(view, ui, ui.body_rows);
         auto rows = view.rows(ui.top, static_cast<std::size_t>(ui.body_rows));
         for (std::size_t i = 0; i < rows.size(); ++i) {
-            bool sel = ui.selected && rows[i].proc->id == *ui.selected;
-            paint_row(tree, rows[i], ui.body_top + static_cast<int>(i), sel, theme, g);
+            paint_row(tree, rows[i], ui.body_top + static_cast<int>(i), ui, theme, g);
         }
         if (rows.empty() && view.row_count() == 0) {
             const char* msg = tree.filter().empty() ? "(no processes yet)" : "(no process matches the filter)";
@@ -353,7 +290,7 @@ bool render_footer(const model::Filter& filter, UiState& ui, const StatusInfo& s
 {
     if (ui.too_small || ui.mode == Mode::Help) return false;
     int body = ui.body_rows + (ui.pane_rows > 0 ? ui.pane_rows + 1 : 0);
-    if (footer_height(ui, status, filter, g.width()) != g.height() - 1 - body) return false;
+    if (footer_height(ui) != g.height() - 1 - body) return false;
     paint_footer(ui, status, filter, theme, g);
     return true;
 }

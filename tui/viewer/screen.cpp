@@ -56,6 +56,8 @@ Key function_key(int k)
     switch (k) {
     case KEY_UP: return Key::Up;
     case KEY_DOWN: return Key::Down;
+    case KEY_LEFT: return Key::Left;
+    case KEY_RIGHT: return Key::Right;
     case KEY_PPAGE: return Key::PageUp;
     case KEY_NPAGE: return Key::PageDown;
     case KEY_HOME: case KEY_A1: return Key::Home;
@@ -81,7 +83,7 @@ void install_crash_restore(int tty_fd)
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::sigaction(sig, &sa, nullptr);
 }
 
-Screen::Screen(int in_fd, int out_fd) : in_fd_(in_fd), out_fd_(out_fd)
+Screen::Screen(int in_fd, int out_fd, bool mouse) : in_fd_(in_fd), out_fd_(out_fd)
 {
     in_ = ::fdopen(::dup(in_fd), "r");
     out_ = ::fdopen(::dup(out_fd), "w");
@@ -102,7 +104,7 @@ Screen::Screen(int in_fd, int out_fd) : in_fd_(in_fd), out_fd_(out_fd)
     cursor_visible_ = 0;
     mouseinterval(0);
     typeahead(-1);  // no input checks in the middle of a frame
-    mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED, nullptr);
+    if (mouse) mousemask(BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON4_PRESSED | BUTTON5_PRESSED, nullptr);
     if (::has_colors()) {
         start_color();
         use_default_colors();

@@ -17,7 +17,7 @@ class Screen {
 public:
     // Takes over the terminal on in_fd/out_fd (newterm). Throws
     // std::runtime_error when the terminal can't be used.
-    Screen(int in_fd, int out_fd);
+    Screen(int in_fd, int out_fd, bool mouse = true);
     ~Screen();  // restores the terminal
     Screen(const Screen&) = delete;
     Screen& operator=(const Screen&) = delete;

@@ -197,7 +197,10 @@ bool Session::pump(std::uint64_t steady_ns, bool* got, std::size_t max_bytes)
     channel_.drain(drained_, max_bytes);
     if (got)
         *got = !drained_.bytes.empty() || !drained_.notices.empty() || (drained_.finished && !finished_);
-    for (auto& n : drained_.notices) (n.rfind("source: ", 0) == 0 ? status_.source_choice : status_.notice) = std::move(n);
+    for (auto& n : drained_.notices) {
+        if (n.rfind("source: ", 0) == 0) status_.source_choice = std::move(n);
+        else set_notice(std::move(n), steady_ns);
+    }
     feed(drained_.bytes, steady_ns);
     if (drained_.finished && !finished_) input_finished(drained_, steady_ns);
     return channel_.pending() > 0;
@@ -223,12 +226,13 @@ void Session::seek(std::uint64_t steady_ns)
     std::optional<SeekRequest> req = std::exchange(ui_.seek, std::nullopt);
     if (!req) return;
     if (!playback_) {
-        status_.notice = "time travel needs a recorded file (--from FILE)";
+        set_notice("time travel needs a recorded file (--from FILE)", steady_ns);
         return;
     }
     playback_->set_paused(ui_.paused, steady_ns);
-    status_.notice = req->typed.empty() ? playback_->seek_by(tree_, req->delta_ns, steady_ns)
-                                        : playback_->seek_to(tree_, req->typed, steady_ns);
+    set_notice(req->typed.empty() ? playback_->seek_by(tree_, req->delta_ns, steady_ns)
+                                  : playback_->seek_to(tree_, req->typed, steady_ns),
+               steady_ns);
     steady_now_ = steady_ns;
     buckets_.clear();  // rates seen at another stream time
 }
@@ -315,6 +319,8 @@ std::uint64_t Session::next_wake(std::uint64_t steady_ns) const
         std::uint64_t dt = next > now ? next - now : 0;
         wake = std::min<std::uint64_t>(wake, steady_ns + static_cast<std::uint64_t>(static_cast<double>(dt) / rate) + 1'000'000ull);
     }
+    for (auto [text, at] : {std::pair{&status_.notice, notice_at_}, std::pair{&status_.export_path, export_at_}})
+        if (!text->empty()) wake = std::min(wake, at + kNoticeNs);
     // A non-zero rate decays when its second leaves the window.
     std::uint64_t sec = steady_ns / 1'000'000'000ull;
     for (const Bucket& b : buckets_) {
@@ -335,9 +341,26 @@ std::uint64_t Session::playback_wake(std::uint64_t steady_ns) const
     return wake;
 }
 
+void Session::set_notice(std::string text, std::uint64_t steady_ns)
+{
+    status_.notice = std::move(text);
+    notice_at_ = steady_ns;
+}
+
+void Session::fade_notices(StatusInfo& s, std::uint64_t steady_ns)
+{
+    if (!ui_.hint.empty()) {  // a key's hint is a notice like the others
+        s.notice = std::exchange(ui_.hint, std::string());
+        notice_at_ = steady_ns;
+    }
+    if (!s.notice.empty() && steady_ns >= notice_at_ + kNoticeNs) s.notice.clear();
+    if (!s.export_path.empty() && steady_ns >= export_at_ + kNoticeNs) s.export_path.clear();
+}
+
 bool Session::refresh_status(std::uint64_t steady_ns)
 {
     StatusInfo s = status_;
+    fade_notices(s, steady_ns);
     s.source = source_label();
     s.polling = tree_.header() && tree_.header()->source == model::SourceKind::Poll;
     s.host = tree_.header() ? tree_.header()->host : std::string();
@@ -348,6 +371,17 @@ bool Session::refresh_status(std::uint64_t steady_ns)
     s.keep_exited = tree_.keep_exited();
     s.exited = tree_.stats().exited;
     s.history_dropped = tree_.stats().history_dropped;
+    s.rates_live = !finished_;
+    if (ui_.paused && status_paused_) {  // a paused screen's figures stand still
+        s.processes = status_.processes;
+        s.creates_per_s = status_.creates_per_s;
+        s.exits_per_s = status_.exits_per_s;
+        s.events_lost = status_.events_lost;
+        s.loss_reports = status_.loss_reports;
+        s.exited = status_.exited;
+        s.history_dropped = status_.history_dropped;
+    }
+    status_paused_ = ui_.paused;
     if (playback_) {
         s.replay = playback_->describe(steady_ns);
     } else if (!options_.from.empty()) {
@@ -390,6 +424,7 @@ void Session::export_view(bool json)
         return;
     }
     status_.export_path = path;
+    export_at_ = steady_ns_now();
     if (status_.error.rfind("cannot write", 0) == 0 || status_.error.rfind("writing", 0) == 0)
         status_.error.clear();
 }

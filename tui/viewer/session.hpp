@@ -43,6 +43,8 @@ struct ViewerOptions {
     bool image_facts = true;  // live sources: size and SHA-256 of executables
     bool keep_exited = false;
     std::size_t history = 100'000;
+    bool ascii = false;  // ASCII line drawing even in a UTF-8 locale
+    bool mouse = true;   // take the mouse (wheel, clicks); off: the terminal keeps selecting text
 };
 
 class TreeClock {
@@ -126,6 +128,8 @@ private:
     bool open_playback();
     bool pump_playback(std::uint64_t steady_ns, bool* got);
     std::uint64_t playback_wake(std::uint64_t steady_ns) const;
+    void fade_notices(StatusInfo& s, std::uint64_t steady_ns);
+    void set_notice(std::string text, std::uint64_t steady_ns);
 
     ViewerOptions options_;
     model::ProcessTree tree_;
@@ -153,11 +157,18 @@ private:
         std::uint32_t exits = 0;
     };
     std::deque<Bucket> buckets_;
+    // When the passing messages (source notice, "saved FILE") were posted.
+    std::uint64_t notice_at_ = 0;
+    std::uint64_t export_at_ = 0;
+    bool status_paused_ = false;  // the last status was made while paused
     ByteChannel::Drained drained_;
     std::size_t peak_processes_ = 0;     // since memory was last given back
 };
 
 inline constexpr std::uint64_t kRateWindowS = 3;
+// Passing notices ("saved FILE", a source's message, a key's hint) leave
+// the status line after this long; errors stay.
+inline constexpr std::uint64_t kNoticeNs = 5'000'000'000ull;
 std::uint64_t steady_ns_now();
 std::uint64_t wall_ns_now();
 // "proctree-20261121-193044-123.txt" for a wall-clock time; the n-th (from 1)

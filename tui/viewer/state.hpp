@@ -40,9 +40,11 @@ struct UiState {
     std::optional<model::Identity> selected;
     std::size_t sel_index = 0;
     std::size_t top = 0;          // first tree row on screen
+    std::size_t hscroll = 0;      // columns of the command lines scrolled off to the left
     bool paused = false;
     std::size_t help_top = 0;       // first help line shown
     std::optional<SeekRequest> seek;  // for the session to carry out
+    std::string hint;               // a key's one-time hint, for the status line
     // Geometry of the last layout (the key layer needs page size and where
     // rows are for clicks).
     int body_top = 1;
@@ -58,6 +60,7 @@ struct StatusInfo {
     std::size_t processes = 0;
     double creates_per_s = 0;
     double exits_per_s = 0;
+    bool rates_live = true;       // false once a replay is done: nothing arrives any more
     std::uint64_t events_lost = 0;
     std::uint64_t loss_reports = 0;
     bool keep_exited = false;

@@ -4,6 +4,7 @@
 // states in text as well: [+] new, [x] exited, bold and dim.
 #pragma once
 
+#include "glyphs.hpp"
 #include "grid.hpp"
 
 #include <proctree/model/view.hpp>
@@ -14,6 +15,7 @@ namespace proctree::viewer {
 
 struct Theme {
     bool color = true;
+    Glyphs glyphs;       // line drawing: Unicode, or ASCII outside a UTF-8 locale
 
     Style header;        // the column header line
     Style normal;

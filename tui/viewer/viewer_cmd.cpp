@@ -29,6 +29,8 @@ Action add_viewer(CLI::App& app)
         bool image_facts = true;
         bool keep_exited = false;
         std::size_t history = 100'000;
+        bool ascii = false;
+        bool mouse = true;
     };
     auto args = std::make_shared<Args>();
     app.add_option("--source", args->source, "Live source: auto, ebpf, netlink or poll")
@@ -59,6 +61,9 @@ Action add_viewer(CLI::App& app)
                    "How many exited processes are kept at most; the oldest exits go first")
         ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
         ->capture_default_str();
+    app.add_flag("--ascii", args->ascii,
+                 "Draw tree lines and separators in ASCII (the default when the locale is not UTF-8)");
+    app.add_flag("!--no-mouse", args->mouse, "Leave the mouse to the terminal (text selection); no wheel or clicks");
 
     return [args] {
         viewer::ViewerOptions o;
@@ -79,6 +84,8 @@ Action add_viewer(CLI::App& app)
         o.image_facts = args->image_facts;
         o.keep_exited = args->keep_exited;
         o.history = args->history;
+        o.ascii = args->ascii;
+        o.mouse = args->mouse;
         try {
             return viewer::run_viewer(o);
         } catch (const std::exception& e) {

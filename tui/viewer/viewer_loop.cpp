@@ -3,6 +3,7 @@
 #include "keys.hpp"
 #include "layout.hpp"
 #include "screen.hpp"
+#include "terminal_check.hpp"
 #include "theme.hpp"
 
 #include "cli.hpp"
@@ -60,6 +61,7 @@ public:
           first_frame_by_(steady_ns_now() + kFirstFrameWaitNs)
     {
         theme_ = want_color(screen.has_colors()) ? Theme::colored() : Theme::monochrome();
+        theme_.glyphs = Glyphs::select(locale_codeset(), session.options().ascii);
         grid_.resize(screen.width(), screen.height());
     }
 
@@ -237,6 +239,10 @@ int run_viewer(const ViewerOptions& options)
         }
         in_fd = out_fd = tty->get();
     }
+    if (std::string why = terminal_unusable(out_fd); !why.empty()) {
+        fmt::print(stderr, "proctree: {}\n", why);
+        return cli::kExitBadInput;
+    }
     Session session(options);
     std::string error;
     if (!session.start(error)) {
@@ -246,7 +252,7 @@ int run_viewer(const ViewerOptions& options)
     int code;
     std::string last_error;
     {
-        Screen screen(in_fd, out_fd);
+        Screen screen(in_fd, out_fd, options.mouse);
         Loop loop(session, screen, sig.get());
         code = loop.run();
         screen.close();
