@@ -4,14 +4,12 @@ unknown terminals, a non-UTF-8 locale (ASCII glyphs, escapes for what it
 cannot print), --ascii, --no-mouse, Left/Right scrolling of the command
 lines, an 80x24 status line, notices that fade. One ctest per scenario;
 every wait polls with a deadline."""
-import argparse
 import os
-import re
 import sys
 import time
 
-from tmux_lib import SKIP, Pane, TestFailure, encode_stream
-from tmux_test import DEADLINE, Env
+from tmux_lib import TestFailure, encode_stream
+from tmux_test import DEADLINE, run
 
 
 def recording(env, long_cmd="x"):
@@ -143,27 +141,5 @@ def notice_fades(env, pane):
 SCENARIOS = {f.__name__: f for f in (dumb_terminal, ascii_locale, status_80x24, hscroll, no_mouse, notice_fades)}
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--binary", required=True)
-    ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
-    args = ap.parse_args()
-    env = Env(os.path.abspath(args.binary), args.scenario)
-    pane = Pane(f"proctree-term-{args.scenario}-{os.getpid()}", env.tmp, DEADLINE)
-    try:
-        SCENARIOS[args.scenario](env, pane)
-    except SKIP as e:
-        print(f"SKIP: {e}")
-        return 0
-    except TestFailure as e:
-        print(f"FAIL: {e}", file=sys.stderr)
-        return 1
-    finally:
-        pane.close()
-        env.close()
-    print("PASS")
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(SCENARIOS, set(), "proctree-term"))

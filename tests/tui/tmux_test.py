@@ -593,18 +593,19 @@ SCENARIOS = {f.__name__: f for f in (live_new_exit, name_filter, pid_filter, exp
 LIVE = {"kept_exit_details", "live_new_exit", "name_filter", "pid_filter", "export", "escape", "pause", "no_color", "mouse"}
 
 
-def main():
+def run(scenarios, live, prefix):
+    """Runs the scenario named on the command line (--binary, --scenario)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
-    ap.add_argument("--scenario", required=True, choices=sorted(SCENARIOS))
+    ap.add_argument("--scenario", required=True, choices=sorted(scenarios))
     args = ap.parse_args()
-    if args.scenario in LIVE and os.geteuid() != 0:
+    if args.scenario in live and os.geteuid() != 0:
         print("SKIP: live scenarios need root (an event source that sees exits and signals)")
         return 77
     env = Env(os.path.abspath(args.binary), args.scenario)
-    pane = Pane(f"proctree-test-{args.scenario}-{os.getpid()}", env.tmp, DEADLINE)
+    pane = Pane(f"{prefix}-{args.scenario}-{os.getpid()}", env.tmp, DEADLINE)
     try:
-        SCENARIOS[args.scenario](env, pane)
+        scenarios[args.scenario](env, pane)
     except SKIP as e:
         print(f"SKIP: {e}")
         return 0
@@ -619,4 +620,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(SCENARIOS, LIVE, "proctree-test"))
