@@ -4,6 +4,8 @@
 
 #include <proctree/model/view.hpp>
 
+#include <fmt/core.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -22,7 +24,9 @@ Request Controller::handle(const Event& e)
 {
     if (e.key == Key::None) return Request::None;
     if (e.key == Key::Resize) return Request::Redraw;
-    if (ui_.too_small) return e.key == Key::Char && e.ch == 'q' ? Request::Quit : Request::None;
+    if (ui_.too_small)
+        return (e.key == Key::Char && e.ch == 'q') || (e.key == Key::Function && e.ch == 10) ? Request::Quit
+                                                                                                : Request::None;
     {
         model::TreeView view(tree_);
         sync_selection(view, ui_, ui_.body_rows);
@@ -32,22 +36,31 @@ Request Controller::handle(const Event& e)
     case Mode::EditName: return edit_name(e);
     case Mode::EditPid: return edit_pid(e);
     case Mode::EditTime: return edit_time(e);
-    case Mode::Help:
-        if (e.key == Key::Char && e.ch == 'q') return Request::Quit;
-        if (e.key == Key::Down || e.key == Key::WheelDown || e.key == Key::PageDown) {
-            ui_.help_top += e.key == Key::PageDown ? static_cast<std::size_t>(page()) : 1;
-            return Request::Redraw;  // the layout clamps it
-        }
-        if (e.key == Key::Up || e.key == Key::WheelUp || e.key == Key::PageUp) {
-            std::size_t d = e.key == Key::PageUp ? static_cast<std::size_t>(page()) : 1;
-            ui_.help_top -= std::min(ui_.help_top, d);
-            return Request::Redraw;
-        }
-        ui_.mode = Mode::Normal;
-        ui_.help_top = 0;
-        return Request::Redraw;
+    case Mode::Search: return edit_search(e);
+    case Mode::Signal: return signal_menu(e);
+    case Mode::Help: return help_key(e);
     }
     return Request::None;
+}
+
+// Up/Down scroll the help; any other key closes it (q and F10 too: on the
+// help page they close the help, not the program).
+Request Controller::help_key(const Event& e)
+{
+    if (e.key == Key::Redraw) return Request::Repaint;
+    if (e.key == Key::Down || e.key == Key::WheelDown || e.key == Key::PageDown ||
+        (e.key == Key::Char && e.ch == 'j')) {
+        ui_.help_top += e.key == Key::PageDown ? static_cast<std::size_t>(page()) : 1;
+        return Request::Redraw;  // the layout clamps it
+    }
+    if (e.key == Key::Up || e.key == Key::WheelUp || e.key == Key::PageUp || (e.key == Key::Char && e.ch == 'k')) {
+        std::size_t d = e.key == Key::PageUp ? static_cast<std::size_t>(page()) : 1;
+        ui_.help_top -= std::min(ui_.help_top, d);
+        return Request::Redraw;
+    }
+    ui_.mode = Mode::Normal;
+    ui_.help_top = 0;
+    return Request::Redraw;
 }
 
 Request Controller::toggle_pane(Pane pane)
@@ -126,6 +139,8 @@ Request Controller::normal(const Event& e)
         if (tree_.filter().empty()) return Request::None;
         tree_.set_filter({});
         return Request::Redraw;
+    case Key::Function: return function_key(static_cast<int>(e.ch));
+    case Key::Redraw: return Request::Repaint;
     case Key::Click: {
         if (e.y < ui_.body_top || e.y >= ui_.body_top + ui_.body_rows) return Request::None;
         std::size_t idx = ui_.top + static_cast<std::size_t>(e.y - ui_.body_top);
@@ -134,25 +149,30 @@ Request Controller::normal(const Event& e)
         move_to(static_cast<std::ptrdiff_t>(idx));
         return Request::Redraw;
     }
-    case Key::Char: break;
+    case Key::Char: return normal_char(e.ch);
     default: return Request::None;
     }
-    switch (e.ch) {
+}
+
+Request Controller::normal_char(char32_t c)
+{
+    switch (c) {
     case 'k': move_by(-1); return Request::Redraw;
     case 'j': move_by(1); return Request::Redraw;
     case ' ':
         if (ui_.selected) tree_.toggle_collapsed(*ui_.selected);
         return Request::Redraw;
-    case '/':
-        ui_.mode = Mode::EditName;
-        ui_.saved_filter = tree_.filter();
-        ui_.edit = tree_.filter().name;
-        return Request::Redraw;
+    case '+': return set_collapsed_selected(false);
+    case '-': return set_collapsed_selected(true);
+    case '*': return toggle_all_collapsed();
+    case '/': case '\\': return open_name_filter();
     case 'p':
         ui_.mode = Mode::EditPid;
         ui_.saved_filter = tree_.filter();
         ui_.edit.clear();
         return Request::Redraw;
+    case 'n': return search_jump(true);
+    case 'N': return search_jump(false);
     case 's': return Request::ExportText;
     case 'S': return Request::ExportJson;
     case 'P': ui_.paused = !ui_.paused; return Request::Redraw;
@@ -167,104 +187,79 @@ Request Controller::normal(const Event& e)
     case 'x': tree_.set_keep_exited(!tree_.keep_exited()); return Request::Redraw;
     case 'l': return toggle_pane(Pane::Log);
     case 'T': return toggle_pane(Pane::Spawners);
-    case '?': ui_.mode = Mode::Help; return Request::Redraw;
+    case '?': case 'h': ui_.mode = Mode::Help; return Request::Redraw;
     case 'q': return Request::Quit;
-    default: return Request::None;
+    default: break;
+    }
+    std::string shown;
+    append_utf8(shown, c);
+    if (c < 0x20 || c == 0x7F) shown = fmt::format("Ctrl-{}", static_cast<char>(c ^ 0x40));
+    return hint_once(c, fmt::format("{}: not a key here; ? lists the keys", shown));
+}
+
+// htop's function keys where they mean the same; the others say so once.
+Request Controller::function_key(int n)
+{
+    switch (n) {
+    case 1: ui_.mode = Mode::Help; return Request::Redraw;
+    case 3:
+        ui_.mode = Mode::Search;
+        ui_.edit = ui_.search;
+        ui_.search_from = ui_.selected;
+        return Request::Redraw;
+    case 4: return open_name_filter();
+    case 9: return open_signal_menu();
+    case 10: return Request::Quit;
+    case 2: return hint_once(0x100 + 2, "F2: no setup screen; see --help and ~/.config/proctree/config");
+    case 7: case 8: return hint_once(0x100 + n, fmt::format("F{}: no nice here; use renice on the PID", n));
+    default: return hint_once(0x100 + static_cast<std::uint32_t>(n), fmt::format("F{}: not a key here; ? lists the keys", n));
     }
 }
 
-void Controller::set_name_filter(const std::string& name)
+Request Controller::hint_once(std::uint32_t key, std::string text)
 {
-    model::Filter f = tree_.filter();
-    f.name = name;
-    tree_.set_filter(std::move(f));
+    if (!hinted_.insert(key).second) return Request::None;
+    ui_.hint = std::move(text);
+    return Request::Redraw;
 }
 
-Request Controller::edit_name(const Event& e)
+Request Controller::open_name_filter()
 {
-    switch (e.key) {
-    case Key::Enter: ui_.mode = Mode::Normal; return Request::Redraw;
-    case Key::Escape:
-        ui_.mode = Mode::Normal;
-        tree_.set_filter(ui_.saved_filter);
+    ui_.mode = Mode::EditName;
+    ui_.saved_filter = tree_.filter();
+    ui_.edit = tree_.filter().name;
+    return Request::Redraw;
+}
+
+Request Controller::set_collapsed_selected(bool collapsed)
+{
+    if (!ui_.selected || tree_.is_collapsed(*ui_.selected) == collapsed) return Request::None;
+    tree_.set_collapsed(*ui_.selected, collapsed);
+    return Request::Redraw;
+}
+
+// `*`: expands everything when anything is collapsed, else collapses every
+// process that has children.
+Request Controller::toggle_all_collapsed()
+{
+    if (!tree_.collapsed_ids().empty()) {
+        std::vector<model::Identity> ids(tree_.collapsed_ids().begin(), tree_.collapsed_ids().end());
+        for (const model::Identity& id : ids) tree_.set_collapsed(id, false);
         return Request::Redraw;
-    case Key::Backspace:
-        if (ui_.edit.empty()) return Request::None;
-        pop_utf8(ui_.edit);
-        set_name_filter(ui_.edit);
-        return Request::Redraw;
-    case Key::Char:
-        if (e.ch < 0x20 || e.ch == 0x7F || (e.ch >= 0x80 && e.ch < 0xA0) || e.ch > 0x10FFFF)
-            return Request::None;
-        if (ui_.edit.size() >= 256) return Request::None;
-        append_utf8(ui_.edit, e.ch);
-        set_name_filter(ui_.edit);
-        return Request::Redraw;
-    default: return Request::None;
     }
-}
-
-Request Controller::edit_pid(const Event& e)
-{
-    switch (e.key) {
-    case Key::Enter: {
-        ui_.mode = Mode::Normal;
-        model::Filter f = tree_.filter();
-        if (ui_.edit.empty()) {
-            f.pid.reset();
-            tree_.set_filter(std::move(f));
-            return Request::Redraw;
+    std::vector<model::Identity> parents;
+    const model::Process* n = tree_.first_root();
+    while (n) {  // pre-order, iteratively
+        if (n->first_child()) {
+            parents.push_back(n->id);
+            n = n->first_child();
+            continue;
         }
-        std::uint32_t pid = 0;
-        auto [end, ec] = std::from_chars(ui_.edit.data(), ui_.edit.data() + ui_.edit.size(), pid);
-        if (ec != std::errc() || end != ui_.edit.data() + ui_.edit.size()) return Request::Redraw;
-        f.pid = pid;
-        tree_.set_filter(std::move(f));
-        if (const model::Process* p = tree_.find_pid(pid)) ui_.selected = p->id;
-        return Request::Redraw;
+        while (n && !n->next_sibling()) n = n->parent();
+        if (n) n = n->next_sibling();
     }
-    case Key::Escape:
-        ui_.mode = Mode::Normal;
-        tree_.set_filter(ui_.saved_filter);
-        return Request::Redraw;
-    case Key::Backspace:
-        if (ui_.edit.empty()) return Request::None;
-        ui_.edit.pop_back();
-        return Request::Redraw;
-    case Key::Char:
-        if (e.ch < '0' || e.ch > '9' || ui_.edit.size() >= 10) return Request::None;
-        ui_.edit += static_cast<char>(e.ch);
-        return Request::Redraw;
-    default: return Request::None;
-    }
-}
-
-Request Controller::seek_by(std::int64_t seconds)
-{
-    ui_.seek = SeekRequest{seconds * 1'000'000'000, {}};
-    return Request::Seek;
-}
-
-// The g prompt: a time (HH:MM:SS[.mmm], +SECONDS, a date) to jump to.
-Request Controller::edit_time(const Event& e)
-{
-    switch (e.key) {
-    case Key::Enter:
-        ui_.mode = Mode::Normal;
-        if (ui_.edit.empty()) return Request::Redraw;
-        ui_.seek = SeekRequest{0, ui_.edit};
-        return Request::Seek;
-    case Key::Escape: ui_.mode = Mode::Normal; return Request::Redraw;
-    case Key::Backspace:
-        if (ui_.edit.empty()) return Request::None;
-        ui_.edit.pop_back();
-        return Request::Redraw;
-    case Key::Char:
-        if (e.ch < 0x20 || e.ch > 0x7E || ui_.edit.size() >= 40) return Request::None;
-        ui_.edit += static_cast<char>(e.ch);
-        return Request::Redraw;
-    default: return Request::None;
-    }
+    for (const model::Identity& id : parents) tree_.set_collapsed(id, true);
+    return Request::Redraw;
 }
 
 void Controller::move_to(std::ptrdiff_t index)

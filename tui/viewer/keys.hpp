@@ -10,6 +10,7 @@
 #include <proctree/model/tree.hpp>
 
 #include <cstdint>
+#include <set>
 #include <string>
 
 namespace proctree::viewer {
@@ -32,7 +33,9 @@ enum class Key : std::uint8_t {
     WheelDown,
     Tab,
     Click,      // a button-1 press at (x, y)
-    Resize
+    Resize,
+    Function,   // F1..F12, the number in Event::ch
+    Redraw      // Ctrl-L
 };
 
 struct Event {
@@ -44,10 +47,13 @@ struct Event {
     static Event of(Key k) { return Event{k, 0, 0, 0}; }
     static Event character(char32_t c) { return Event{Key::Char, c, 0, 0}; }
     static Event click(int x, int y) { return Event{Key::Click, 0, x, y}; }
+    static Event function(int n) { return Event{Key::Function, static_cast<char32_t>(n), 0, 0}; }
 };
 
 // What the session has to do after an event (besides redrawing).
-enum class Request : std::uint8_t { None, Redraw, Quit, ExportText, ExportJson, Seek };
+// Repaint: the terminal's contents may be garbled (Ctrl-L), paint it all.
+// Signal: send ui.signal_choice to ui.signal_target.
+enum class Request : std::uint8_t { None, Redraw, Repaint, Quit, ExportText, ExportJson, Seek, Signal };
 
 class Controller {
 public:
@@ -62,6 +68,17 @@ public:
 
 private:
     Request normal(const Event& e);
+    Request normal_char(char32_t c);
+    Request function_key(int n);
+    Request help_key(const Event& e);
+    Request open_name_filter();
+    Request open_signal_menu();
+    Request signal_menu(const Event& e);
+    Request edit_search(const Event& e);
+    Request search_jump(bool forward, bool include_current = false);
+    Request set_collapsed_selected(bool collapsed);
+    Request toggle_all_collapsed();
+    Request hint_once(std::uint32_t key, std::string text);
     Request pane_key(const Event& e);
     Request toggle_pane(Pane pane);
     Request edit_name(const Event& e);
@@ -76,6 +93,7 @@ private:
 
     model::ProcessTree& tree_;
     UiState& ui_;
+    std::set<std::uint32_t> hinted_;  // keys whose "does nothing" hint was shown
 };
 
 // Removes the last UTF-8 code point of the prompt buffer (append_utf8 is in

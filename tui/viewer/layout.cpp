@@ -1,5 +1,6 @@
 #include "layout.hpp"
 
+#include "menus.hpp"
 #include "status_line.hpp"
 
 #include <proctree/model/escape.hpp>
@@ -23,7 +24,8 @@ constexpr int kTreeX = kPidW + 1 + kUserW + 1 + kStartW + 1 + kThrW + 2;
 
 bool prompting(const UiState& ui)
 {
-    return ui.mode == Mode::EditName || ui.mode == Mode::EditPid || ui.mode == Mode::EditTime;
+    return ui.mode == Mode::EditName || ui.mode == Mode::EditPid || ui.mode == Mode::EditTime ||
+           ui.mode == Mode::Search;
 }
 
 // The status line, and the prompt while one is open.
@@ -38,6 +40,7 @@ void paint_footer(const UiState& ui, const StatusInfo& status, const model::Filt
         g.fill(0, y, -1, theme.normal);
         const char* label = ui.mode == Mode::EditName  ? "Filter by name: "
                             : ui.mode == Mode::EditPid ? "Filter by PID: "
+                            : ui.mode == Mode::Search  ? "Search (F3 next; then n/N): "
                                                        : "Go to time (HH:MM:SS[.mmm] UTC, +SECONDS): ";
         int x = g.put(0, y, label, theme.prompt);
         std::string shown = model::escape(ui.edit);
@@ -187,7 +190,7 @@ std::string row_label(const model::ProcessTree& tree, const Row& row, const Them
 std::vector<std::string> help_lines()
 {
     return {
-        "proctree - keys",
+        "proctree - keys (htop's where they mean the same)",
         "",
         "  Up/Down, j/k      move the selection",
         "  PgUp/PgDn         move by a page",
@@ -195,25 +198,32 @@ std::vector<std::string> help_lines()
         "  Left/Right        scroll the command lines by 8 columns",
         "  Enter             details of the selected process (Enter or Esc closes)",
         "  Space             collapse or expand the selected subtree",
+        "  + -               expand / collapse the selected subtree",
+        "  *                 expand everything, or collapse every subtree",
         "  Tab               focus the open pane to scroll it, and back to the tree",
         "  x                 keep exited processes (--keep-exited; --history N bounds)",
         "  l                 event log in the lower half (within the PID filter)",
         "  T                 top spawners; Enter on one shows it in the tree",
-        "  /                 filter by name, typed live (Enter keeps, Esc cancels)",
+        "  F3                search by name, typed live: jumps to the first match, hides nothing",
+        "  n N               next / previous match of the search",
+        "  / \\ F4            filter by name, typed live (Enter keeps, Esc cancels)",
         "  p                 filter by PID: the process, its ancestors and subtree",
         "  Esc               close the pane, else clear all filters",
+        "  F9                send a signal to the selected process (TERM, KILL, ...; this machine, live)",
         "  s                 export the view as text to the export directory",
         "  S                 export the view as JSON",
         "  P                 pause the screen (events are still applied; a file's clock stops)",
         "  [ ]  { }          in a recorded file: back / forward 1 s, 10 s",
         "  g                 in a recorded file: go to a time (HH:MM:SS[.mmm] UTC, +SECONDS)",
-        "  ?                 this help (Up/Down scroll it, other keys close it)",
-        "  q                 quit",
-        "  mouse             wheel scrolls, click selects",
+        "  Ctrl-L            repaint the whole screen",
+        "  ? h F1            this help (Up/Down scroll it, other keys close it, q too)",
+        "  q F10             quit",
+        "  mouse             wheel scrolls, click selects (--no-mouse leaves it to the terminal)",
         "",
         "  Colours: green = new, red = exited (with exit status and lifetime),",
         "  dim red = exited and kept, dim = ancestor shown for context.",
         "  Without colour: [+] new, [x] exited.",
+        "  A key that does nothing says so once in the status line.",
     };
 }
 
@@ -263,8 +273,9 @@ void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& statu
     ui.body_top = 1;
     ui.body_rows = g.height() - 1 - footer;
     ui.pane_rows = 0;
-    int pane_total = ui.pane != Pane::None && ui.mode != Mode::Help && ui.body_rows >= 6 ? ui.body_rows / 2 : 0;
-    ui.body_rows -= pane_total;
+    int menu = std::min(menu_height(ui), ui.body_rows - 1);
+    int pane_total = menu <= 0 && ui.pane != Pane::None && ui.mode != Mode::Help && ui.body_rows >= 6 ? ui.body_rows / 2 : 0;
+    ui.body_rows -= pane_total + std::max(0, menu);
     paint_header(g, ui, theme);
     if (ui.mode == Mode::Help) {
         paint_help(g, ui.body_top, ui.body_rows, ui, theme);
@@ -281,6 +292,7 @@ void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& statu
         }
         // After the tree: the details follow the selection it settled.
         if (pane_total > 0) paint_pane(tree, ui, sources, theme, ui.body_top + ui.body_rows, pane_total, g);
+        if (menu > 0) paint_menu(tree, ui, theme, ui.body_top + ui.body_rows, menu, g);
     }
     paint_footer(ui, status, tree.filter(), theme, g);
 }

@@ -157,6 +157,10 @@ void Screen::read_events(std::vector<Event>& out)
                 }
                 continue;
             }
+            if (ch > KEY_F0 && ch <= KEY_F(12)) {
+                out.push_back(Event::function(static_cast<int>(ch - KEY_F0)));
+                continue;
+            }
             Key k = function_key(static_cast<int>(ch));
             if (k != Key::None) out.push_back(Event::of(k));
             continue;
@@ -165,6 +169,7 @@ void Screen::read_events(std::vector<Event>& out)
         case L'\r': case L'\n': out.push_back(Event::of(Key::Enter)); break;
         case 27: out.push_back(Event::of(Key::Escape)); break;
         case L'\t': out.push_back(Event::of(Key::Tab)); break;
+        case 12: out.push_back(Event::of(Key::Redraw)); break;  // Ctrl-L
         case 127: case 8: out.push_back(Event::of(Key::Backspace)); break;
         default: out.push_back(Event::character(static_cast<char32_t>(ch))); break;
         }

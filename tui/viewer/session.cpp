@@ -4,6 +4,7 @@
 #include "sources.hpp"
 #include "nats_from.hpp"
 
+#include <proctree/model/escape.hpp>
 #include <proctree/model/export.hpp>
 
 #include <fmt/core.h>
@@ -86,6 +87,9 @@ Session::Session(ViewerOptions options)
     f.pid = options_.pid;
     if (!f.empty()) tree_.set_filter(std::move(f));
     status_.source = "starting";
+    ui_.cannot_signal = options_.from.empty()
+                            ? "F9: signals need a live source of this machine"
+                            : "F9: the processes of a stream cannot be signalled from here";
 }
 
 Session::~Session()
@@ -111,6 +115,7 @@ bool Session::start(std::string& error)
         reader_ = Reader::stream(std::move(in), channel_, options_.speed);
         return true;
     }
+    ui_.can_signal = true;  // this machine, live: its processes can be signalled
     collect::SourceOptions so;
     so.kind = options_.source;
     so.poll_interval = options_.interval;
@@ -393,6 +398,26 @@ bool Session::refresh_status(std::uint64_t steady_ns)
     bool changed = s != status_;
     status_ = std::move(s);
     return changed;
+}
+
+void Session::send_signal(std::uint64_t steady_ns)
+{
+    std::optional<model::Identity> target = std::exchange(ui_.signal_target, std::nullopt);
+    auto choices = signal_choices();
+    if (!target || !ui_.can_signal || ui_.signal_choice >= choices.size()) return;
+    const SignalChoice& sig = choices[ui_.signal_choice];
+    const model::Process* p = tree_.find(*target);
+    // The tree follows exits as they happen: a process it holds as running
+    // is that process, not a later one with its pid.
+    if (!p || p->exited) {
+        set_notice(fmt::format("{} has exited; no signal sent", target->pid), steady_ns);
+        return;
+    }
+    std::string who = fmt::format("{} ({})", p->id.pid, model::escape(p->name));
+    int err = send_signal_(static_cast<int>(p->id.pid), sig.number);
+    set_notice(err == 0 ? fmt::format("sent {} to {}", sig.name, who)
+                        : fmt::format("cannot send {} to {}: {}", sig.name, who, std::strerror(err)),
+               steady_ns);
 }
 
 void Session::export_view(bool json)

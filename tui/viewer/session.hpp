@@ -12,6 +12,7 @@
 #include "channel.hpp"
 #include "playback.hpp"
 #include "reader.hpp"
+#include "signals.hpp"
 #include "state.hpp"
 
 #include <proctree/produce/source.hpp>
@@ -95,6 +96,12 @@ public:
     // the status says why when it cannot.
     void seek(std::uint64_t steady_ns);
 
+    // Sends ui().signal_choice to ui().signal_target (F9), if that process
+    // is still running; the status line says what happened.
+    void send_signal(std::uint64_t steady_ns);
+    // Tests: where signals go instead of kill(2).
+    void set_signal_sender(SendSignal send) { send_signal_ = send; }
+
     // Writes the current view (text or JSON) into the export directory;
     // sets status().export_path or status().error.
     void export_view(bool json);
@@ -161,6 +168,7 @@ private:
     std::uint64_t notice_at_ = 0;
     std::uint64_t export_at_ = 0;
     bool status_paused_ = false;  // the last status was made while paused
+    SendSignal send_signal_ = send_signal_kill;
     ByteChannel::Drained drained_;
     std::size_t peak_processes_ = 0;     // since memory was last given back
 };

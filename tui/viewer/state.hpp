@@ -13,7 +13,7 @@
 
 namespace proctree::viewer {
 
-enum class Mode : std::uint8_t { Normal, EditName, EditPid, EditTime, Help };
+enum class Mode : std::uint8_t { Normal, EditName, EditPid, EditTime, Help, Search, Signal };
 
 // A jump in a recording asked for by a key: by a step, or to a typed time.
 struct SeekRequest {
@@ -45,6 +45,14 @@ struct UiState {
     std::size_t help_top = 0;       // first help line shown
     std::optional<SeekRequest> seek;  // for the session to carry out
     std::string hint;               // a key's one-time hint, for the status line
+    std::string search;             // the F3 / n / N search term (name, and command line with --cmdline)
+    std::optional<model::Identity> search_from;  // where the selection was when the search prompt opened
+    // F9: the process to signal and the signal chosen (an index into
+    // signal_choices()); signalling needs a local live source.
+    std::optional<model::Identity> signal_target;
+    std::size_t signal_choice = 0;
+    bool can_signal = false;
+    std::string cannot_signal;      // why not, for the hint
     // Geometry of the last layout (the key layer needs page size and where
     // rows are for clicks).
     int body_top = 1;

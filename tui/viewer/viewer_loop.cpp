@@ -160,6 +160,10 @@ private:
             case Request::ExportText: s_.export_view(false); break;
             case Request::ExportJson: s_.export_view(true); break;
             case Request::Seek: s_.seek(steady_ns_now()); break;
+            case Request::Signal: s_.send_signal(steady_ns_now()); break;
+            case Request::Repaint:
+                screen_.resized();  // forgets what was painted: the next frame paints every cell
+                break;
             default: break;
             }
         }

@@ -1,0 +1,134 @@
+#!/usr/bin/python3
+"""htop's keys on the real binary in tmux, in a UTF-8 locale and under
+LC_ALL=C: F1/h help (q and F10 close it), F3 and n/N search, F4 and \\
+filter, + - *, Ctrl-L, F2's hint, F9 on a stream, F10 quits; and F9 on a
+local child, which ends with the chosen signal and turns red with it."""
+import os
+import signal
+import sys
+import time
+
+from tmux_lib import TestFailure, encode_stream, fg_at, row_for, sgr_at
+from tmux_test import DEADLINE, LIVE, run
+
+
+def recording(env):
+    now = time.time_ns()
+    path = os.path.join(env.tmp, "htop.ptr")
+    with open(path, "wb") as f:
+        f.write(encode_stream("htophost", [
+            ("snap", now, True), ("create", now, 1, now - 10**9, 0, 0, "initx", "/sbin/initx"),
+            ("create", now, 10, now - 10**9, 1, now - 10**9, "shellx", "shellx -i"),
+            ("create", now, 11, now - 10**9, 10, now - 10**9, "workerA", "workerA --a"),
+            ("create", now, 12, now - 10**9, 10, now - 10**9, "workerB", "workerB --b"),
+            ("create", now, 13, now - 10**9, 1, now - 10**9, "daemonx", "daemonx -d"),
+            ("snap", now, False)]))
+    return path
+
+
+def selected(pane, pid, name):
+    return 7 in sgr_at(row_for(pane.capture(colors=True), pid, name), name)
+
+
+def _keys(env, pane, locale):
+    path = recording(env)
+    pane.start([env.binary, "--from", path, "--speed", "0"], width=120, height=30, env=locale)
+    pane.wait_for(lambda t: "replay done" in t and "daemonx" in t, "the replayed tree")
+    for opener in ("F1", "h"):
+        pane.keys(opener)
+        pane.wait_for(lambda t: "proctree - keys" in t, f"{opener}: the help")
+        pane.keys("q")
+        pane.wait_for(lambda t: "proctree - keys" not in t and "daemonx" in t, "q closing the help")
+    if pane.exited():
+        raise TestFailure("q on the help page quit the program")
+    pane.keys("F1")
+    pane.wait_for(lambda t: "proctree - keys" in t, "the help again")
+    pane.keys("F10")
+    pane.wait_for(lambda t: "proctree - keys" not in t, "F10 closing the help")
+    # F3: typed live, jumps to the first match; nothing is hidden.
+    pane.keys("F3")
+    pane.wait_for(lambda t: "Search" in t, "the search prompt")
+    pane.type("worker")
+    pane.wait_for(lambda _: selected(pane, 11, "workerA"), "the first match selected")
+    pane.keys("Enter")
+    text = pane.wait_for(lambda t: "Search" not in t, "the search kept")
+    if "daemonx" not in text or "filter" in text:
+        raise TestFailure(f"the search hid rows or set a filter:\n{text}")
+    pane.keys("n")
+    pane.wait_for(lambda _: selected(pane, 12, "workerB"), "n: the next match")
+    pane.keys("N")
+    pane.wait_for(lambda _: selected(pane, 11, "workerA"), "N: the previous match")
+    # F4 and \ filter as / does.
+    for opener in ("F4", "\\"):
+        pane.keys(opener)
+        pane.wait_for(lambda t: "Filter by name:" in t, f"{opener}: the filter prompt")
+        pane.type("daemon")
+        pane.keys("Enter")
+        pane.wait_for(lambda t: "filter name~daemon" in t and "workerA" not in t, f"{opener}: filtered")
+        pane.keys("Escape")
+        pane.wait_for(lambda t: "filter" not in t and "workerA" in t, "the filter cleared")
+    # - collapses the selection (shellx), + expands it, * collapses and expands all.
+    pane.keys("Home")
+    pane.keys("Down")
+    pane.wait_for(lambda _: selected(pane, 10, "shellx"), "shellx selected")
+    pane.keys("-")
+    pane.wait_for(lambda t: "workerA" not in t and "> shellx" in t.replace("\u25b6", ">"), "- collapsing")
+    pane.keys("+")
+    pane.wait_for(lambda t: "workerA" in t, "+ expanding")
+    pane.keys("*")
+    pane.wait_for(lambda t: "workerA" not in t and "daemonx" not in t and "initx" in t, "* collapsing all")
+    pane.keys("*")
+    pane.wait_for(lambda t: "workerA" in t and "daemonx" in t, "* expanding all")
+    pane.keys("C-l")
+    pane.wait_for(lambda t: "daemonx" in t and "? help" in t, "Ctrl-L repainting")
+    pane.keys("F2")
+    pane.wait_for(lambda t: "F2: no setup screen" in t, "F2's hint")
+    pane.keys("F9")
+    pane.wait_for(lambda t: "cannot be signalled" in t, "F9 on a stream saying why not")
+    pane.keys("F10")
+    pane.wait_for(lambda t: pane.exited(), "F10 quitting")
+
+
+def htop_keys_utf8(env, pane):
+    _keys(env, pane, ())
+
+
+def htop_keys_c_locale(env, pane):
+    _keys(env, pane, ("LC_ALL=C", "LANG=C"))
+
+
+def f9_signal(env, pane):
+    """F9 on a local child: the menu names pid and name, USR1 chosen from
+    the list ends it with that signal; its row turns red with it."""
+    name = f"ptsig{env.tag}"
+    child = env.spawn([env.tool("/bin/sleep", name), "1000"])
+    pid = child.pid
+    pane.start(env.viewer("--pid", str(pid)), width=200, height=40)
+    pane.wait_for(lambda t: row_for(t, pid, name), f"{name} in the viewer")
+    pane.keys("End")  # the child is the last row (the PID filter shows its ancestors above it)
+    pane.wait_for(lambda _: selected(pane, pid, name), f"{name} selected")
+    pane.keys("F9")
+    text = pane.wait_for(lambda t: f"Send a signal to {pid} {name}" in t and "15 TERM" in t, "the signal menu")
+    for _ in range(7):  # TERM KILL INT HUP QUIT STOP CONT USR1
+        pane.keys("Down")
+    pane.wait_for(lambda _: 7 in sgr_at(next((l for l in pane.capture(colors=True).splitlines() if "USR1" in l), ""),
+                                        "USR1"), "USR1 chosen")
+    pane.keys("Enter")
+    deadline = time.monotonic() + DEADLINE
+    while child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if child.returncode != -signal.SIGUSR1:
+        raise TestFailure(f"the child ended with {child.returncode}, not -SIGUSR1")
+    pane.wait_for(lambda _: fg_at(row_for(pane.capture(colors=True), pid, name) or "", name) == 31 and
+                  f"signal {int(signal.SIGUSR1)} (USR1)" in (row_for(pane.capture(), pid, name) or ""),
+                  "the row red with the signal")
+    if f"sent USR1 to {pid}" not in pane.capture():
+        raise TestFailure("the status line does not say the signal was sent")
+    del text
+
+
+SCENARIOS = {f.__name__: f for f in (htop_keys_utf8, htop_keys_c_locale, f9_signal)}
+
+
+if __name__ == "__main__":
+    sys.exit(run(SCENARIOS, LIVE | {"f9_signal"}, "proctree-htop"))

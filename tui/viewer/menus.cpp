@@ -1,0 +1,38 @@
+#include "menus.hpp"
+
+#include "signals.hpp"
+
+#include <proctree/model/escape.hpp>
+
+#include <fmt/core.h>
+
+namespace proctree::viewer {
+
+int menu_height(const UiState& ui)
+{
+    if (ui.mode == Mode::Signal) return static_cast<int>(signal_choices().size()) + 1;
+    return 0;
+}
+
+void paint_menu(const model::ProcessTree& tree, const UiState& ui, const Theme& theme, int top, int rows, Grid& g)
+{
+    if (ui.mode != Mode::Signal || rows <= 0) return;
+    const model::Process* p = ui.signal_target ? tree.find(*ui.signal_target) : nullptr;
+    std::string who = p ? fmt::format("{} {}", p->id.pid, model::escape(p->name)) : std::string("(gone)");
+    g.fill(0, top, -1, theme.header);
+    g.put(1, top, fmt::format("Send a signal to {}  (Up/Down choose, Enter sends, Esc cancels)", who), theme.header);
+    auto choices = signal_choices();
+    // Scrolled so that the choice stays in view on a short screen.
+    std::size_t shown = static_cast<std::size_t>(rows - 1);
+    std::size_t first = ui.signal_choice >= shown ? ui.signal_choice - shown + 1 : 0;
+    for (std::size_t i = 0; i < shown; ++i) {
+        int y = top + 1 + static_cast<int>(i);
+        g.fill(0, y, -1, theme.normal);
+        std::size_t k = first + i;
+        if (k >= choices.size()) continue;
+        g.put(2, y, fmt::format("{:>2} {:<5} {}", choices[k].number, choices[k].name, choices[k].what), theme.normal);
+        if (k == ui.signal_choice) g.add_reverse(0, y, -1);
+    }
+}
+
+} // namespace proctree::viewer
