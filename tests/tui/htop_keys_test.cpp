@@ -1,9 +1,8 @@
 // htop's keys where they mean the same: F1/h help, F3 and n/N search that
 // hides nothing, F4 and \ filter, + - * collapse, Ctrl-L, F9's signal menu,
 // F10 quits, and a hint (once) for a key that does nothing.
-#include "tui_fixture.hpp"
+#include "keys_fixture.hpp"
 
-#include "viewer/keys.hpp"
 #include "viewer/session.hpp"
 #include "viewer/signals.hpp"
 
@@ -18,30 +17,7 @@ using viewer::Request;
 
 namespace {
 
-struct HtopKeys : LayoutFixture {
-    viewer::Controller ctl{tree, ui};
-    void SetUp() override
-    {
-        LayoutFixture::SetUp();
-        feed(tree, small_stream());
-        tree.advance(T0 + 10 * kSec);
-        draw();
-    }
-    Request send(Event e)
-    {
-        Request r = ctl.handle(e);
-        draw();
-        return r;
-    }
-    Request key(Key k) { return send(Event::of(k)); }
-    Request ch(char32_t c) { return send(Event::character(c)); }
-    Request fn(int n) { return send(Event::function(n)); }
-    void type(const std::string& s)
-    {
-        for (char c : s) ch(static_cast<unsigned char>(c));
-    }
-    std::uint32_t selected_pid() const { return ui.selected ? ui.selected->pid : 0; }
-};
+using HtopKeys = KeysFixture;
 
 TEST_F(HtopKeys, HelpFromF1AndH_QOrF10ClosesIt)
 {

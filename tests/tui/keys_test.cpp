@@ -2,7 +2,7 @@
 // PID filter, exports, pause, help, quit, mouse.
 #include "tui_fixture.hpp"
 
-#include "viewer/keys.hpp"
+#include "keys_fixture.hpp"
 
 using namespace proctree;
 using namespace proctree::testing;
@@ -12,34 +12,6 @@ using viewer::Request;
 
 namespace {
 
-struct KeysFixture : LayoutFixture {
-    viewer::Controller ctl{tree, ui};
-    void SetUp() override
-    {
-        LayoutFixture::SetUp();
-        feed(tree, small_stream());
-        tree.advance(T0 + 10 * kSec);
-        draw();
-    }
-    Request key(Key k)
-    {
-        Request r = ctl.handle(Event::of(k));
-        draw();
-        return r;
-    }
-    Request ch(char32_t c)
-    {
-        Request r = ctl.handle(Event::character(c));
-        draw();
-        return r;
-    }
-    void type(const std::string& s)
-    {
-        for (char c : s) ch(static_cast<unsigned char>(c));
-    }
-    std::uint32_t selected_pid() const { return ui.selected ? ui.selected->pid : 0; }
-    std::size_t rows() const { return model::TreeView(tree).row_count(); }
-};
 
 TEST_F(KeysFixture, ArrowsAndJkMove)
 {

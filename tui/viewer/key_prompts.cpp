@@ -36,14 +36,18 @@ void Controller::set_name_filter(const std::string& name)
     tree_.set_filter(std::move(f));
 }
 
+Request Controller::cancel_filter_prompt()
+{
+    ui_.mode = Mode::Normal;
+    tree_.set_filter(ui_.saved_filter);
+    return Request::Redraw;
+}
+
 Request Controller::edit_name(const Event& e)
 {
     switch (e.key) {
     case Key::Enter: ui_.mode = Mode::Normal; return Request::Redraw;
-    case Key::Escape:
-        ui_.mode = Mode::Normal;
-        tree_.set_filter(ui_.saved_filter);
-        return Request::Redraw;
+    case Key::Escape: return cancel_filter_prompt();
     case Key::Backspace:
         if (ui_.edit.empty()) return Request::None;
         pop_utf8(ui_.edit);
@@ -77,10 +81,7 @@ Request Controller::edit_pid(const Event& e)
         if (const model::Process* p = tree_.find_pid(pid)) ui_.selected = p->id;
         return Request::Redraw;
     }
-    case Key::Escape:
-        ui_.mode = Mode::Normal;
-        tree_.set_filter(ui_.saved_filter);
-        return Request::Redraw;
+    case Key::Escape: return cancel_filter_prompt();
     case Key::Backspace:
         if (ui_.edit.empty()) return Request::None;
         ui_.edit.pop_back();

@@ -82,6 +82,7 @@ private:
     Request pane_key(const Event& e);
     Request toggle_pane(Pane pane);
     Request edit_name(const Event& e);
+    Request cancel_filter_prompt();
     Request edit_pid(const Event& e);
     Request edit_time(const Event& e);
     Request seek_by(std::int64_t seconds);
