@@ -53,8 +53,10 @@ std::string body_json(const model::Record& r)
                                    ident_fields(b.proc), b.parent.pid, b.parent.start_ns, b.creator_pid,
                                    b.creator_tid, b.uid, b.flags, b.threads, text_fields(b));
             } else if constexpr (std::is_same_v<T, model::ProcessExit>) {
-                return fmt::format(",{},\"exit_code\":{},\"signal\":{},\"exit_flags\":{}", ident_fields(b.proc),
-                                   b.code, b.signal, b.flags);
+                return fmt::format(",{},\"exit_code\":{},\"signal\":{},\"exit_flags\":{},\"cpu_ns\":{},"
+                                   "\"peak_rss_bytes\":{}",
+                                   ident_fields(b.proc), b.code, b.signal, b.flags, model::json_number(b.cpu_ns),
+                                   model::json_number(b.peak_rss_bytes));
             } else if constexpr (std::is_same_v<T, model::ProcessExec>) {
                 return fmt::format(",{},\"uid\":{},\"flags\":{},{}", ident_fields(b.proc), b.uid, b.flags,
                                    text_fields(b));

@@ -97,11 +97,19 @@ std::string decode_create(const RawRecord& raw, Record& r)
     return {};
 }
 
+// Minor 0 wrote 48 bytes; the usage fields appended in minor 1 are read
+// only when the record holds them (and its flags say they are known).
 std::string decode_exit(const RawRecord& raw, Record& r)
 {
-    if (raw.size < sizeof(pt_process_exit)) return too_short(raw, sizeof(pt_process_exit));
-    auto w = load<pt_process_exit>(raw.p);
-    r.body = ProcessExit{ident(w.proc), w.exit_code, w.signal, w.flags};
+    if (raw.size < PT_PROCESS_EXIT_FIXED_V0) return too_short(raw, PT_PROCESS_EXIT_FIXED_V0);
+    pt_process_exit w{};
+    std::memcpy(&w, raw.p, std::min<std::size_t>(raw.size, sizeof w));
+    ProcessExit x{ident(w.proc), w.exit_code, w.signal, w.flags, {}, {}};
+    constexpr std::uint16_t kUsage = PT_EXIT_CPU_KNOWN | PT_EXIT_RSS_KNOWN;
+    if (raw.size < PT_PROCESS_EXIT_FIXED) x.flags &= static_cast<std::uint16_t>(~kUsage);
+    if (x.flags & PT_EXIT_CPU_KNOWN) x.cpu_ns = w.cpu_ns;
+    if (x.flags & PT_EXIT_RSS_KNOWN) x.peak_rss_bytes = w.peak_rss_bytes;
+    r.body = x;
     return {};
 }
 

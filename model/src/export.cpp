@@ -79,6 +79,23 @@ std::string describe_lifetime(const Process& p)
     return (lifetime_is_approximate(p) ? "~" : "") + format_duration(life);
 }
 
+std::string describe_exit_usage(const Process& p)
+{
+    std::string out;
+    if (auto cpu = p.cpu_time_ns()) out = "cpu " + format_duration(*cpu);
+    if (auto rss = p.peak_rss_bytes()) {
+        if (!out.empty()) out += ", ";
+        out += *rss < 1024 * 1024 ? fmt::format("peak RSS {} KiB", *rss / 1024)
+                                  : fmt::format("peak RSS {:.1f} MiB", double(*rss) / (1024.0 * 1024.0));
+    }
+    return out;
+}
+
+std::string json_number(std::optional<std::uint64_t> value)
+{
+    return value ? std::to_string(*value) : std::string("null");
+}
+
 std::string describe_exit(const Process& p)
 {
     if (!p.exited) return "";
@@ -203,10 +220,11 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
             bool known = !(p.exit_flags & PT_EXIT_CODE_UNKNOWN);
             bool signaled = p.exit_flags & PT_EXIT_SIGNALED;
             out += fmt::format(",\"exit_code\":{},\"exit_signal\":{},\"exit\":{},\"lifetime_ns\":{},"
-                               "\"lifetime_approximate\":{}",
+                               "\"lifetime_approximate\":{},\"cpu_ns\":{},\"peak_rss_bytes\":{}",
                                known && !signaled ? std::to_string(p.exit_code) : "null",
                                signaled ? std::to_string(p.exit_signal) : "null", json_quote(describe_exit(p)),
-                               process_lifetime_ns(p), lifetime_is_approximate(p) ? "true" : "false");
+                               process_lifetime_ns(p), lifetime_is_approximate(p) ? "true" : "false",
+                               json_number(p.cpu_time_ns()), json_number(p.peak_rss_bytes()));
         }
         out += fmt::format(",\"image_facts\":{},\"execs\":{}", image_facts_json(p.image_facts.get()), execs_json(p));
         out += ",\"children\":[";

@@ -359,7 +359,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
             return old;
         }
         if (!old->exited) {  // its exit was lost
-            end(old, r.time_ns, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN});
+            end(old, r.time_ns, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN, {}, {}});
             --stats_.exits;  // inferred, not reported
         }
         collapsed_ids_.erase(old->id);
@@ -371,7 +371,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
     if (auto [pid_slot, fresh] = by_pid_.try_emplace(c.proc.pid, p); !fresh) {
         Process* old = pid_slot->second;
         if (!old->exited && old->id.start_ns <= c.proc.start_ns) {
-            end(old, r.time_ns, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN});
+            end(old, r.time_ns, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN, {}, {}});
             --stats_.exits;  // inferred, not reported
         }
         pid_slot->second = p;
@@ -449,6 +449,8 @@ void ProcessTree::end(Process* p, std::uint64_t time_ns, const ProcessExit& e)
     p->exit_code = e.code;
     p->exit_signal = e.signal;
     p->exit_flags = e.flags;
+    p->cpu_ns_ = e.cpu_ns.value_or(0);
+    p->peak_rss_ = e.peak_rss_bytes.value_or(0);
     p->exited_ns = std::max(time_ns, p->created_ns);
     --stats_.living;
     ++stats_.exited;
@@ -521,7 +523,7 @@ void ProcessTree::on_snapshot(const Snapshot& s, std::uint64_t time_ns)
     for (auto& [id, p] : by_id_)
         if (!p.exited && !p.in_snapshot_) gone.push_back(id);
     for (const Identity& id : gone) {
-        on_exit(time_ns, ProcessExit{id, 0, 0, PT_EXIT_CODE_UNKNOWN});
+        on_exit(time_ns, ProcessExit{id, 0, 0, PT_EXIT_CODE_UNKNOWN, {}, {}});
         --stats_.exits;
     }
 }

@@ -1,7 +1,8 @@
 // What the tree remembers beyond the running processes: exited processes
-// kept past their highlight time (bounded, oldest exits first, dead parents
-// staying for their descendants' lineage) and the per-process lists of
-// renames and image loads (bounded per process).
+// (with the resource usage their exit records carried) kept past their
+// highlight time (bounded, oldest exits first, dead parents staying for their
+// descendants' lineage) and the per-process lists of renames and image loads
+// (bounded per process).
 #include <proctree/model/tree.hpp>
 #include <proctree/wire.h>
 
@@ -12,6 +13,18 @@ namespace {
 std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
 
 } // namespace
+
+std::optional<std::uint64_t> Process::cpu_time_ns() const
+{
+    if (!exited || !(exit_flags & PT_EXIT_CPU_KNOWN)) return std::nullopt;
+    return cpu_ns_;
+}
+
+std::optional<std::uint64_t> Process::peak_rss_bytes() const
+{
+    if (!exited || !(exit_flags & PT_EXIT_RSS_KNOWN)) return std::nullopt;
+    return peak_rss_;
+}
 
 std::size_t ProcessTree::history_bytes(const Process& p)
 {

@@ -9,6 +9,7 @@
 #include <proctree/model/spawners.hpp>
 #include <proctree/model/tree.hpp>
 #include <proctree/model/view.hpp>
+#include <proctree/wire.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +29,11 @@ struct Apply : proctree::model::RecordHandler {
         // sanitizer catches a view the length checks let out of bounds).
         if (auto* f = std::get_if<proctree::model::ImageFactsRecord>(&r.body))
             for (char c : f->path) touched += static_cast<unsigned char>(c);
+        // Exit usage: present only when the record holds it and says so.
+        if (auto* x = std::get_if<proctree::model::ProcessExit>(&r.body)) {
+            if (r.size < PT_PROCESS_EXIT_FIXED && (x->cpu_ns || x->peak_rss_bytes)) __builtin_trap();
+            touched += static_cast<unsigned>(x->cpu_ns.value_or(0) ^ x->peak_rss_bytes.value_or(0));
+        }
         tree.apply(r);
         log.add(r, tree);
         spawners.add(r, tree);
@@ -74,6 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)view.rows(view.row_count() / 2, 50);
     (void)proctree::model::export_text(apply.tree, {});
     (void)proctree::model::export_json(apply.tree, {});
+    for (const auto& row : view.rows(0, 50)) (void)proctree::model::describe_exit_usage(*row.proc);
     (void)apply.spawners.top(apply.tree.now(), 5, true);
     (void)apply.spawners.top(apply.tree.now(), 5, false);
     apply.tree.advance(~std::uint64_t{0} - 1);

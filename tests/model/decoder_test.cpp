@@ -105,9 +105,9 @@ TEST(Decoder, TruncatedStreamKeepsEarlierRecordsAndNamesTheOffset)
     Collected c = decode_all(cut, d);
     ASSERT_TRUE(d.error());
     EXPECT_EQ(c.records.size(), 10u);
-    EXPECT_EQ(d.error()->offset, b.size() - 48);  // where the exit record begins
+    EXPECT_EQ(d.error()->offset, b.size() - PT_PROCESS_EXIT_FIXED);  // where the exit record begins
     EXPECT_NE(d.error()->describe().find("truncated"), std::string::npos);
-    EXPECT_NE(d.error()->describe().find(std::to_string(b.size() - 48)), std::string::npos);
+    EXPECT_NE(d.error()->describe().find(std::to_string(b.size() - PT_PROCESS_EXIT_FIXED)), std::string::npos);
 }
 
 TEST(Decoder, TruncatedHeaderAndEmptyStreamAreErrors)
@@ -278,4 +278,84 @@ TEST(Decoder, MinorZeroStreamsStillDecode)
     ASSERT_FALSE(d.error()) << d.error()->describe();
     EXPECT_EQ(c.header->version_minor, 0u);
     EXPECT_EQ(c.records.size(), 11u);
+}
+
+TEST(Decoder, AnExitCarriesTheProcesssCpuTimeAndPeakRss)
+{
+    StreamBuilder b;
+    b.exit_usage(1, {7, 70}, 0, 312'000'000ull, 52ull << 20)
+        .exit_usage(2, {8, 80}, 0, 4'000'000ull, std::nullopt)
+        .exit(3, {9, 90}, 1);
+    StreamDecoder d;
+    Collected c = decode_all(b.bytes(), d);
+    ASSERT_FALSE(d.error()) << d.error()->describe();
+    ASSERT_EQ(c.records.size(), 3u);
+    EXPECT_EQ(c.records[0].size, PT_PROCESS_EXIT_FIXED);
+    auto& both = std::get<ProcessExit>(c.records[0].body);
+    EXPECT_EQ(both.cpu_ns, 312'000'000ull);
+    EXPECT_EQ(both.peak_rss_bytes, 52ull << 20);
+    auto& cpu_only = std::get<ProcessExit>(c.records[1].body);
+    EXPECT_EQ(cpu_only.cpu_ns, 4'000'000ull);
+    EXPECT_FALSE(cpu_only.peak_rss_bytes);  // unknown, not 0
+    auto& neither = std::get<ProcessExit>(c.records[2].body);
+    EXPECT_FALSE(neither.cpu_ns);
+    EXPECT_FALSE(neither.peak_rss_bytes);
+    EXPECT_EQ(neither.code, 1);
+}
+
+TEST(Decoder, AMinorZeroExitOf48BytesHasNoUsageWhateverItsFlagsSay)
+{
+    StreamBuilder b;
+    b.exit_usage(1, {7, 70}, 3, 312'000'000ull, 52ull << 20).minor_version(0);
+    ASSERT_EQ(b.size(), PT_STREAM_HEADER_FIXED + 8 + PT_PROCESS_EXIT_FIXED_V0);
+    // A minor-0 producer never set these bits; set them anyway: 48 bytes
+    // cannot hold the figures, so they stay unknown.
+    std::string bytes = b.bytes();
+    std::uint16_t flags = PT_EXIT_CPU_KNOWN | PT_EXIT_RSS_KNOWN;
+    std::memcpy(bytes.data() + PT_STREAM_HEADER_FIXED + 8 + offsetof(pt_process_exit, flags), &flags, 2);
+    StreamDecoder d;
+    Collected c = decode_all(bytes, d);
+    ASSERT_FALSE(d.error()) << d.error()->describe();
+    ASSERT_EQ(c.records.size(), 1u);
+    auto& x = std::get<ProcessExit>(c.records[0].body);
+    EXPECT_EQ(x.code, 3);
+    EXPECT_EQ(x.proc, (Identity{7, 70}));
+    EXPECT_FALSE(x.cpu_ns);
+    EXPECT_FALSE(x.peak_rss_bytes);
+    EXPECT_EQ(x.flags & (PT_EXIT_CPU_KNOWN | PT_EXIT_RSS_KNOWN), 0);
+}
+
+TEST(Decoder, ALongerExitFromALaterMinorKeepsTheFieldsThisOneKnows)
+{
+    StreamBuilder b;
+    b.exit_usage(1, {7, 70}, 0, 5'000ull, 8192ull);
+    std::string bytes = b.bytes();
+    std::size_t rec = bytes.size() - PT_PROCESS_EXIT_FIXED;
+    bytes.append(16, '\x5a');  // fields a later minor appended
+    std::uint32_t size = PT_PROCESS_EXIT_FIXED + 16;
+    std::memcpy(bytes.data() + rec + 4, &size, 4);
+    b.exit(2, {8, 80}, 0);  // the next record still lines up
+    bytes += b.bytes().substr(b.size() - PT_PROCESS_EXIT_FIXED);
+    StreamDecoder d;
+    Collected c = decode_all(bytes, d);
+    ASSERT_FALSE(d.error()) << d.error()->describe();
+    ASSERT_EQ(c.records.size(), 2u);
+    auto& x = std::get<ProcessExit>(c.records[0].body);
+    EXPECT_EQ(x.cpu_ns, 5'000ull);
+    EXPECT_EQ(x.peak_rss_bytes, 8192ull);
+    EXPECT_EQ(std::get<ProcessExit>(c.records[1].body).proc, (Identity{8, 80}));
+}
+
+TEST(Decoder, AnExitShorterThanMinorZerosIsCorrupt)
+{
+    StreamBuilder b;
+    b.exit(1, {7, 70}, 0);
+    std::string bytes = b.bytes().substr(0, b.size() - PT_PROCESS_EXIT_FIXED + 40);
+    std::uint32_t size = 40;
+    std::memcpy(bytes.data() + bytes.size() - 40 + 4, &size, 4);
+    StreamDecoder d;
+    Collected c = decode_all(bytes, d);
+    ASSERT_TRUE(d.error());
+    EXPECT_NE(d.error()->message.find("shorter than its fixed part (48 bytes)"), std::string::npos)
+        << d.error()->message;
 }

@@ -223,3 +223,25 @@ TEST(Export, APolledProcessLivesFromItsStartTimeMarkedApproximate)
     std::string json = export_json(tree, ExportInfo{T0, "box", "poll"});
     EXPECT_NE(json.find("\"lifetime_ns\":1500000000,\"lifetime_approximate\":true"), std::string::npos) << json;
 }
+
+TEST(Export, JsonCarriesAnExitsCpuTimeAndPeakRssAndNullWhenUnknown)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {1, T0}, {0, 0}, "init")
+        .create(T0 + 1, {2, T0 + 1}, {1, T0}, "burner")
+        .create(T0 + 2, {3, T0 + 2}, {1, T0}, "old-style")
+        .exit_usage(T0 + 5, {2, T0 + 1}, 0, 312'000'000ull, 52ull << 20)
+        .exit(T0 + 6, {3, T0 + 2}, 0);
+    feed(tree, b);
+    auto doc = nlohmann::json::parse(export_json(tree, ExportInfo{T0, "box", "ebpf"}));
+    const auto& kids = doc["processes"][0]["children"];
+    ASSERT_EQ(kids.size(), 2u);
+    EXPECT_EQ(kids[0]["cpu_ns"], 312'000'000ull);
+    EXPECT_EQ(kids[0]["peak_rss_bytes"], 52ull << 20);
+    EXPECT_TRUE(kids[1]["cpu_ns"].is_null());
+    EXPECT_TRUE(kids[1]["peak_rss_bytes"].is_null());
+    EXPECT_FALSE(doc["processes"][0].contains("cpu_ns"));  // still running: no whole-life figure yet
+    EXPECT_EQ(describe_exit_usage(*tree.find({2, T0 + 1})), "cpu 312 ms, peak RSS 52.0 MiB");
+    EXPECT_EQ(describe_exit_usage(*tree.find({3, T0 + 2})), "");
+}

@@ -444,3 +444,27 @@ TEST(Tree, ReleaseSpareGivesBackTheRoomAChurnLeft)
 
 } // namespace
 } // namespace proctree::testing
+
+TEST(Tree, AnExitedProcessKeepsItsCpuTimeAndPeakRssInCopiesUnknownStaysUnknown)
+{
+    ProcessTree tree(TreeConfig{kH, true});
+    StreamBuilder b;
+    b.create(T0, {1, T0}, {0, 0}, "init")
+        .create(T0 + 1, {2, T0 + 1}, {1, T0}, "burner")
+        .create(T0 + 2, {3, T0 + 2}, {1, T0}, "zero")
+        .create(T0 + 3, {4, T0 + 3}, {1, T0}, "netlink-style")
+        .exit_usage(T0 + 10, {2, T0 + 1}, 0, 312'000'000ull, 52ull << 20)
+        .exit_usage(T0 + 11, {3, T0 + 2}, 0, 0, 0)
+        .exit(T0 + 12, {4, T0 + 3}, 0);
+    feed(tree, b);
+    ProcessTree copy(tree);
+    for (const ProcessTree* t : {&tree, &copy}) {
+        EXPECT_EQ(t->find({2, T0 + 1})->cpu_time_ns(), 312'000'000ull);
+        EXPECT_EQ(t->find({2, T0 + 1})->peak_rss_bytes(), 52ull << 20);
+        EXPECT_EQ(t->find({3, T0 + 2})->cpu_time_ns(), 0u);  // a known zero is a figure
+        EXPECT_EQ(t->find({3, T0 + 2})->peak_rss_bytes(), 0u);
+        EXPECT_FALSE(t->find({4, T0 + 3})->cpu_time_ns());
+        EXPECT_FALSE(t->find({4, T0 + 3})->peak_rss_bytes());
+        EXPECT_FALSE(t->find({1, T0})->cpu_time_ns());  // running
+    }
+}

@@ -63,12 +63,12 @@ TEST(Batcher, NoPayloadExceedsTheLimit)
 TEST(Batcher, CorruptInputIsRefusedWithTheOffset)
 {
     std::string s = stream(3);
-    s[s.size() - 48 + 4] = 13;  // last record's size
+    s[s.size() - PT_PROCESS_EXIT_FIXED + 4] = 13;  // last record's size
     Batcher b("");
     std::vector<Batch> out;
     EXPECT_FALSE(b.feed(s.data(), s.size(), out));
     EXPECT_NE(b.error().find("record size 13"), std::string::npos) << b.error();
-    EXPECT_NE(b.error().find(std::to_string(s.size() - 48)), std::string::npos) << b.error();
+    EXPECT_NE(b.error().find(std::to_string(s.size() - PT_PROCESS_EXIT_FIXED)), std::string::npos) << b.error();
     std::string bad = "NOTATREE" + s.substr(8);
     Batcher m("");
     EXPECT_FALSE(m.feed(bad.data(), bad.size(), out));

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,15 @@ public:
                         std::uint16_t flags = 0)
     {
         return put(pt_encode_process_exit(buf_, sizeof buf_, seq_, t, wire(self), code, signal, flags));
+    }
+    // An exit with whole-life usage (minor 1); nullopt: not known.
+    StreamBuilder& exit_usage(std::uint64_t t, Id self, std::int32_t code, std::optional<std::uint64_t> cpu_ns,
+                              std::optional<std::uint64_t> peak_rss_bytes)
+    {
+        pt_exit_usage u{cpu_ns.value_or(0), peak_rss_bytes.value_or(0),
+                        static_cast<std::uint16_t>((cpu_ns ? PT_EXIT_CPU_KNOWN : 0u) |
+                                                   (peak_rss_bytes ? PT_EXIT_RSS_KNOWN : 0u))};
+        return put(pt_encode_process_exit_usage(buf_, sizeof buf_, seq_, t, wire(self), code, 0, 0, &u));
     }
     StreamBuilder& exec(std::uint64_t t, Id self, std::string_view name, std::string_view cmdline,
                         std::string_view image = {})
@@ -116,14 +126,36 @@ public:
     const std::string& bytes() const { return bytes_; }
     std::size_t size() const { return bytes_.size(); }
     std::uint64_t next_seq() const { return seq_; }
-    // Marks the stream as written by a producer of an older minor version.
+    // Marks the stream as written by a producer of an older minor version;
+    // minor 0 also cuts every exit record to the 48 bytes minor 0 wrote.
     StreamBuilder& minor_version(std::uint16_t minor)
     {
         std::memcpy(bytes_.data() + offsetof(pt_stream_header, version_minor), &minor, sizeof minor);
+        if (minor == 0) shrink_exits();
         return *this;
     }
 
 private:
+    void shrink_exits()
+    {
+        std::uint16_t header_size;
+        std::memcpy(&header_size, bytes_.data() + offsetof(pt_stream_header, header_size), sizeof header_size);
+        for (std::size_t off = header_size; off + sizeof(pt_record_header) <= bytes_.size();) {
+            pt_record_header h;
+            std::memcpy(&h, bytes_.data() + off, sizeof h);
+            if (h.type == PT_REC_PROCESS_EXIT && h.size == PT_PROCESS_EXIT_FIXED) {
+                bytes_.erase(off + PT_PROCESS_EXIT_FIXED_V0, PT_PROCESS_EXIT_FIXED - PT_PROCESS_EXIT_FIXED_V0);
+                h.size = PT_PROCESS_EXIT_FIXED_V0;
+                std::uint16_t flags;
+                std::memcpy(&flags, bytes_.data() + off + offsetof(pt_process_exit, flags), sizeof flags);
+                flags = static_cast<std::uint16_t>(flags & ~(PT_EXIT_CPU_KNOWN | PT_EXIT_RSS_KNOWN));
+                std::memcpy(bytes_.data() + off + offsetof(pt_process_exit, flags), &flags, sizeof flags);
+                std::memcpy(bytes_.data() + off, &h, sizeof h);
+            }
+            off += h.size;
+        }
+    }
+
     StreamBuilder& put(std::uint32_t n)  // one encoded record in buf_
     {
         bytes_.append(reinterpret_cast<const char*>(buf_), n);

@@ -108,7 +108,8 @@ StreamBuilder future_records()
 }
 
 // Image facts (minor 1): a hashed image, one replaced by an exec before its
-// facts came, an unreadable one and one the hasher skipped.
+// facts came, an unreadable one and one the hasher skipped; the short-lived
+// tool's exit carries its CPU time and peak RSS (minor 1).
 StreamBuilder image_facts()
 {
     StreamBuilder b("hashbox", PT_OS_LINUX, PT_SOURCE_EBPF, T0);
@@ -128,7 +129,7 @@ StreamBuilder image_facts()
         .facts(t + 3 * kMs, {200, t}, exec_seq, PT_FACTS_HASHED, "/usr/bin/make", 252312, make_sha);
     std::uint64_t gone_seq = b.next_seq();
     b.create(t + 4 * kMs, {201, t + 4 * kMs}, {200, t}, "tmp-tool", "./tmp-tool", "dev", "/tmp/tmp-tool")
-        .exit(t + 5 * kMs, {201, t + 4 * kMs}, 0)
+        .exit_usage(t + 5 * kMs, {201, t + 4 * kMs}, 0, 3'250'000ull, 5'427'200ull)
         .facts(t + 6 * kMs, {201, t + 4 * kMs}, gone_seq, PT_FACTS_UNREADABLE, "/tmp/tmp-tool", 0, {}, 2);
     std::uint64_t skipped_seq = b.next_seq();
     b.create(t + 7 * kMs, {202, t + 7 * kMs}, {200, t}, "cc", "cc -c x.c", "dev", "/usr/bin/cc")

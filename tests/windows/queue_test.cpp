@@ -21,11 +21,11 @@ struct Ring {
     PT_QUEUE q{};
 };
 
-// An exit record whose pid tags it; size 48.
-std::vector<uint8_t> exitRecord(uint32_t pid)
+// A thread-exit record whose pid tags it; size 48.
+std::vector<uint8_t> taggedRecord(uint32_t pid)
 {
-    std::vector<uint8_t> r(sizeof(pt_process_exit));
-    pt_encode_process_exit(r.data(), (uint32_t)r.size(), 999, 1, pt_ident{pid, 0, 5}, 0, 0, 0);
+    std::vector<uint8_t> r(sizeof(pt_thread));
+    pt_encode_thread(r.data(), (uint32_t)r.size(), PT_REC_THREAD_EXIT, 999, 1, pt_ident{pid, 0, 5}, 1, 0);
     return r;
 }
 
@@ -59,14 +59,14 @@ Parsed parse(const std::vector<uint8_t> &buf, uint32_t len)
     return p;
 }
 
-uint32_t pidOf(const pt_record_header *h) { return reinterpret_cast<const pt_process_exit *>(h)->proc.pid; }
+uint32_t pidOf(const pt_record_header *h) { return reinterpret_cast<const pt_thread *>(h)->proc.pid; }
 
 } // namespace
 
 TEST(DriverQueue, KeepsOrderAndNumbersRecords)
 {
     Ring r(4096);
-    for (uint32_t i = 0; i < 10; i++) ASSERT_EQ(PtQueuePush(&r.q, exitRecord(100 + i).data(), 7), PT_QUEUED);
+    for (uint32_t i = 0; i < 10; i++) ASSERT_EQ(PtQueuePush(&r.q, taggedRecord(100 + i).data(), 7), PT_QUEUED);
     EXPECT_EQ(r.q.Records, 10u);
     EXPECT_EQ(r.q.Used, 480u);
     EXPECT_EQ(PtQueueNextSize(&r.q), 48u);
@@ -127,8 +127,8 @@ TEST(DriverQueue, RecordsWrapAroundTheRingIntact)
 TEST(DriverQueue, DropsAreReportedOnceWithTheExactCount)
 {
     Ring r(48 * 10);
-    for (uint32_t i = 0; i < 10; i++) ASSERT_EQ(PtQueuePush(&r.q, exitRecord(i).data(), 1), PT_QUEUED);
-    for (uint32_t i = 10; i < 25; i++) ASSERT_EQ(PtQueuePush(&r.q, exitRecord(i).data(), 1), PT_DROPPED);
+    for (uint32_t i = 0; i < 10; i++) ASSERT_EQ(PtQueuePush(&r.q, taggedRecord(i).data(), 1), PT_QUEUED);
+    for (uint32_t i = 10; i < 25; i++) ASSERT_EQ(PtQueuePush(&r.q, taggedRecord(i).data(), 1), PT_DROPPED);
     EXPECT_EQ(r.q.LostPending, 15u);
     EXPECT_EQ(r.q.DroppedTotal, 15u);
 
@@ -145,13 +145,13 @@ TEST(DriverQueue, DropsAreReportedOnceWithTheExactCount)
     EXPECT_EQ(r.q.LostPending, 0u);
 
     // a second episode is reported separately, after the records before it
-    for (uint32_t i = 0; i < 10; i++) PtQueuePush(&r.q, exitRecord(100 + i).data(), 1);
-    PtQueuePush(&r.q, exitRecord(200).data(), 1);
-    PtQueuePush(&r.q, exitRecord(201).data(), 1);
+    for (uint32_t i = 0; i < 10; i++) PtQueuePush(&r.q, taggedRecord(100 + i).data(), 1);
+    PtQueuePush(&r.q, taggedRecord(200).data(), 1);
+    PtQueuePush(&r.q, taggedRecord(201).data(), 1);
     n = PtQueuePop(&r.q, out.data(), 48 * 3, 78); // partial read frees space
     EXPECT_EQ(n, 48u * 3);
     // the lost record waits behind the 7 still queued
-    ASSERT_EQ(PtQueuePush(&r.q, exitRecord(300).data(), 79), PT_QUEUED);
+    ASSERT_EQ(PtQueuePush(&r.q, taggedRecord(300).data(), 79), PT_QUEUED);
     n = PtQueuePop(&r.q, out.data(), (uint32_t)out.size(), 80);
     p = parse(out, n);
     ASSERT_EQ(p.recs.size(), 9u);
@@ -166,18 +166,18 @@ TEST(DriverQueue, DropsAreReportedOnceWithTheExactCount)
 TEST(DriverQueue, PendingLossNeedsRoomForBoth)
 {
     Ring r(48 * 3);
-    for (uint32_t i = 0; i < 4; i++) PtQueuePush(&r.q, exitRecord(i).data(), 1); // 3 kept, 1 dropped
+    for (uint32_t i = 0; i < 4; i++) PtQueuePush(&r.q, taggedRecord(i).data(), 1); // 3 kept, 1 dropped
     std::vector<uint8_t> out(48);
     ASSERT_EQ(PtQueuePop(&r.q, out.data(), 48, 1), 48u); // one freed: 48 bytes, but the lost record goes first
     EXPECT_EQ(r.q.LostPending, 0u);                      // flushed into the freed space (40 <= 48)
-    EXPECT_EQ(PtQueuePush(&r.q, exitRecord(9).data(), 1), PT_DROPPED); // 8 bytes free: dropped, counted
+    EXPECT_EQ(PtQueuePush(&r.q, taggedRecord(9).data(), 1), PT_DROPPED); // 8 bytes free: dropped, counted
     EXPECT_EQ(r.q.LostPending, 1u);
 }
 
 TEST(DriverQueue, RejectsMalformedSizesAsDrops)
 {
     Ring r(4096);
-    auto rec = exitRecord(1);
+    auto rec = taggedRecord(1);
     reinterpret_cast<pt_record_header *>(rec.data())->size = 44; // not a multiple of 8
     EXPECT_EQ(PtQueuePush(&r.q, rec.data(), 1), PT_DROPPED);
     reinterpret_cast<pt_record_header *>(rec.data())->size = 16; // smaller than a header

@@ -162,7 +162,8 @@ TEST_F(RecordTest, ExitThreadAndImage)
     auto b = build(f);
     ASSERT_EQ(b.status, STATUS_SUCCESS);
     auto *x = reinterpret_cast<const pt_process_exit *>(b.bytes.data());
-    EXPECT_EQ(x->h.size, 48u);
+    EXPECT_EQ(x->h.size, PT_PROCESS_EXIT_FIXED);
+    EXPECT_EQ(x->flags & (PT_EXIT_CPU_KNOWN | PT_EXIT_RSS_KNOWN), 0); // the driver does not collect usage
     EXPECT_EQ(x->proc.pid, 9u);
     EXPECT_EQ(x->proc.start_ns, 99u);
     EXPECT_EQ(x->exit_code, (int32_t)0xC0000005);

@@ -45,9 +45,10 @@ bool WireWriter::exec(std::uint64_t time_ns, const pt_exec_args& args)
 }
 
 bool WireWriter::exit(std::uint64_t time_ns, pt_ident proc, std::int32_t code, std::uint16_t signal,
-                      std::uint16_t flags)
+                      std::uint16_t flags, const pt_exit_usage* usage)
 {
-    return emit(pt_encode_process_exit(buf_.data(), kBufferSize, seq_, time_ns, proc, code, signal, flags));
+    return emit(pt_encode_process_exit_usage(buf_.data(), kBufferSize, seq_, time_ns, proc, code, signal, flags,
+                                             usage));
 }
 
 bool WireWriter::rename(std::uint64_t time_ns, pt_ident proc, std::string_view name)

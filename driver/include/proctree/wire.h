@@ -27,6 +27,11 @@
  *     consumer converges to the truth again.
  * Consumer obligations (the model's decoder):
  *   - check every length before reading; skip unknown record types by size;
+ *   - read a record longer than the fields it knows (fixed part plus its
+ *     strings) and ignore the rest: a later minor may append fields to a
+ *     record without strings (minor 1 did so to PT_REC_PROCESS_EXIT). A
+ *     record at least as long as its minor-0 fixed part is valid; fields it
+ *     is too short to hold are unknown, never zero;
  *   - on corrupt or truncated input, report the byte offset, keep what was
  *     decoded before it, never read out of bounds;
  *   - accept any minor version of its major version.
@@ -173,17 +178,34 @@ PT_STATIC_ASSERT(sizeof(struct pt_process_create) == PT_PROCESS_CREATE_FIXED, "c
 #define PT_EXIT_SIGNALED     0x0001u /* Linux: killed by `signal` */
 #define PT_EXIT_CORE_DUMPED  0x0002u
 #define PT_EXIT_CODE_UNKNOWN 0x0004u /* e.g. found gone by a poll or resync */
+#define PT_EXIT_CPU_KNOWN    0x0008u /* minor 1: cpu_ns holds the process's CPU time */
+#define PT_EXIT_RSS_KNOWN    0x0010u /* minor 1: peak_rss_bytes holds its peak RSS */
 
-/* PT_REC_PROCESS_EXIT: 48 bytes. Linux: exit_code is the exit status
- * (0..255) when not signaled. Windows: exit_code is the NTSTATUS/exit code. */
+/* PT_REC_PROCESS_EXIT: 64 bytes (minor 0: 48, ending after flags). Linux:
+ * exit_code is the exit status (0..255) when not signaled. Windows:
+ * exit_code is the NTSTATUS/exit code.
+ * Minor 1 appends the resource usage of the process's whole life, each
+ * valid only with its *_KNOWN flag: a producer that does not know a figure
+ * (the proc connector's exit event carries none; a poll sees only that the
+ * process is gone) leaves the flag clear and the field 0. A consumer treats
+ * a 48-byte exit (minor 0) as "usage unknown".
+ *   cpu_ns: user + system CPU time of all its threads, ns (Linux:
+ *     sum_exec_runtime of the exiting thread, the group leader and the
+ *     threads already reaped).
+ *   peak_rss_bytes: the largest resident set it had, as getrusage's
+ *     ru_maxrss (Linux: signal->maxrss, which spans its execs). */
 struct pt_process_exit {
     struct pt_record_header h; /*  0 */
     struct pt_ident proc;      /* 24 */
     int32_t exit_code;         /* 40 */
     uint16_t signal;           /* 44: Linux signal number when PT_EXIT_SIGNALED */
     uint16_t flags;            /* 46: PT_EXIT_* */
+    uint64_t cpu_ns;           /* 48: minor 1, with PT_EXIT_CPU_KNOWN */
+    uint64_t peak_rss_bytes;   /* 56: minor 1, with PT_EXIT_RSS_KNOWN */
 };
-PT_STATIC_ASSERT(sizeof(struct pt_process_exit) == 48, "exit");
+#define PT_PROCESS_EXIT_FIXED_V0 48u /* what a minor-0 producer writes */
+#define PT_PROCESS_EXIT_FIXED 64u
+PT_STATIC_ASSERT(sizeof(struct pt_process_exit) == PT_PROCESS_EXIT_FIXED, "exit");
 
 /* PT_REC_PROCESS_EXEC: 64 bytes fixed, then name, user, image, cmdline. */
 struct pt_process_exec {

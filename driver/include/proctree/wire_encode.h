@@ -198,11 +198,21 @@ PT_INLINE uint32_t pt_encode_process_exec(void *buf, uint32_t cap, uint64_t seq,
     return size;
 }
 
-PT_INLINE uint32_t pt_encode_process_exit(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns,
-                                          struct pt_ident proc, int32_t exit_code, uint16_t signal,
-                                          uint16_t flags)
+/* Resource usage of an exited process's whole life (minor 1); each figure
+ * counts only with its flag in `known` (PT_EXIT_CPU_KNOWN, PT_EXIT_RSS_KNOWN). */
+struct pt_exit_usage {
+    uint64_t cpu_ns;
+    uint64_t peak_rss_bytes;
+    uint16_t known;
+};
+
+/* usage may be NULL: nothing known. */
+PT_INLINE uint32_t pt_encode_process_exit_usage(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns,
+                                                struct pt_ident proc, int32_t exit_code, uint16_t signal,
+                                                uint16_t flags, const struct pt_exit_usage *usage)
 {
     struct pt_process_exit *r = (struct pt_process_exit *)buf;
+    const uint16_t usage_flags = PT_EXIT_CPU_KNOWN | PT_EXIT_RSS_KNOWN;
     if (cap < sizeof *r) return 0;
     pt__zero(buf, sizeof *r);
     pt__header(buf, PT_REC_PROCESS_EXIT, sizeof *r, seq, time_ns);
@@ -210,8 +220,21 @@ PT_INLINE uint32_t pt_encode_process_exit(void *buf, uint32_t cap, uint64_t seq,
     r->proc.reserved = 0;
     r->exit_code = exit_code;
     r->signal = signal;
-    r->flags = flags;
+    r->flags = (uint16_t)(flags & ~usage_flags);
+    if (usage) {
+        r->flags = (uint16_t)(r->flags | (usage->known & usage_flags));
+        if (usage->known & PT_EXIT_CPU_KNOWN) r->cpu_ns = usage->cpu_ns;
+        if (usage->known & PT_EXIT_RSS_KNOWN) r->peak_rss_bytes = usage->peak_rss_bytes;
+    }
     return sizeof *r;
+}
+
+/* An exit whose resource usage the producer does not know. */
+PT_INLINE uint32_t pt_encode_process_exit(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns,
+                                          struct pt_ident proc, int32_t exit_code, uint16_t signal,
+                                          uint16_t flags)
+{
+    return pt_encode_process_exit_usage(buf, cap, seq, time_ns, proc, exit_code, signal, flags, 0);
 }
 
 PT_INLINE uint32_t pt_encode_process_rename(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns,

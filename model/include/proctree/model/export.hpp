@@ -5,6 +5,7 @@
 #include <proctree/model/tree.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace proctree::model {
@@ -20,7 +21,7 @@ struct ExportInfo {
 std::string export_text(const ProcessTree& tree, const ExportInfo& info);
 // {"time":..,"host":..,"source":..,"filter":..,"processes":[{pid, ppid,
 //  start_ns, name, cmdline, image, user, state, exit_code, exit_signal,
-//  lifetime_ns, children:[...]}]}
+//  lifetime_ns, cpu_ns, peak_rss_bytes, children:[...]}]}
 std::string export_json(const ProcessTree& tree, const ExportInfo& info);
 
 // Shared formatting for the screen and exports.
@@ -42,5 +43,10 @@ std::uint64_t process_lifetime_ns(const Process& p);
 bool lifetime_is_approximate(const Process& p);
 // "12 ms", "~1.5 s" (approximate), "" when 0.
 std::string describe_lifetime(const Process& p);
+// An exited process's whole-life usage as far as known: "cpu 312 ms, peak
+// RSS 52.1 MiB", "cpu 4 ms", ""; never a made-up figure.
+std::string describe_exit_usage(const Process& p);
+// A JSON number, or null when unknown.
+std::string json_number(std::optional<std::uint64_t> value);
 
 } // namespace proctree::model

@@ -7,6 +7,7 @@
 #include <compare>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -60,7 +61,11 @@ struct ProcessExit {
     Identity proc;
     std::int32_t code = 0;
     std::uint16_t signal = 0;
-    std::uint16_t flags = 0;  // PT_EXIT_*
+    std::uint16_t flags = 0;  // PT_EXIT_*; the *_KNOWN bits agree with the optionals below
+    // The whole life's CPU time (user + system) and peak RSS (minor 1),
+    // where the producer knew them: unknown is not 0.
+    std::optional<std::uint64_t> cpu_ns;
+    std::optional<std::uint64_t> peak_rss_bytes;
 };
 
 struct ProcessExec {

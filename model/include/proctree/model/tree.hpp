@@ -170,6 +170,14 @@ public:
     bool collapsed() const { return collapsed_; }
     // Execs, renames and image loads seen; nullptr when none.
     const ProcessHistory* history() const { return history_.get(); }
+    // The whole life's CPU time (user + system, ns) and peak RSS (bytes), from
+    // its exit record where the source knew them; nullopt otherwise.
+    std::optional<std::uint64_t> cpu_time_ns() const;
+    std::optional<std::uint64_t> peak_rss_bytes() const;
+
+private:
+    std::uint64_t cpu_ns_ = 0;    // valid with PT_EXIT_CPU_KNOWN in exit_flags
+    std::uint64_t peak_rss_ = 0;  // valid with PT_EXIT_RSS_KNOWN in exit_flags
 };
 
 // Filters keep the structure: a name filter shows matches and, dimmed, their

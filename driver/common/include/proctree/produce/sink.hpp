@@ -32,8 +32,10 @@ public:
                        std::uint64_t boot_time_ns, std::string_view host);
     bool create(std::uint64_t time_ns, const pt_create_args& args);
     bool exec(std::uint64_t time_ns, const pt_exec_args& args);
+    // usage: the process's CPU time and peak RSS where the source knows
+    // them; nullptr when it knows neither.
     bool exit(std::uint64_t time_ns, pt_ident proc, std::int32_t code, std::uint16_t signal,
-              std::uint16_t flags);
+              std::uint16_t flags, const pt_exit_usage* usage = nullptr);
     bool rename(std::uint64_t time_ns, pt_ident proc, std::string_view name);
     bool thread(std::uint64_t time_ns, pt_record_type type, pt_ident proc, std::uint32_t tid,
                 std::int32_t exit_code = 0);
