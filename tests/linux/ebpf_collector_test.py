@@ -3,7 +3,7 @@
 the real kernel: `proctree record --source ebpf -o FILE`, `proctree decode`.
 
   ebpf_collector_test.py --proctree PATH [--thread-helper PATH] CASE
-  (CASE: storm, detach, start_time, loss, threads, verifier)
+  (CASE: storm, detach, start_time, loss, threads, verifier, usage)
 
 Every wait polls for its condition with a generous deadline. In CI (root, a
 kernel with BTF) the eBPF source must load: if it cannot, these tests FAIL
@@ -430,8 +430,63 @@ def case_verifier(args, workdir):
               f"exec of {exe}: {got}")
     print(f"verifier: {counts}; exact paths 13 directories deep and across a mount")
 
+# The traced child: burns CPU in a second thread (joined, so reaped before
+# the end) and then in the main thread, touches 50 MiB, and writes what
+# getrusage says of itself just before it exits.
+USAGE_CHILD = r"""
+import json, resource, sys, threading, time
+def burn(seconds):
+    end = time.thread_time() + seconds
+    while time.thread_time() < end:
+        pass
+t = threading.Thread(target=burn, args=(0.15,))
+t.start()
+t.join()
+burn(0.15)
+block = b"x" * (50 << 20)
+ru = resource.getrusage(resource.RUSAGE_SELF)
+with open(sys.argv[1], "w") as f:
+    json.dump({"cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kib": ru.ru_maxrss, "held": len(block)}, f)
+"""
 
-CASES = {"verifier": case_verifier, "threads": case_threads, "storm": case_storm, "detach": case_detach, "start_time": case_start_time, "loss": case_loss}
+
+def case_usage(args, workdir):
+    """An exit record carries the process's whole-life CPU time and peak RSS,
+    read from the task in the kernel: a child that burns 0.3 s of CPU (half
+    in a thread that ended before it) and touches 50 MiB shows at least
+    0.2 s and 40 MiB, and agrees with what getrusage told the child itself."""
+    said_path = os.path.join(workdir, "child.json")
+    rec = Recorder(args.proctree, workdir)
+    try:
+        rec.wait_ready()
+        child = subprocess.Popen(["/usr/bin/python3", "-c", USAGE_CHILD, said_path])
+        check(child.wait(timeout=DEADLINE_S) == 0, "the usage child failed")
+        exit_of = lambda: [r for r in rec.records() if r["type"] == "exit" and r["pid"] == child.pid]
+        exits = poll(exit_of, f"the exit of {child.pid}")
+        rec.stop()
+    finally:
+        rec.kill()
+    with open(said_path) as f:
+        said = json.load(f)
+    x = exits[-1]
+    check(x["exit_flags"] & 0x18 == 0x18, f"exit of {child.pid} does not say its usage is known: {x}")
+    cpu_s, rss_mib = x["cpu_ns"] / 1e9, x["peak_rss_bytes"] / (1 << 20)
+    check(x["size"] == 64, f"exit record of {x['size']} bytes")
+    check(cpu_s >= 0.2, f"CPU time {cpu_s:.3f} s < 0.2 s: {x}")
+    check(rss_mib >= 40, f"peak RSS {rss_mib:.1f} MiB < 40 MiB: {x}")
+    # The kernel's figures at exit are at least what the child saw of itself
+    # a moment before (getrusage rounds to ticks; allow 10% below), and the
+    # peak is the one getrusage reports.
+    check(cpu_s >= 0.9 * said["cpu_s"], f"CPU time {cpu_s:.3f} s < the child's own {said['cpu_s']:.3f} s")
+    check(cpu_s <= said["cpu_s"] + 0.5, f"CPU time {cpu_s:.3f} s far above the child's own {said['cpu_s']:.3f} s")
+    said_mib = said["maxrss_kib"] / 1024
+    check(abs(rss_mib - said_mib) <= max(2.0, 0.05 * said_mib),
+          f"peak RSS {rss_mib:.1f} MiB, getrusage said {said_mib:.1f} MiB")
+    print(f"usage: exit of {child.pid}: cpu {cpu_s:.3f} s (child saw {said['cpu_s']:.3f} s), "
+          f"peak RSS {rss_mib:.1f} MiB (child saw {said_mib:.1f} MiB)")
+
+
+CASES = {"usage": case_usage, "verifier": case_verifier, "threads": case_threads, "storm": case_storm, "detach": case_detach, "start_time": case_start_time, "loss": case_loss}
 
 
 def main():

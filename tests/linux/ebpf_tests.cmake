@@ -14,7 +14,7 @@ endif()
 set(PROCTREE_PYTHON3 /usr/bin/python3)  # Debian's, not whatever python3 is first on PATH
 add_executable(ebpf_thread_helper ${CMAKE_CURRENT_LIST_DIR}/ebpf_thread_helper.c)
 target_link_libraries(ebpf_thread_helper PRIVATE Threads::Threads)
-foreach(case storm detach start_time loss threads verifier)
+foreach(case storm detach start_time loss threads verifier usage)
   add_test(NAME ebpf_${case}
            COMMAND ${PROCTREE_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/ebpf_collector_test.py
                    --proctree $<TARGET_FILE:proctree> --thread-helper $<TARGET_FILE:ebpf_thread_helper> ${case})

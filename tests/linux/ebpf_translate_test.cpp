@@ -95,6 +95,17 @@ pt_bpf_task task_event(std::uint32_t type, std::uint32_t pid, std::uint32_t tid,
     return e;
 }
 
+pt_bpf_exit exit_event(std::uint32_t pid, std::uint32_t tid, std::int32_t status, std::uint64_t cpu_ns = 0,
+                       std::uint64_t peak_rss_bytes = 0)
+{
+    pt_bpf_exit e{};
+    e.t = task_event(PT_BPF_EV_EXIT, pid, tid, status);
+    e.t.h.size = sizeof e;
+    e.cpu_ns = cpu_ns;
+    e.peak_rss_bytes = peak_rss_bytes;
+    return e;
+}
+
 struct EbpfTranslator : ::testing::Test {
     MemorySink sink;
     WireWriter out{sink};
@@ -212,21 +223,22 @@ TEST_F(EbpfTranslator, KernelThreadHasNoImageOrArgv)
 
 TEST_F(EbpfTranslator, ExitsAndThreads)
 {
-    auto killed = task_event(PT_BPF_EV_EXIT, 500, 501, 15);
-    auto normal = task_event(PT_BPF_EV_EXIT, 600, 600, 7 << 8);
+    auto killed = exit_event(500, 501, 15);
+    auto normal = exit_event(600, 600, 7 << 8);
     auto thread = task_event(PT_BPF_EV_THREAD, 500, 502, 0);
     auto thread_exit = task_event(PT_BPF_EV_THREAD_EXIT, 500, 502, 2 << 8);
-    for (auto* e : {&killed, &normal, &thread, &thread_exit}) ASSERT_TRUE(tr.handle(e, sizeof *e));
+    for (auto* e : {&killed, &normal}) ASSERT_TRUE(tr.handle(e, sizeof *e));
+    for (auto* e : {&thread, &thread_exit}) ASSERT_TRUE(tr.handle(e, sizeof *e));
     ASSERT_EQ(sink.records.size(), 4u);
     auto x1 = as<pt_process_exit>(sink.records[0]);
     EXPECT_EQ(x1.h.type, PT_REC_PROCESS_EXIT);
     EXPECT_EQ(x1.proc.pid, 500u);
     EXPECT_EQ(x1.proc.start_ns, kBtime + 2'340'000'000ull);
     EXPECT_EQ(x1.signal, 15);
-    EXPECT_EQ(x1.flags, PT_EXIT_SIGNALED);
+    EXPECT_EQ(x1.flags, PT_EXIT_SIGNALED | PT_EXIT_CPU_KNOWN | PT_EXIT_RSS_KNOWN);
     auto x2 = as<pt_process_exit>(sink.records[1]);
     EXPECT_EQ(x2.exit_code, 7);
-    EXPECT_EQ(x2.flags, 0);
+    EXPECT_EQ(x2.flags, PT_EXIT_CPU_KNOWN | PT_EXIT_RSS_KNOWN);
     auto t1 = as<pt_thread>(sink.records[2]);
     EXPECT_EQ(t1.h.type, PT_REC_THREAD_CREATE);
     EXPECT_EQ(t1.proc.pid, 500u);
@@ -237,6 +249,22 @@ TEST_F(EbpfTranslator, ExitsAndThreads)
     // sequence numbers are consecutive
     for (std::size_t i = 0; i < sink.records.size(); ++i)
         EXPECT_EQ(as<pt_record_header>(sink.records[i]).seq, i);
+}
+
+TEST_F(EbpfTranslator, AnExitCarriesTheKernelsCpuTimeAndPeakRss)
+{
+    auto e = exit_event(700, 700, 0, 312'000'000ull, 52ull << 20);
+    ASSERT_TRUE(tr.handle(&e, sizeof e));
+    auto x = as<pt_process_exit>(sink.records.at(0));
+    EXPECT_EQ(x.h.size, PT_PROCESS_EXIT_FIXED);
+    EXPECT_EQ(x.flags, PT_EXIT_CPU_KNOWN | PT_EXIT_RSS_KNOWN);
+    EXPECT_EQ(x.cpu_ns, 312'000'000ull);
+    EXPECT_EQ(x.peak_rss_bytes, 52ull << 20);
+    // An exit event of the thread events' size is not one the program sends.
+    auto short_exit = task_event(PT_BPF_EV_EXIT, 701, 701, 0);
+    EXPECT_TRUE(tr.handle(&short_exit, sizeof short_exit));
+    EXPECT_EQ(tr.malformed(), 1u);
+    EXPECT_EQ(sink.records.size(), 1u);
 }
 
 TEST_F(EbpfTranslator, RenameBecomesRename)
@@ -293,6 +321,6 @@ TEST_F(EbpfTranslator, MalformedEventsAreSkippedAndCounted)
 TEST_F(EbpfTranslator, SinkFailureStops)
 {
     sink.fail = true;
-    auto e = task_event(PT_BPF_EV_EXIT, 1, 1, 0);
+    auto e = exit_event(1, 1, 0);
     EXPECT_FALSE(tr.handle(&e, sizeof e));
 }

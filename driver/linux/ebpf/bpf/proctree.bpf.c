@@ -43,6 +43,9 @@ __u64 lost_events = 0;
  * reader's CPU low in a storm. */
 const volatile __u64 wakeup_bytes = 64 * 1024;
 
+/* The page size, for RSS counted in pages (set before load). */
+const volatile __u64 page_bytes = 4096;
+
 static __always_inline __u64 wakeup_flag(void)
 {
     return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
@@ -244,6 +247,19 @@ static __always_inline void send_proc(struct pt_bpf_proc *e)
     if (bpf_ringbuf_output(&events, e, size, wakeup_flag()) != 0) count_lost();
 }
 
+static __always_inline void fill_task(struct pt_bpf_task *e, __u32 type, __u32 size, struct task_struct *task,
+                                      __s32 exit_code, __u32 flags)
+{
+    e->h.type = type;
+    e->h.size = size;
+    e->h.time_ns = bpf_ktime_get_boot_ns();
+    e->pid = task->tgid;
+    e->tid = task->pid;
+    e->start_boottime = leader_start(task);
+    e->exit_code = exit_code;
+    e->flags = flags;
+}
+
 static __always_inline void send_task(__u32 type, struct task_struct *task, __s32 exit_code, __u32 flags)
 {
     struct pt_bpf_task *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -251,14 +267,7 @@ static __always_inline void send_task(__u32 type, struct task_struct *task, __s3
         count_lost();
         return;
     }
-    e->h.type = type;
-    e->h.size = sizeof(*e);
-    e->h.time_ns = bpf_ktime_get_boot_ns();
-    e->pid = task->tgid;
-    e->tid = task->pid;
-    e->start_boottime = leader_start(task);
-    e->exit_code = exit_code;
-    e->flags = flags;
+    fill_task(e, type, sizeof(*e), task, exit_code, flags);
     bpf_ringbuf_submit(e, wakeup_flag());
 }
 
@@ -305,10 +314,46 @@ static __always_inline __s32 process_status(struct task_struct *p)
     return p->group_leader->exit_code;
 }
 
+/* The thread group's CPU time: the exiting thread's, the group leader's (a
+ * zombie leader is folded into the signal struct only when reaped) and that
+ * of the threads already reaped. The running thread's figure lags by at most
+ * the time since the scheduler last updated it. */
+static __always_inline __u64 group_cpu_ns(struct task_struct *p)
+{
+    struct task_struct *leader = p->group_leader;
+    __u64 ns = p->se.sum_exec_runtime + p->signal->sum_sched_runtime;
+    if (leader != p) ns += leader->se.sum_exec_runtime;
+    return ns;
+}
+
+/* do_exit folded the mm's high-water mark into signal->maxrss (in pages)
+ * before this tracepoint, as getrusage reports it; the mm's own mark is the
+ * fallback while it is still attached. */
+static __always_inline __u64 group_peak_rss_bytes(struct task_struct *p)
+{
+    __u64 pages = p->signal->maxrss;
+    struct mm_struct *mm = p->mm;
+    if (mm && mm->hiwater_rss > pages) pages = mm->hiwater_rss;
+    return pages * page_bytes;
+}
+
+static __always_inline void send_exit(struct task_struct *p)
+{
+    struct pt_bpf_exit *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+    if (!e) {
+        count_lost();
+        return;
+    }
+    fill_task(&e->t, PT_BPF_EV_EXIT, sizeof(*e), p, process_status(p), 0);
+    e->cpu_ns = group_cpu_ns(p);
+    e->peak_rss_bytes = group_peak_rss_bytes(p);
+    bpf_ringbuf_submit(e, wakeup_flag());
+}
+
 static __always_inline void on_exit(struct task_struct *p, int group_dead)
 {
     if (group_dead)
-        send_task(PT_BPF_EV_EXIT, p, process_status(p), 0);
+        send_exit(p);
     else
         send_task(PT_BPF_EV_THREAD_EXIT, p, p->exit_code, 0);
 }

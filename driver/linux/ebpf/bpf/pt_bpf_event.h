@@ -41,7 +41,7 @@ typedef uint64_t pt_u64;
 enum pt_bpf_type {
     PT_BPF_EV_FORK = 1,        /* new process (pt_bpf_proc) */
     PT_BPF_EV_EXEC = 2,        /* image changed (pt_bpf_proc) */
-    PT_BPF_EV_EXIT = 3,        /* last thread of a process ended (pt_bpf_task) */
+    PT_BPF_EV_EXIT = 3,        /* last thread of a process ended (pt_bpf_exit) */
     PT_BPF_EV_THREAD = 4,      /* new thread in a process (pt_bpf_task) */
     PT_BPF_EV_THREAD_EXIT = 5, /* a thread ended, process lives on (pt_bpf_task) */
     PT_BPF_EV_RENAME = 6       /* the process's comm changed outside exec (pt_bpf_rename) */
@@ -68,6 +68,13 @@ struct pt_bpf_task {
     pt_u64 start_boottime;  /* group leader's task->start_boottime, ns */
     pt_s32 exit_code;       /* EXIT/THREAD_EXIT: kernel wait status (code << 8 | sig | 0x80 core) */
     pt_u32 flags;
+};
+
+/* The end of a process, with what it used over its whole life. */
+struct pt_bpf_exit {
+    struct pt_bpf_task t;
+    pt_u64 cpu_ns;          /* user + system of its threads (see group_cpu_ns) */
+    pt_u64 peak_rss_bytes;  /* signal->maxrss: the largest RSS, across its execs */
 };
 
 /* prctl(PR_SET_NAME) or a write to /proc/PID/comm of a group leader. */

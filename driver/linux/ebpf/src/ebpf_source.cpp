@@ -329,6 +329,7 @@ std::unique_ptr<Source> make_ebpf_source(const SourceOptions& options, std::stri
     std::size_t ring = ring_size(options.receive_buffer);
     bpf_map__set_max_entries(skel->maps.events, static_cast<std::uint32_t>(ring));
     skel->rodata->wakeup_bytes = ring / kWakeupShare;
+    skel->rodata->page_bytes = static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
 
     int err = proctree_bpf::load(skel);
     if (err == 0) err = proctree_bpf::attach(skel);

@@ -137,7 +137,12 @@ bool Translator::handle(const void* data, std::size_t size)
         pt_ident proc{e.pid, 0, clocks_.start_ns(e.start_boottime)};
         return out_.rename(clocks_.wall_ns(e.h.time_ns), proc, comm_of(e.comm));
     }
-    case PT_BPF_EV_EXIT:
+    case PT_BPF_EV_EXIT: {
+        if (size != sizeof(pt_bpf_exit)) break;
+        pt_bpf_exit e;
+        std::memcpy(&e, data, sizeof e);
+        return on_exit(e);
+    }
     case PT_BPF_EV_THREAD:
     case PT_BPF_EV_THREAD_EXIT: {
         if (size != sizeof(pt_bpf_task)) break;
@@ -205,21 +210,22 @@ bool Translator::on_proc(const pt_bpf_proc& e, std::size_t size)
     return out_.exec(t, a);
 }
 
+bool Translator::on_exit(const pt_bpf_exit& e)
+{
+    pt_ident proc{e.t.pid, 0, clocks_.start_ns(e.t.start_boottime)};
+    announced_.erase(proc);
+    ExitStatus st = decode_wait_status(e.t.exit_code);
+    // The kernel knows both figures for every process it ends.
+    pt_exit_usage usage{e.cpu_ns, e.peak_rss_bytes, PT_EXIT_CPU_KNOWN | PT_EXIT_RSS_KNOWN};
+    return out_.exit(clocks_.wall_ns(e.t.h.time_ns), proc, st.code, st.signal, st.flags, &usage);
+}
+
 bool Translator::on_task(const pt_bpf_task& e)
 {
     pt_ident proc{e.pid, 0, clocks_.start_ns(e.start_boottime)};
     std::uint64_t t = clocks_.wall_ns(e.h.time_ns);
-    switch (e.h.type) {
-    case PT_BPF_EV_EXIT: {
-        announced_.erase(proc);
-        ExitStatus st = decode_wait_status(e.exit_code);
-        return out_.exit(t, proc, st.code, st.signal, st.flags);
-    }
-    case PT_BPF_EV_THREAD:
-        return out_.thread(t, PT_REC_THREAD_CREATE, proc, e.tid, 0);
-    default:
-        return out_.thread(t, PT_REC_THREAD_EXIT, proc, e.tid, decode_wait_status(e.exit_code).code);
-    }
+    if (e.h.type == PT_BPF_EV_THREAD) return out_.thread(t, PT_REC_THREAD_CREATE, proc, e.tid, 0);
+    return out_.thread(t, PT_REC_THREAD_EXIT, proc, e.tid, decode_wait_status(e.exit_code).code);
 }
 
 } // namespace proctree::collect::ebpf

@@ -18,6 +18,7 @@
 
 struct pt_bpf_proc;
 struct pt_bpf_task;
+struct pt_bpf_exit;
 
 namespace proctree::collect::ebpf {
 
@@ -73,6 +74,7 @@ public:
 private:
     bool on_proc(const pt_bpf_proc& e, std::size_t size);
     bool on_task(const pt_bpf_task& e);
+    bool on_exit(const pt_bpf_exit& e);
     const std::string& user(std::uint32_t uid);
 
     struct IdentHash {
