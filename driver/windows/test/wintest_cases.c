@@ -269,7 +269,8 @@ int case_cancel(void)
     WT_CHECK(wt_stats(h, &s) && s.PendingReads == 0, "PendingReads %u after cancel", s.PendingReads);
     /* the handle still works */
     WT_CHECK(wt_inject(h, PT_REC_PROCESS_EXIT, 7300, 1, 0, 0, 5, 0, 1, 0, NULL, NULL), "inject");
-    WT_CHECK(!wt_start_read(h, &ov, buf, sizeof buf, &now) && now == 48, "read after cancel: %lu", (unsigned long)now);
+    WT_CHECK(!wt_start_read(h, &ov, buf, sizeof buf, &now) && now == sizeof(struct pt_process_exit),
+             "read after cancel: %lu", (unsigned long)now);
     if (ov.hEvent) {
         CloseHandle(ov.hEvent);
     }
@@ -354,7 +355,7 @@ int case_overflow(void)
              s.QueuedRecords, (unsigned long long)s.Dropped, offered);
     WT_CHECK(s.QueuedBytes <= s.QueueCapBytes, "queue above its cap");
     /* the next record's size, and a buffer too small for it */
-    WT_CHECK(wt_ioctl(h, IOCTL_PT_NEXT_RECORD_SIZE, NULL, 0, &next, sizeof next, &got) && next == 48, "next %lu",
+    WT_CHECK(wt_ioctl(h, IOCTL_PT_NEXT_RECORD_SIZE, NULL, 0, &next, sizeof next, &got) && next == sizeof(struct pt_process_exit), "next %lu",
              (unsigned long)next);
     {
         OVERLAPPED ov;
