@@ -102,7 +102,7 @@ void put(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
 // Every record the stream holds, once each; a header line whenever the
 // (host, clock origin) differs from the previous record's. Offsets are
 // within the NATS message.
-int decode_nats(const std::string& spec, const nats::ConnectOptions& connect)
+int decode_nats(const std::string& spec, const nats::ConnectOptions& connect, const FollowStart& start)
 {
     std::string error;
     auto from = parse_nats_from(spec, error);
@@ -121,11 +121,11 @@ int decode_nats(const std::string& spec, const nats::ConnectOptions& connect)
         put(record_json(r));
     };
     model::Fleet fleet;
-    error = catch_up(*from, connect, fleet, &handler);
+    CatchUpResult caught = catch_up(*from, connect, fleet, &handler, start);
     std::fflush(stdout);
-    if (!error.empty()) {
-        fmt::print(stderr, "proctree decode: {}\n", error);
-        return kExitFailure;
+    if (!caught.error.empty()) {
+        fmt::print(stderr, "proctree decode: {}\n", caught.error);
+        return caught.bad_input ? kExitBadInput : kExitFailure;
     }
     return kExitOk;
 }
@@ -161,13 +161,33 @@ Action add_decode(CLI::App& app)
                     "(or /* for every host)")
         ->required();
     add_nats_connect_options(cmd, *connect);
+    auto since = std::make_shared<std::string>();
+    auto at = std::make_shared<std::string>();
+    auto* since_opt = cmd->add_option("--since", *since,
+                                      "nats:// only: from each host's last checkpoint at or before this time "
+                                      "(HH:MM:SS[.mmm] UTC within the last day, +SECONDS, or YYYY-MM-DD HH:MM:SS)");
+    cmd->add_option("--at", *at, "nats:// only: as --since, and no record after this time")->excludes(since_opt);
     cmd->footer(help_footer({
         {"proctree decode capture.ptr", "every record of a recording as JSON lines"},
         {"proctree decode /var/lib/proctree/", "a flight recorder's files as one stream"},
         {"proctree record --duration 5 | proctree decode -", "five seconds of this machine, decoded"},
         {"proctree decode nats://broker/web1", "what host web1 published to NATS JetStream"},
+        {"proctree decode nats://broker/web1 --since 14:00", "web1's records from its checkpoint before 14:00 UTC"},
     }));
-    return [path, connect] { return is_nats_spec(*path) ? decode_nats(*path, *connect) : decode(*path); };
+    return [path, connect, since, at] {
+        if (!is_nats_spec(*path)) {
+            if (!since->empty() || !at->empty()) {
+                fmt::print(stderr, "proctree decode: --since and --at are for nats:// streams; for a file use "
+                                   "`proctree snapshot --from FILE --at TIME`\n");
+                return kExitBadInput;
+            }
+            return decode(*path);
+        }
+        FollowStart start;
+        if (!since->empty()) start = {FollowStart::From::Since, *since};
+        if (!at->empty()) start = {FollowStart::From::At, *at};
+        return decode_nats(*path, *connect, start);
+    };
 }
 
 } // namespace proctree::cli

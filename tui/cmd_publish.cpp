@@ -3,6 +3,7 @@
 // proctree.v1.<host> of stream PROCTREE, until the input ends or
 // SIGINT/SIGTERM. What the server has not acknowledged at the end stays in
 // the spool directory for the next run.
+#include "checkpoint_sink.hpp"
 #include "cli.hpp"
 #include "nats_from.hpp"
 #include "sources.hpp"
@@ -37,6 +38,7 @@ struct PublishArgs {
     std::uint64_t max_age_s = 7 * 24 * 3600;
     std::uint64_t dup_window_s = 600;
     int batch_ms = 25;
+    double checkpoint_s = 300;
 };
 
 void say(std::string_view message) { fmt::print(stderr, "proctree publish: {}\n", message); }
@@ -100,7 +102,18 @@ int publish(PublishArgs a)
         say(error);
         return kExitFailure;
     }
+    nats::PublisherSink to_publisher(*publisher);
+    CheckpointSink sink(to_publisher, static_cast<std::uint64_t>(a.checkpoint_s * 1e9));
     std::atomic<bool> done{false};
+    // After the spool dropped records up to or past the newest checkpoint,
+    // a new one is the resync that lets followers converge.
+    auto resync_if_lost = [&, dropped = std::uint64_t{0}]() mutable {
+        auto st = publisher->stats().spool;
+        if (st.dropped_records == dropped) return;
+        dropped = st.dropped_records;
+        auto last = sink.last_checkpoint_seq();
+        if (!last || st.last_dropped_seq >= *last) sink.request_checkpoint();
+    };
     // Ends the input on --duration, and when the publisher failed for good.
     std::thread watchdog([&] {
         auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -108,13 +121,15 @@ int publish(PublishArgs a)
         while (!done.load() && !stop.load()) {
             if (publisher->failed() || (a.duration_s > 0 && std::chrono::steady_clock::now() >= deadline))
                 stop.store(true);
+            resync_if_lost();
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     });
-    nats::PublisherSink sink(*publisher);
     int status = a.from.empty() ? run_source(a, sink, stop) : relay(a.from, sink, stop);
     done.store(true);
     watchdog.join();
+    resync_if_lost();
+    if (!sink.finish() && status == kExitOk) status = kExitFailure;
     auto drain = std::chrono::milliseconds(static_cast<std::int64_t>(a.drain_s * 1000));
     bool all_sent = publisher->finish(publisher->failed() ? std::chrono::milliseconds(0) : drain);
     if (publisher->failed()) {
@@ -166,6 +181,10 @@ Action add_publish(CLI::App& app)
         ->capture_default_str();
     cmd->add_option("--batch-ms", a->batch_ms, "A batch leaves after at most this many milliseconds")
         ->check(CLI::Range(1, 10'000))
+        ->capture_default_str();
+    cmd->add_option("--checkpoint-interval", a->checkpoint_s,
+                    "Seconds of stream time between checkpoints (complete snapshots a follower can start at; 0: none)")
+        ->check(CLI::Range(0.0, 86'400.0 * 365))
         ->capture_default_str();
     cmd->add_option("--interval", a->interval_ms, "Poll source: milliseconds between /proc scans")
         ->check(CLI::Range(1, 3'600'000))

@@ -5,6 +5,7 @@
 //   --at TIME       with --from: the tree as it was at TIME (HH:MM:SS[.mmm]
 //                   UTC, +SECONDS from the start, or a UTC date and time);
 //                   a time outside the recording: one line, status 2;
+//                   over nats://, from the host's last checkpoint before it;
 //   no --from       scans this machine's /proc.
 #include "cli.hpp"
 #include "mapped_input.hpp"
@@ -33,6 +34,7 @@ namespace {
 struct SnapshotOptions {
     std::string from;
     std::string at;
+    std::string since;  // nats:// only
     std::string format = "text";
     std::string name_filter;
     bool match_cmdline = false;
@@ -147,11 +149,16 @@ int snapshot_nats(const SnapshotOptions& opt)
     }
     model::Fleet fleet(model::TreeConfig{opt.highlight_ms * 1'000'000});
     fleet.set_filter(make_filter(opt));
-    error = catch_up(*from, opt.nats, fleet);
-    if (!error.empty()) {
-        fmt::print(stderr, "proctree snapshot: {}\n", error);
-        return kExitFailure;
+    // A checkpoint is complete: the newest one gives the same tree as the whole history.
+    FollowStart start{FollowStart::From::Newest, ""};
+    if (!opt.since.empty()) start = {FollowStart::From::Since, opt.since};
+    if (!opt.at.empty()) start = {FollowStart::From::At, opt.at};
+    CatchUpResult caught = catch_up(*from, opt.nats, fleet, nullptr, start);
+    if (!caught.error.empty()) {
+        fmt::print(stderr, "proctree snapshot: {}\n", caught.error);
+        return caught.bad_input ? kExitBadInput : kExitFailure;
     }
+    std::string at_text = opt.at.empty() ? "" : fmt::format(" at {}", model::format_clock(caught.time_ns));
     if (!from->all_hosts) {
         const model::ProcessTree* tree = fleet.tree(from->host);
         if (!tree) {
@@ -159,10 +166,10 @@ int snapshot_nats(const SnapshotOptions& opt)
             return kExitFailure;
         }
         model::ExportInfo info;
-        info.time_ns = tree->now();
+        info.time_ns = opt.at.empty() ? tree->now() : caught.time_ns;
         info.host = from->host;
-        info.source = fmt::format("{} ({})", from->describe(),
-                                  tree->header() ? model::to_string(tree->header()->source) : "no header");
+        info.source = fmt::format("{} ({}){}", from->describe(),
+                                  tree->header() ? model::to_string(tree->header()->source) : "no header", at_text);
         print_tree(*tree, opt, info);
         return kExitOk;
     }
@@ -171,8 +178,8 @@ int snapshot_nats(const SnapshotOptions& opt)
         return kExitFailure;
     }
     model::FleetExportInfo info;
-    info.time_ns = collect::wall_clock_ns();
-    info.source = from->describe();
+    info.time_ns = opt.at.empty() ? collect::wall_clock_ns() : caught.time_ns;
+    info.source = from->describe() + at_text;
     info.host_filter = opt.host;
     std::string out = opt.format == "json" ? model::export_fleet_json(fleet, info) : model::export_fleet_text(fleet, info);
     std::fwrite(out.data(), 1, out.size(), stdout);
@@ -220,7 +227,13 @@ Action add_snapshot(CLI::App& app)
     cmd->add_option("--from", opt->from,
                     "Replay this stream (file, recorder directory, - for standard input, "
                     "nats://SERVER[:PORT]/HOST or /* for every host) instead of /proc");
-    cmd->add_option("--at", opt->at, "With --from: the tree as it was at this time (HH:MM:SS[.mmm] UTC or +SECONDS)");
+    cmd->add_option("--at", opt->at,
+                    "With --from: the tree as it was at this time (HH:MM:SS[.mmm] UTC, +SECONDS from the start, "
+                    "or YYYY-MM-DD HH:MM:SS); over NATS from the checkpoint before it");
+    cmd->add_option("--since", opt->since,
+                    "With nats://: apply each host's records from its last checkpoint before this time "
+                    "(default: its newest checkpoint; the tree is the same, the counts are not)")
+        ->excludes("--at");
     cmd->add_option("--host", opt->host, "With nats://SERVER/*: only this host");
     add_nats_connect_options(cmd, opt->nats);
     cmd->add_option("--format", opt->format, "text or json")->check(CLI::IsMember({"text", "json"}));
@@ -235,18 +248,17 @@ Action add_snapshot(CLI::App& app)
         {"proctree snapshot --from capture.ptr --at +30", "the tree 30 seconds into a recording"},
         {"proctree snapshot --filter sshd", "sshd processes and their ancestors"},
         {"proctree snapshot --from 'nats://broker/*'", "every host publishing to NATS JetStream"},
+        {"proctree snapshot --from nats://broker/web1 --at 14:05", "web1's tree at 14:05 UTC (within the last day)"},
     }));
     return [opt] {
         if (!opt->at.empty() && opt->from.empty()) {
             fmt::print(stderr, "proctree snapshot: --at needs --from FILE (a recording to travel in)\n");
             return kExitBadInput;
         }
-        if (is_nats_spec(opt->from)) {
-            if (!opt->at.empty()) {
-                fmt::print(stderr, "proctree snapshot: --at with nats:// is not supported yet; use --from FILE\n");
-                return kExitBadInput;
-            }
-            return snapshot_nats(*opt);
+        if (is_nats_spec(opt->from)) return snapshot_nats(*opt);
+        if (!opt->since.empty()) {
+            fmt::print(stderr, "proctree snapshot: --since is for nats:// streams; for a file use --at\n");
+            return kExitBadInput;
         }
         if (!opt->at.empty()) return snapshot_at(*opt);
         return opt->from.empty() ? snapshot_live(*opt) : snapshot_from(*opt);

@@ -1,12 +1,16 @@
 #include "nats_from.hpp"
 
+#include <proctree/model/timeline.hpp>
 #include <proctree/nats/batcher.hpp>
+#include <proctree/nats/checkpoint_index.hpp>
 #include <proctree/nats/subject.hpp>
 #include <proctree/nats/subscriber.hpp>
 #include <proctree/wire_encode.h>
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <map>
 #include <vector>
 
 namespace proctree::cli {
@@ -88,36 +92,174 @@ void add_nats_connect_options(CLI::App* cmd, nats::ConnectOptions& o)
     cmd->add_option("--tls-key", o.tls_key, "Private key (PEM) of --tls-cert");
 }
 
-std::string catch_up(const NatsFrom& from, const nats::ConnectOptions& connect, model::Fleet& fleet,
-                     model::RecordHandler* also)
+namespace {
+
+constexpr std::uint64_t kDayNs = 86'400'000'000'000ull;
+constexpr std::uint64_t kSecondNs = 1'000'000'000ull;
+
+// Where a subscription starts and, per host, the first message applied.
+struct StartPlan {
+    std::optional<std::uint64_t> subscribe_seq;       // nullopt: the first message retained
+    std::map<std::string, std::uint64_t> host_start;  // a host's messages before this are skipped
+    std::optional<std::uint64_t> until_ns;
+};
+
+nats::ConnectOptions with_server(const NatsFrom& from, const nats::ConnectOptions& connect)
+{
+    nats::ConnectOptions c = connect;
+    c.url = from.server;
+    return c;
+}
+
+std::string nothing_published(const NatsFrom& from)
+{
+    return from.all_hosts ? fmt::format("{}: no host has published yet", from.describe())
+                          : fmt::format("{}: nothing published for host {} (is `proctree publish --host {}` running?)",
+                                        from.describe(), from.host, from.host);
+}
+
+// The stream time of the oldest record retained for `from` (its first
+// message's first record); 0 when unknown.
+std::uint64_t oldest_record_ns(const NatsFrom& from, const nats::ConnectOptions& connect)
 {
     nats::FollowOptions fo;
-    fo.connect = connect;
-    fo.connect.url = from.server;
+    fo.connect = with_server(from, connect);
     fo.subject = from.subject();
     std::string error;
     auto sub = nats::Subscriber::open(fo, error);
-    if (!sub) return error;
-    if (sub->backlog_at_start() == 0) {
-        return from.all_hosts
-                   ? fmt::format("{}: no host has published yet", from.describe())
-                   : fmt::format("{}: nothing published for host {} (is `proctree publish --host {}` running?)",
-                                 from.describe(), from.host, from.host);
-    }
     nats::Message m;
-    for (;;) {
+    if (!sub || sub->backlog_at_start() == 0 || sub->next(m, std::chrono::seconds(10)) != nats::Subscriber::Next::Got)
+        return 0;
+    auto info = nats::describe_payload(m.data);
+    return info && info->records ? info->first_time_ns : 0;
+}
+
+// The user's time, in stream time: "+SECONDS" counts from the oldest record
+// retained, a time of day is the latest one within the last 24 hours.
+std::optional<std::uint64_t> resolve_time(const NatsFrom& from, const nats::ConnectOptions& connect,
+                                          const FollowStart& start, std::uint64_t first_ns, CatchUpResult& result)
+{
+    std::string_view option = start.from == FollowStart::From::At ? "--at" : "--since";
+    std::uint64_t now = collect::wall_clock_ns();
+    std::string_view text = start.time;
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+    std::uint64_t base = std::max(first_ns, now - kDayNs);
+    if (text.starts_with('+')) base = oldest_record_ns(from, connect);
+    std::string why;
+    auto t = model::parse_time(start.time, base, now, why);
+    if (t && *t > now + kSecondNs) why = fmt::format("'{}' is in the future (now: {} UTC)", start.time, model::format_clock(now));
+    if (!t || !why.empty()) {
+        result.error = fmt::format("{} {}", option, why);
+        result.bad_input = true;
+        return std::nullopt;
+    }
+    return t;
+}
+
+std::optional<StartPlan> plan_start(const NatsFrom& from, const nats::ConnectOptions& connect, const FollowStart& start,
+                                    CatchUpResult& result)
+{
+    StartPlan plan;
+    if (start.from == FollowStart::From::Everything) return plan;
+    auto survey = nats::survey_stream(with_server(from, connect), from.all_hosts ? "" : from.host, result.error);
+    if (!survey) return std::nullopt;
+    if (survey->hosts.empty()) {
+        result.error = nothing_published(from);
+        return std::nullopt;
+    }
+    std::optional<std::uint64_t> t;
+    if (start.from != FollowStart::From::Newest) {
+        t = resolve_time(from, connect, start, static_cast<std::uint64_t>(survey->first_time_ns), result);
+        if (!t) return std::nullopt;
+        result.time_ns = *t;
+        if (start.from == FollowStart::From::At) plan.until_ns = t;
+    }
+    std::uint64_t lowest = UINT64_MAX;
+    bool every_host = true;
+    for (const auto& host : survey->hosts) {
+        auto c = nats::checkpoint_before(survey->checkpoints, host, t);
+        if (!c) {
+            every_host = false;
+            continue;
+        }
+        plan.host_start[host] = c->stream_seq;
+        lowest = std::min(lowest, c->stream_seq);
+    }
+    if (every_host) plan.subscribe_seq = lowest;
+    return plan;
+}
+
+bool skipped(const StartPlan& plan, const nats::Message& m)
+{
+    auto host = nats::host_of_subject(m.subject);
+    if (!host) return true;
+    auto it = plan.host_start.find(*host);
+    return it != plan.host_start.end() && m.stream_seq < it->second;
+}
+
+// --at: a time before everything retained of a host cannot be shown.
+std::string check_retained(const NatsFrom& from, const std::map<std::string, std::uint64_t>& first_seen,
+                           std::uint64_t t)
+{
+    std::uint64_t oldest = UINT64_MAX;
+    for (const auto& [host, first] : first_seen) {
+        if (first <= t) return "";
+        oldest = std::min(oldest, first);
+    }
+    if (first_seen.empty()) return "";
+    return fmt::format("--at {} UTC is older than what {} retains (its oldest record: {} UTC)", model::format_clock(t),
+                       from.describe(), model::format_clock(oldest));
+}
+
+} // namespace
+
+CatchUpResult catch_up(const NatsFrom& from, const nats::ConnectOptions& connect, model::Fleet& fleet,
+                       model::RecordHandler* also, const FollowStart& start)
+{
+    CatchUpResult result;
+    auto plan = plan_start(from, connect, start, result);
+    if (!plan) return result;
+    nats::FollowOptions fo;
+    fo.connect = with_server(from, connect);
+    fo.subject = from.subject();
+    fo.start_seq = plan->subscribe_seq;
+    auto sub = nats::Subscriber::open(fo, result.error);
+    if (!sub) return result;
+    if (sub->backlog_at_start() == 0) {
+        result.error = nothing_published(from);
+        return result;
+    }
+    if (plan->until_ns) fleet.stop_after(*plan->until_ns);
+    std::map<std::string, std::uint64_t> first_seen;  // per host: its first record applied
+    nats::Message m;
+    for (bool done = false; !done;) {
         switch (sub->next(m, std::chrono::seconds(10))) {
         case nats::Subscriber::Next::Timeout:
-            return fmt::format("{}: the server stopped delivering before the end of what it holds", from.describe());
-        case nats::Subscriber::Next::Failed: return sub->error();
+            result.error = fmt::format("{}: the server stopped delivering before the end of what it holds", from.describe());
+            return result;
+        case nats::Subscriber::Next::Failed: result.error = sub->error(); return result;
         case nats::Subscriber::Next::Got: break;
         }
+        done = m.pending == 0;
+        if (skipped(*plan, m)) continue;
+        auto info = nats::describe_payload(m.data);
+        if (info && info->records) first_seen.try_emplace(info->host, info->first_time_ns);
+        // One host at a time: nothing after --at can matter.
+        if (plan->until_ns && !from.all_hosts && info && info->records && info->first_time_ns > *plan->until_ns)
+            break;
         auto applied = fleet.apply_message(m.data, also);
-        if (applied.error)
-            return fmt::format("{}: message {} on {}: {}", from.describe(), m.stream_seq, m.subject,
-                               applied.error->describe());
-        if (m.pending == 0) return "";
+        if (applied.error) {
+            result.error = fmt::format("{}: message {} on {}: {}", from.describe(), m.stream_seq, m.subject,
+                                       applied.error->describe());
+            return result;
+        }
     }
+    if (plan->until_ns) {
+        result.error = check_retained(from, first_seen, *plan->until_ns);
+        result.bad_input = !result.error.empty();
+        fleet.advance(*plan->until_ns);
+    }
+    return result;
 }
 
 namespace {
@@ -160,7 +302,8 @@ private:
         if (!header_sent_ && !sink.write(payload.data(), header_size)) return false;
         header_sent_ = true;
         for (const auto& r : spans_) {
-            auto v = gate_.check(host_, origin, r.seq);
+            auto v = gate_.check(host_, origin, r.seq,
+                                 nats::is_checkpoint_record(std::string_view(payload).substr(r.offset, r.size)));
             if (!v.apply) continue;
             if (v.missing && r.type != PT_REC_EVENTS_LOST && !write_gap(payload, r, v.missing, sink)) return false;
             if (!sink.write(payload.data() + r.offset, r.size)) return false;
@@ -191,16 +334,22 @@ private:
 
 std::unique_ptr<collect::Source> make_nats_follow_source(const NatsFrom& from, const nats::ConnectOptions& connect,
                                                          std::function<void(std::string_view)> notice,
-                                                         std::string& error)
+                                                         std::string& error, FollowStart start)
 {
     if (from.all_hosts) {
         error = "the viewer follows one host at a time: use nats://SERVER/HOST (snapshot and decode take /*)";
         return nullptr;
     }
+    CatchUpResult planned;
+    auto plan = plan_start(from, connect, start, planned);
+    if (!plan) {
+        error = planned.error;
+        return nullptr;
+    }
     nats::FollowOptions fo;
-    fo.connect = connect;
-    fo.connect.url = from.server;
+    fo.connect = with_server(from, connect);
     fo.subject = from.subject();
+    fo.start_seq = plan->subscribe_seq;
     auto sub = nats::Subscriber::open(fo, error);
     if (!sub) return nullptr;
     return std::make_unique<NatsFollowSource>(std::move(sub), from.host, std::move(notice));

@@ -1,6 +1,7 @@
 #include "rotating_sink.hpp"
 
 #include "recording_dir.hpp"
+#include "wire_bytes.hpp"
 
 #include <proctree/wire.h>
 
@@ -14,18 +15,6 @@
 #include <unistd.h>
 
 namespace proctree::cli {
-
-namespace {
-
-template <class T>
-T load(const char* p)
-{
-    T v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
-
-} // namespace
 
 std::string RotatingSink::too_small() const
 {

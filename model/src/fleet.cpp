@@ -7,10 +7,16 @@
 
 namespace proctree::model {
 
-SequenceGate::Verdict SequenceGate::check(const std::string& host, std::uint64_t clock_origin_ns,
-                                          std::uint64_t seq)
+bool starts_checkpoint(const Record& r)
 {
-    auto [it, fresh] = next_.try_emplace({host, clock_origin_ns}, 0);
+    const auto* s = std::get_if<Snapshot>(&r.body);
+    return s && s->begin && s->reason == PT_SNAPSHOT_CHECKPOINT;
+}
+
+SequenceGate::Verdict SequenceGate::check(const std::string& host, std::uint64_t clock_origin_ns,
+                                          std::uint64_t seq, bool starts_checkpoint)
+{
+    auto [it, fresh] = next_.try_emplace({host, clock_origin_ns}, starts_checkpoint ? seq : 0);
     Verdict v;
     if (!fresh && seq < it->second) return v;  // at or below the last applied
     v.apply = true;
@@ -49,8 +55,8 @@ namespace {
 class GatedFeeder final : public RecordHandler {
 public:
     GatedFeeder(std::function<Fleet::Host*(const StreamHeader&)> host_for, SequenceGate& gate,
-                Fleet::Applied& applied, RecordHandler* also)
-        : host_for_(std::move(host_for)), gate_(gate), applied_(applied), also_(also) {}
+                Fleet::Applied& applied, RecordHandler* also, std::uint64_t until_ns)
+        : host_for_(std::move(host_for)), gate_(gate), applied_(applied), also_(also), until_ns_(until_ns) {}
 
     void on_header(const StreamHeader& header) override
     {
@@ -61,7 +67,8 @@ public:
     }
     void on_record(const Record& r) override
     {
-        auto v = gate_.check(header_.host, header_.clock_origin_ns, r.seq);
+        if (r.time_ns > until_ns_) return;
+        auto v = gate_.check(header_.host, header_.clock_origin_ns, r.seq, starts_checkpoint(r));
         if (!v.apply) {
             ++applied_.duplicates;
             ++host_->status.duplicates;
@@ -90,6 +97,7 @@ private:
     SequenceGate& gate_;
     Fleet::Applied& applied_;
     RecordHandler* also_;
+    std::uint64_t until_ns_;
     StreamHeader header_;
     Fleet::Host* host_ = nullptr;
 };
@@ -99,7 +107,7 @@ private:
 Fleet::Applied Fleet::apply_message(std::string_view payload, RecordHandler* also)
 {
     Applied applied;
-    GatedFeeder feeder([this](const StreamHeader& h) { return &host_for(h); }, gate_, applied, also);
+    GatedFeeder feeder([this](const StreamHeader& h) { return &host_for(h); }, gate_, applied, also, until_ns_);
     StreamDecoder decoder;
     if (decoder.feed(payload, feeder)) decoder.finish();
     applied.error = decoder.error();

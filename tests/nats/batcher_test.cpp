@@ -97,5 +97,29 @@ TEST(Batcher, LostPayloadCarriesTheCount)
     EXPECT_EQ(spans[0].seq, 41u);
 }
 
+TEST(Batcher, ACheckpointStartsAMessage)
+{
+    std::string s = stream(5);
+    char buf[64];
+    std::uint32_t n = pt_encode_snapshot(buf, sizeof buf, PT_REC_SNAPSHOT_BEGIN, 5, 2000, PT_SNAPSHOT_CHECKPOINT,
+                                         PT_SNAPSHOT_COMPLETE);
+    s.append(buf, n);
+    n = pt_encode_snapshot(buf, sizeof buf, PT_REC_SNAPSHOT_END, 6, 2000, PT_SNAPSHOT_CHECKPOINT, PT_SNAPSHOT_COMPLETE);
+    s.append(buf, n);
+    Batcher b("");
+    std::vector<Batch> out;
+    ASSERT_TRUE(b.feed(s.data(), s.size(), out));
+    b.seal(out);
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_EQ(out[0].last_seq, 4u);
+    auto first = describe_payload(out[0].payload);
+    auto second = describe_payload(out[1].payload);
+    ASSERT_TRUE(first && second);
+    EXPECT_FALSE(first->starts_checkpoint);
+    EXPECT_TRUE(second->starts_checkpoint);
+    EXPECT_EQ(second->first_seq, 5u);
+    EXPECT_EQ(second->first_time_ns, 2000u);
+}
+
 } // namespace
 } // namespace proctree::nats

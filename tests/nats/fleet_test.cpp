@@ -152,5 +152,39 @@ TEST(Fleet, ExportsNameEveryHostAndNarrow)
     EXPECT_EQ(json.find("\"host\":\"b"), std::string::npos);
 }
 
+TEST(Fleet, AStreamPickedUpAtACheckpointHasNoGapBeforeIt)
+{
+    StreamBuilder b("h", PT_OS_LINUX, PT_SOURCE_EBPF, 1000);
+    b.snapshot(1000, true).create(1000, {1, 10}, {0, 0}, "init").snapshot(1000, false);
+    for (std::uint32_t i = 0; i < 5; ++i) b.create(1100 + i, {100 + i, 1100 + i}, {1, 10}, "job");
+    b.snapshot(2000, true, PT_SNAPSHOT_CHECKPOINT).create(2000, {1, 10}, {0, 0}, "init");
+    for (std::uint32_t i = 0; i < 5; ++i) b.create(2000, {100 + i, 1100 + i}, {1, 10}, "job");
+    b.snapshot(2000, false, PT_SNAPSHOT_CHECKPOINT).create(2100, {200, 2100}, {1, 10}, "late");
+    Cut c = cut(b.bytes());
+    const std::size_t checkpoint = 8;  // its snapshot begin
+    Fleet late;
+    late.apply_message(c.message(checkpoint, c.records.size()));
+    EXPECT_EQ(late.lost("h"), 0u);
+    EXPECT_FALSE(late.status("h")->stale);
+    EXPECT_EQ(late.tree("h")->size(), 7u);
+    // a stream picked up anywhere else counts what it missed
+    Fleet elsewhere;
+    elsewhere.apply_message(c.message(checkpoint + 1, c.records.size()));
+    EXPECT_EQ(elsewhere.lost("h"), checkpoint + 1);
+    // one that has it all sees no change from the checkpoint
+    Fleet all;
+    all.apply_message(b.bytes());
+    EXPECT_EQ(all.tree("h")->size(), 7u);
+    EXPECT_EQ(all.lost("h"), 0u);
+}
+
+TEST(Fleet, StopAfterAppliesNothingLater)
+{
+    Fleet fleet;
+    fleet.stop_after(1104);
+    fleet.apply_message(host_stream("h"));
+    EXPECT_EQ(fleet.tree("h")->size(), 6u);  // init and the jobs created at 1100..1104
+}
+
 } // namespace
 } // namespace proctree::model

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -153,6 +154,248 @@ class Fleet(NatsCase):
         self.assertFalse(host["stale"])
 
 
+def shape(processes, living_only=True):
+    """What a tree shows, without the view's and the history's fields."""
+    out = []
+    for p in processes:
+        if living_only and "exit" in p:
+            continue
+        out.append((p["pid"], p["start_ns"], p["name"], p["cmdline"], p["image"], shape(p["children"], living_only)))
+    return out
+
+
+def living(processes):
+    """Every living process anywhere in a tree, with its names."""
+    out, todo = set(), list(processes)
+    while todo:
+        p = todo.pop()
+        todo.extend(p["children"])
+        if "exit" not in p:
+            out.add((p["pid"], p["start_ns"], p["name"], p["cmdline"]))
+    return out
+
+
+def utc(ns):
+    import datetime
+    t = datetime.datetime.fromtimestamp(ns // 10**9, datetime.timezone.utc)
+    return t.strftime("%Y-%m-%d %H:%M:%S") + f".{(ns % 10**9) // 10**6:03d}"
+
+
+class Checkpoints(NatsCase):
+    SECONDS = 120
+    INTERVAL = 10
+
+    def setUp(self):
+        super().setUp()
+        stream, self.times = wire_gen.history("h", self.SECONDS)
+        self.file = self.write("history.ptr", stream)
+
+    def publish_history(self, host="h"):
+        self.publish("--from", self.file, "--host", host, "--checkpoint-interval", str(self.INTERVAL))
+
+    def local_at(self, t):
+        r = proctree("snapshot", "--from", self.file, "--at", utc(t), "--format", "json", "--highlight-ms", "0")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        return json.loads(r.stdout)
+
+    def test_checkpoints_every_interval_keep_the_sequence_contiguous(self):
+        self.publish_history()
+        recs = lines(self.follow("decode", "h").stdout)[1:]
+        self.assertEqual([r["seq"] for r in recs], list(range(len(recs))))
+        ckpts = [r for r in recs if r["type"] == "snapshot_begin" and r["reason"] == 3]
+        self.assertGreaterEqual(len(ckpts), self.SECONDS // self.INTERVAL - 1)
+        gaps = [(b["time_ns"] - a["time_ns"]) / 1e9 for a, b in zip(ckpts, ckpts[1:])]
+        self.assertTrue(all(self.INTERVAL - 0.5 <= g <= self.INTERVAL + 0.5 for g in gaps), gaps)
+        # everything but the checkpoints is the file, in order
+        theirs = lines(proctree("decode", self.file).stdout)[1:]
+        mine = []
+        inside = False
+        for r in recs:
+            if r["type"] == "snapshot_begin" and r["reason"] == 3:
+                inside = True
+            elif inside and r["type"] == "snapshot_end":
+                inside = False
+            elif not inside:
+                mine.append({k: v for k, v in r.items() if k not in ("seq", "offset")})
+        self.assertEqual(mine, [{k: v for k, v in r.items() if k not in ("seq", "offset")} for r in theirs])
+
+    def test_a_follower_starting_at_the_newest_checkpoint_builds_the_same_tree(self):
+        self.publish_history()
+        r = self.follow("snapshot", "h", "--format", "json", "--highlight-ms", "0")
+        mine = json.loads(r.stdout)
+        theirs = json.loads(proctree("snapshot", "--from", self.file, "--format", "json", "--highlight-ms", "0").stdout)
+        self.assertEqual(shape(mine["processes"]), shape(theirs["processes"]))
+        self.assertGreater(len(shape(theirs["processes"])[0][5]), 3)
+        # it read from the newest checkpoint only, not the whole history
+        self.assertLess(json.loads(self.follow("snapshot", "*", "--format", "json").stdout)["hosts"][0]["records"],
+                        len(self.times) / 4)
+
+    def test_at_any_time_equals_the_local_replay_to_that_time(self):
+        self.publish_history()
+        t0 = self.times[0][0]
+        for offset in (0.3, 4.0, 9.9, 10.2, 37.5, 61.0, 119.0):
+            t = t0 + int(offset * 1e9)
+            r = self.follow("snapshot", "h", "--at", utc(t), "--format", "json", "--highlight-ms", "0")
+            self.assertEqual(shape(json.loads(r.stdout)["processes"]), shape(self.local_at(t)["processes"]),
+                             f"at +{offset} s")
+        since = t0 + int(61.0 * 1e9)
+        recs = lines(self.follow("decode", "h", "--since", utc(since)).stdout)[1:]
+        self.assertEqual((recs[0]["type"], recs[0]["reason"]), ("snapshot_begin", 3))
+        self.assertLessEqual(recs[0]["time_ns"], since)
+        self.assertGreater(recs[0]["time_ns"], since - (self.INTERVAL + 1) * 10**9)
+        self.assertEqual(recs[-1]["time_ns"], self.times[-1][0])
+        until = lines(self.follow("decode", "h", "--at", utc(since)).stdout)[1:]
+        self.assertEqual(until, [r for r in recs if r["time_ns"] <= since])
+
+    def test_a_fleet_at_a_time_and_times_outside_the_stream(self):
+        self.publish_history("a")
+        self.publish_history("b")
+        t = self.times[0][0] + int(45.2 * 1e9)
+        fleet = self.fleet("--at", utc(t), "--highlight-ms", "0")
+        self.assertEqual([h["host"] for h in fleet["hosts"]], ["a", "b"])
+        want = shape(self.local_at(t)["processes"])
+        for h in fleet["hosts"]:
+            self.assertEqual(shape(h["tree"]["processes"]), want)
+        for bad, why in ((utc(self.times[0][0] - 3600 * 10**9), "older than what"),
+                         ("2999-01-01 00:00:00", "in the future"), ("yesterday", "")):
+            r = self.follow("snapshot", "a", "--at", bad, ok=False)
+            self.assertEqual(r.returncode, 2, r.stderr.decode())
+            self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1, r.stderr.decode())
+            self.assertIn(why, r.stderr.decode())
+            self.assertEqual(r.stdout, b"")
+
+    def test_a_live_publisher_checkpoints_the_machine(self):
+        sleeper = subprocess.Popen(["sleep", "300"])
+        pub = subprocess.Popen([ARGS.proctree, "publish", "--nats", self.server.url, "--source", "netlink",
+                                "--host", "live", "--checkpoint-interval", "1"], stderr=subprocess.PIPE)
+        try:
+            def two_checkpoints():
+                r = proctree("decode", f"nats://127.0.0.1:{self.server.port}/live")
+                if r.returncode != 0:
+                    return False
+                recs = lines(r.stdout)
+                return sum(1 for l in recs if l["type"] == "snapshot_begin" and l.get("reason") == 3) >= 2
+            # a quiet machine writes few records: keep it busy enough to pass the interval
+            ticker = subprocess.Popen(["/bin/sh", "-c", "while :; do /bin/true; sleep 0.2; done"])
+            try:
+                nats_lib.wait_for(two_checkpoints, 60, "two checkpoints from the live publisher")
+            finally:
+                ticker.kill()
+                ticker.wait()
+            recs = lines(self.follow("decode", "live", "--since", utc(time.time_ns())).stdout)[1:]
+            self.assertEqual((recs[0]["type"], recs[0]["reason"]), ("snapshot_begin", 3))
+            pids = {r["pid"] for r in recs[:next(i for i, r in enumerate(recs) if r["type"] == "snapshot_end")]
+                    if r["type"] == "create"}
+            self.assertIn(sleeper.pid, pids)
+            self.assertIn(os.getpid(), pids)
+        finally:
+            pub.send_signal(signal.SIGTERM)
+            _, err = pub.communicate(timeout=60)
+            sleeper.kill()
+            sleeper.wait()
+        self.assertEqual(pub.returncode, 0, err.decode())
+
+
+def rss_kib(pid, field="VmHWM"):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"no {field} for {pid}")
+
+
+class Backpressure(NatsCase):
+    """A server that stops answering (SIGSTOP by pid: connected, silent)."""
+
+    def start_publisher(self, *argv):
+        self.err_path = self.path("publish.err")
+        err = open(self.err_path, "wb")
+        pub = subprocess.Popen([ARGS.proctree, "publish", "--nats", self.server.url, "--from", "-", *argv],
+                               stdin=subprocess.PIPE, stderr=err)
+        err.close()
+        return pub
+
+    def said(self, text):
+        with open(self.err_path) as f:
+            return text in f.read()
+
+    def stored(self, host, at_least):
+        r = proctree("decode", f"nats://127.0.0.1:{self.server.port}/{host}")
+        return r.returncode == 0 and len(r.stdout.splitlines()) - 1 >= at_least
+
+    def stall(self):
+        os.kill(self.server.proc.pid, signal.SIGSTOP)
+        self.addCleanup(self.resume)
+
+    def resume(self):
+        if self.server.proc.poll() is None:
+            os.kill(self.server.proc.pid, signal.SIGCONT)
+
+    def feed(self, pub, data, chunk=1 << 16):
+        for at in range(0, len(data), chunk):
+            pub.stdin.write(data[at:at + chunk])
+        pub.stdin.flush()
+
+    def test_a_stalled_server_never_slows_or_grows_the_publisher_and_nothing_is_lost(self):
+        stream, n = wire_gen.storm("bp", 100_000, name="y" * 60)
+        self.assertGreater(len(stream), 20 << 20)
+        spool = self.path("spool")
+        pub = self.start_publisher("--host", "bp", "--spool", spool, "--spool-max", str(128 << 20))
+        head, _ = wire_gen.storm("bp", 100, name="y" * 60)
+        self.feed(pub, head)  # the first 203 records: same bytes as the stream's start
+        nats_lib.wait_for(lambda: self.stored("bp", 203), 60, "the first records stored")
+        self.stall()
+        started = time.monotonic()
+        self.feed(pub, stream[len(head):])
+        fed_in = time.monotonic() - started
+        nats_lib.wait_for(lambda: self.said("did not acknowledge"), 60, "the publisher saying it spools")
+        nats_lib.wait_for(lambda: os.path.isdir(spool) and len(os.listdir(spool)) > 5, 60, "batches on disk")
+        peak = rss_kib(pub.pid)
+        self.assertIsNone(pub.poll())
+        self.resume()
+        pub.stdin.close()
+        self.assertEqual(pub.wait(timeout=300), 0, open(self.err_path).read())
+        # 20+ MB went through while the server was silent: memory stayed bounded
+        # by the spool's in-memory part (8 MiB) plus the program itself
+        self.assertLess(peak, 64 * 1024, f"peak RSS {peak} KiB")
+        self.assertLess(fed_in, 60, "the producer was held up by the stalled server")
+        seqs = [l["seq"] for l in lines(self.follow("decode", "bp").stdout)[1:]]
+        self.assertEqual(seqs, list(range(n)))
+
+    def test_a_full_spool_during_a_stall_drops_the_oldest_then_a_checkpoint_resyncs(self):
+        stream, times = wire_gen.history("bq", 600, step_ms=50, pad=300)
+        self.assertGreater(len(stream), 5 << 20)
+        local = self.write("bq.ptr", stream)
+        hs = len(wire_gen.header("bq"))
+        # whole records: the first ~5% and the rest, and a tail sent after the loss
+        offsets = wire_gen.record_offsets(stream)
+        first, last = offsets[len(offsets) // 20], offsets[-10]
+        pub = self.start_publisher("--host", "bq", "--spool-max", str(2 << 20), "--checkpoint-interval", "100000")
+        self.feed(pub, stream[:first])
+        nats_lib.wait_for(lambda: self.stored("bq", 10), 60, "the first records stored")
+        self.stall()
+        self.feed(pub, stream[first:last])
+        nats_lib.wait_for(lambda: self.said("spool full"), 120, "the publisher saying its spool is full")
+        self.feed(pub, stream[last:])
+        self.resume()
+        pub.stdin.close()
+        self.assertEqual(pub.wait(timeout=300), 0, open(self.err_path).read())
+        self.assertGreater(hs, 0)
+        recs = lines(self.follow("decode", "bq").stdout)[1:]
+        lost = [r for r in recs if r["type"] == "events_lost"]
+        self.assertTrue(lost, "nothing was dropped: make the stream longer")
+        ckpts = [r for r in recs if r["type"] == "snapshot_begin" and r["reason"] == 3]
+        self.assertTrue(ckpts and ckpts[-1]["seq"] > lost[-1]["seq"], "no checkpoint after the loss")
+        # a follower that read everything, gaps and all, converges to the truth
+        host = json.loads(self.follow("snapshot", "*", "--since", "+0", "--format", "json",
+                                      "--highlight-ms", "0").stdout)["hosts"][0]
+        self.assertGreater(host["lost"], 0)
+        self.assertFalse(host["stale"])
+        theirs = json.loads(proctree("snapshot", "--from", local, "--format", "json", "--highlight-ms", "0").stdout)
+        self.assertEqual(living(host["tree"]["processes"]), living(theirs["processes"]))
+        self.assertGreater(len(living(theirs["processes"])), 1000)
+
+
 class Spool(NatsCase):
     def test_full_spool_drops_the_oldest_and_says_so(self):
         stream, n = wire_gen.storm("s", 30000, name="x" * 40)
@@ -172,9 +415,14 @@ class Spool(NatsCase):
         dropped = recs[0]["count"]
         self.assertGreater(dropped, 0)
         self.assertEqual(recs[0]["seq"], dropped - 1)
-        self.assertEqual([r["seq"] for r in recs], list(range(dropped - 1, n)))
-        host = self.fleet()["hosts"][0]
+        # after the loss a checkpoint (the resync) follows; the numbering stays contiguous
+        self.assertEqual([r["seq"] for r in recs], list(range(dropped - 1, recs[-1]["seq"] + 1)))
+        self.assertGreaterEqual(recs[-1]["seq"], n - 1)
+        ckpt = [r for r in recs if r["type"] == "snapshot_begin" and r["reason"] == 3]
+        self.assertTrue(ckpt)
+        host = json.loads(self.follow("snapshot", "*", "--since", "+0", "--format", "json").stdout)["hosts"][0]
         self.assertEqual(host["lost"], dropped)
+        self.assertFalse(host["stale"])
 
 
 class Outage(NatsCase):

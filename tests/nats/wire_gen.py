@@ -58,3 +58,61 @@ def storm(host, processes, skip=(), name="worker", clock_origin=T0):
         add(lambda s, pid=pid, t=t, i=i: create(s, t, pid, t, 1, T0 - 10**9, name, f"{name} --n {i}"))
         add(lambda s, pid=pid, t=t: exit_(s, t + 500, pid, t))
     return b"".join(out), seq
+
+
+def exec_(seq, t, pid, start, name, cmdline=""):
+    n, c = name.encode(), cmdline.encode()
+    body = struct.pack("<IIQIIHHIII", pid, 0, start, 0xFFFFFFFF, 0, len(n), 0, 0, len(c), 0) + n + c
+    return _rec(3, seq, t, body)
+
+
+def record_offsets(stream):
+    """Where each record of a stream starts."""
+    at = struct.unpack_from("<H", stream, 12)[0]
+    out = []
+    while at < len(stream):
+        out.append(at)
+        at += struct.unpack_from("<I", stream, at + 4)[0]
+    return out
+
+
+def history(host, seconds, step_ms=250, seed=7, clock_origin=T0, pad=0):
+    """`seconds` of stream time: a process created every step_ms under init
+    or a living process, some exec'ing, most exiting within a few seconds,
+    a few living to the end. Returns (stream, [(time_ns, seq)] of records)."""
+    import random
+    rnd = random.Random(seed)
+    out = [header(host, clock_origin)]
+    times = []
+    seq = 0
+
+    def add(t, make):
+        nonlocal seq
+        out.append(make(seq))
+        times.append((t, seq))
+        seq += 1
+
+    init = (1, T0 - 10**9)
+    add(T0, lambda s: snapshot(s, T0, True))
+    add(T0, lambda s: create(s, T0, 1, init[1], 0, 0, "init", "/sbin/init"))
+    add(T0, lambda s: snapshot(s, T0, False))
+    living = [init]
+    exits = []  # (time, pid, start)
+    t = T0
+    for i in range(int(seconds * 1000 / step_ms)):
+        t += step_ms * 10**6
+        while exits and exits[0][0] <= t:
+            et, pid, start = exits.pop(0)
+            living.remove((pid, start))
+            add(et, lambda s, et=et, pid=pid, start=start: exit_(s, et, pid, start, code=pid % 3))
+        parent = rnd.choice(living)
+        pid = 2000 + i
+        add(t, lambda s, pid=pid, parent=parent: create(s, t, pid, t, parent[0], parent[1], f"p{pid}",
+                                                          f"p{pid} --from {parent[0]}" + " -v" * (pad // 3)))
+        if rnd.random() < 0.3:
+            add(t + 1000, lambda s, pid=pid: exec_(s, t + 1000, pid, t, f"x{pid}", f"x{pid} --exec"))
+        living.append((pid, t))
+        if rnd.random() < 0.85:
+            exits.append((t + rnd.randint(1, 8000) * 10**6, pid, t))
+            exits.sort()
+    return b"".join(out), times

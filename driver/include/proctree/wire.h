@@ -260,6 +260,11 @@ PT_STATIC_ASSERT(sizeof(struct pt_image_load) == PT_IMAGE_LOAD_FIXED, "image");
 /* Snapshot reasons */
 #define PT_SNAPSHOT_INITIAL 1u
 #define PT_SNAPSHOT_RESYNC  2u
+/* (minor 1) A checkpoint: the producer's (or a relay's) own state of the
+ * stream so far, complete, repeated at intervals so that a consumer can start
+ * there instead of at the stream's first record. It changes nothing for a
+ * consumer that has applied every record before it. */
+#define PT_SNAPSHOT_CHECKPOINT 3u
 /* pt_snapshot.flags: the snapshot lists every running process, so a consumer
  * retires (as exited, code unknown) every process it knows that is not in
  * it. Without this flag a resync carries only the differences. */

@@ -4,6 +4,7 @@
 
 #include <fmt/core.h>
 
+#include <cstddef>
 #include <cstring>
 
 namespace proctree::nats {
@@ -53,7 +54,18 @@ std::optional<std::size_t> record_size(std::string_view bytes, std::string& why)
     return bytes.size() >= size ? std::optional<std::size_t>(size) : std::optional<std::size_t>(0);
 }
 
+bool is_checkpoint_begin(const char* record, std::size_t size)
+{
+    return is_checkpoint_record(std::string_view(record, size));
+}
+
 } // namespace
+
+bool is_checkpoint_record(std::string_view record)
+{
+    return record.size() >= sizeof(pt_snapshot) && load<std::uint16_t>(record.data()) == PT_REC_SNAPSHOT_BEGIN &&
+           load<std::uint32_t>(record.data() + offsetof(pt_snapshot, reason)) == PT_SNAPSHOT_CHECKPOINT;
+}
 
 bool split_payload(std::string_view payload, std::size_t& header_bytes, std::vector<RecordSpan>& out)
 {
@@ -87,6 +99,8 @@ std::optional<PayloadInfo> describe_payload(std::string_view payload)
         info.first_seq = spans.front().seq;
         info.last_seq = spans.back().seq;
         info.last_time_ns = load<std::uint64_t>(payload.data() + spans.back().offset + 16);
+        info.first_time_ns = load<std::uint64_t>(payload.data() + spans.front().offset + 16);
+        info.starts_checkpoint = is_checkpoint_begin(payload.data() + spans.front().offset, spans.front().size);
     }
     return info;
 }
@@ -152,8 +166,9 @@ bool Batcher::take_record(std::vector<Batch>& out)
     auto rs = record_size(unread(), why);
     if (!rs) return fail(why);
     if (*rs == 0) return true;
-    if (open_.payload.size() + *rs > max_payload_) seal(out);
     const char* p = unread().data();
+    // A checkpoint starts a message, so that a follower can start there.
+    if (open_.payload.size() + *rs > max_payload_ || is_checkpoint_begin(p, *rs)) seal(out);
     auto seq = load<std::uint64_t>(p + 8);
     if (open_.records == 0) open_.first_seq = seq;
     open_.last_seq = seq;

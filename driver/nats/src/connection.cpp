@@ -59,6 +59,10 @@ std::string describe_failure(int status, std::string_view doing, const Connectio
 
 std::unique_ptr<Connection> Connection::open(const ConnectOptions& opt, bool retry, std::string& error)
 {
+    if (std::string bad = check_options(opt); !bad.empty()) {
+        error = bad;
+        return nullptr;
+    }
     std::unique_ptr<Connection> c(new Connection());
     c->h_ = std::make_unique<Handles>();
     Handles& h = *c->h_;

@@ -1,5 +1,6 @@
 #include <proctree/nats/publisher.hpp>
 
+#include <proctree/nats/checkpoint_index.hpp>
 #include <proctree/nats/subject.hpp>
 
 #include "connection_internal.hpp"
@@ -19,6 +20,12 @@ bool permission_violation(const std::string& server_error)
 {
     return server_error.find("Permissions Violation") != std::string::npos ||
            server_error.find("permissions violation") != std::string::npos;
+}
+
+// The server quotes the subject it refused.
+bool names_subject(const std::string& server_error, const std::string& subject)
+{
+    return server_error.find(fmt::format("\"{}\"", subject)) != std::string::npos;
 }
 
 } // namespace
@@ -69,7 +76,7 @@ std::string Publisher::error() const
 
 PublishStats Publisher::stats() const
 {
-    return PublishStats{batches_sent_.load(), records_sent_.load(), spool_->stats()};
+    return PublishStats{batches_sent_.load(), records_sent_.load(), checkpoints_indexed_.load(), spool_->stats()};
 }
 
 bool Publisher::write(const void* data, std::size_t len)
@@ -149,31 +156,40 @@ bool Publisher::ensure_stream()
     return false;
 }
 
-bool Publisher::send_one(const std::string& payload)
+int Publisher::publish(const std::string& subject, std::string_view data, const std::string& msg_id,
+                       std::uint64_t& stream_seq)
 {
-    auto info = describe_payload(payload);
-    if (!info) return true;  // cannot happen for our own batches; never block on it
-    auto& h = conn_->handles();
-    std::string subject = subject_for_host(info->host);
-    std::string id = message_id(info->host, info->clock_origin_ns, info->first_seq, info->last_seq);
     std::string stream(kStreamName);
     jsPubOptions po;
     jsPubOptions_Init(&po);
-    po.MsgId = id.c_str();
+    po.MsgId = msg_id.c_str();
     po.ExpectStream = stream.c_str();
     po.MaxWait = opt_.publish_timeout.count();
     jsPubAck* ack = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    natsStatus s = js_Publish(&ack, h.js, subject.c_str(), payload.data(), static_cast<int>(payload.size()),
+    natsStatus s = js_Publish(&ack, conn_->handles().js, subject.c_str(), data.data(), static_cast<int>(data.size()),
                               &po, &jerr);
+    stream_seq = ack ? ack->Sequence : 0;
     if (ack) jsPubAck_Destroy(ack);
+    return s;
+}
+
+bool Publisher::send_one(const std::string& payload)
+{
+    auto info = describe_payload(payload);
+    if (!info) return true;  // cannot happen for our own batches; never block on it
+    std::string subject = subject_for_host(info->host);
+    std::string id = message_id(info->host, info->clock_origin_ns, info->first_seq, info->last_seq);
+    std::uint64_t stream_seq = 0;
+    int s = publish(subject, payload, id, stream_seq);
     if (s == NATS_OK) {
         batches_sent_.fetch_add(1);
         records_sent_.fetch_add(info->records);
+        if (info->starts_checkpoint && stream_seq) index_checkpoint(*info, stream_seq);
         return true;
     }
     std::string server = conn_->last_server_error();
-    if (permission_violation(server) && server.find(subject) != std::string::npos) {
+    if (permission_violation(server) && names_subject(server, subject)) {
         fail(fmt::format("the server refuses this user publishing on {} ({}): check the user's "
                          "permissions or --host",
                          subject, server));
@@ -183,15 +199,49 @@ bool Publisher::send_one(const std::string& payload)
     return false;
 }
 
+// Best effort: without the entry a follower starts at an earlier checkpoint.
+void Publisher::index_checkpoint(const PayloadInfo& info, std::uint64_t stream_seq)
+{
+    CheckpointEntry e{info.host, stream_seq, info.first_time_ns, info.first_seq, info.clock_origin_ns};
+    std::string subject = index_subject(info.host);
+    std::string body = format_index_entry(e);
+    std::string id = fmt::format("{}:{}:ckpt-{}", escape_host(info.host), info.clock_origin_ns, info.first_seq);
+    std::uint64_t index_seq = 0;
+    int s = publish(subject, body, id, index_seq);
+    if (s == NATS_OK) {
+        checkpoints_indexed_.fetch_add(1);
+    } else if (!index_warned_) {
+        index_warned_ = true;
+        say(describe_failure(s, fmt::format("cannot add to the checkpoint index {} (followers start at an "
+                                            "earlier checkpoint; allow this user to publish there)",
+                                            subject),
+                             conn_.get()));
+    }
+}
+
 void Publisher::pause()
 {
     std::unique_lock lock(wake_mu_);
     wake_.wait_for(lock, std::chrono::milliseconds(100), [&] { return stop_sender_.load(); });
 }
 
+// The spool's losses, said at most once a second.
+void Publisher::report_drops()
+{
+    std::uint64_t dropped = spool_->stats().dropped_records;
+    auto now = Clock::now();
+    if (dropped == reported_dropped_ || now - reported_at_ < std::chrono::seconds(1)) return;
+    say(fmt::format("spool full ({} bytes): {} records dropped so far, oldest first (an events-lost record "
+                    "tells followers; raise --spool-max to hold more)",
+                    opt_.spool.max_bytes, dropped));
+    reported_dropped_ = dropped;
+    reported_at_ = now;
+}
+
 void Publisher::send_loop()
 {
     bool drained = true;
+    bool slow_said = false;
     while (!failed_.load() && !stop_sender_.load()) {
         bool up = conn_->connected();
         if (up != was_connected_) {
@@ -199,7 +249,9 @@ void Publisher::send_loop()
                    : fmt::format("{} unreachable: spooling", opt_.connect.url));
             was_connected_ = up;
             if (!up) stream_ready_ = false;
+            if (!up) drained = false;
         }
+        report_drops();
         spool_->set_online(up);
         // Offline, nothing is taken from the spool: all of it may be dropped
         // when it fills up, oldest first.
@@ -211,10 +263,17 @@ void Publisher::send_loop()
         if (!payload) {
             if (!drained) say("spool drained");
             drained = true;
+            slow_said = false;
             continue;
         }
         if (!send_one(*payload)) {
             spool_->release();
+            if (!slow_said && !failed_.load()) {
+                auto st = spool_->stats();
+                say(fmt::format("{} did not acknowledge within {} ms: spooling ({} batches, {} bytes held)",
+                                opt_.connect.url, opt_.publish_timeout.count(), st.batches, st.bytes));
+                slow_said = true;
+            }
             drained = false;
             pause();
             continue;

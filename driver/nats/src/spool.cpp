@@ -146,6 +146,7 @@ bool Spool::drop_oldest_locked()
     auto bytes = read_entry(victim);
     forget(victim);
     if (!victim.lost_marker) dropped_ += victim.records;
+    last_dropped_seq_ = std::max(last_dropped_seq_, victim.last_seq);
     if (!bytes) return true;  // unreadable: the consumer still sees the gap
     std::uint64_t count = victim.lost_marker ? lost_count_of(*bytes, victim.header_size) : victim.records;
     std::string head = bytes->substr(0, victim.header_size);
@@ -260,7 +261,7 @@ void Spool::wake()
 SpoolStats Spool::stats() const
 {
     std::lock_guard lock(mu_);
-    return SpoolStats{entries_.size(), bytes_, memory_, dropped_};
+    return SpoolStats{entries_.size(), bytes_, memory_, dropped_, last_dropped_seq_};
 }
 
 std::string Spool::last_error() const

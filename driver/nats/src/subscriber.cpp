@@ -28,7 +28,10 @@ std::unique_ptr<Subscriber> Subscriber::open(const FollowOptions& options, std::
     jsSubOptions_Init(&so);
     so.Stream = stream.c_str();
     so.Ordered = true;
-    if (options.start_time_ns) {
+    if (options.start_seq) {
+        so.Config.DeliverPolicy = js_DeliverByStartSequence;
+        so.Config.OptStartSeq = *options.start_seq;
+    } else if (options.start_time_ns) {
         so.Config.DeliverPolicy = js_DeliverByStartTime;
         so.Config.OptStartTime = *options.start_time_ns;
     } else {

@@ -6,7 +6,8 @@
 // tree stays as it is. Exactly once: per (host, clock origin) a record at or
 // below the last applied sequence number is ignored; a jump in the
 // sequence counts the missing records as lost and marks the host stale
-// until its next complete snapshot.
+// until its next complete snapshot. A stream picked up at a checkpoint
+// starts there: what came before it is not missing.
 #pragma once
 
 #include <proctree/model/decoder.hpp>
@@ -39,7 +40,10 @@ public:
         bool apply = false;
         std::uint64_t missing = 0;  // records skipped between the last applied and this one
     };
-    Verdict check(const std::string& host, std::uint64_t clock_origin_ns, std::uint64_t seq);
+    // starts_checkpoint: the record begins a checkpoint (a complete snapshot
+    // a follower may start at); as a stream's first record it is no gap.
+    Verdict check(const std::string& host, std::uint64_t clock_origin_ns, std::uint64_t seq,
+                  bool starts_checkpoint = false);
 
 private:
     std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> next_;  // next expected seq
@@ -71,6 +75,8 @@ public:
     std::uint64_t lost(std::string_view host) const;
 
     void advance(std::uint64_t now_ns);  // every tree
+    // Records later than this are not applied (the state at a time).
+    void stop_after(std::uint64_t time_ns) { until_ns_ = time_ns; }
     void set_filter(const Filter& filter);
     std::uint64_t generation() const;    // bumped when any host changes
 
@@ -82,7 +88,11 @@ private:
     SequenceGate gate_;
     std::map<std::string, std::unique_ptr<Host>, std::less<>> hosts_;
     std::uint64_t generation_ = 0;
+    std::uint64_t until_ns_ = UINT64_MAX;
 };
+
+// Whether a decoded record begins a checkpoint (PT_SNAPSHOT_CHECKPOINT).
+bool starts_checkpoint(const Record& r);
 
 struct FleetExportInfo {
     std::uint64_t time_ns = 0;  // wall clock of the export: ages are measured from it

@@ -2,7 +2,7 @@
 //
 // Every payload is a complete little stream: the producer's stream header
 // (host name possibly replaced), then whole records in order, at most
-// kMaxPayload bytes in all. A consumer can decode any message on its own,
+// kMaxPayload bytes in all; a checkpoint snapshot always starts a payload. A consumer can decode any message on its own,
 // and (host, clock origin, first sequence number) names it.
 #pragma once
 
@@ -38,8 +38,10 @@ struct PayloadInfo {
     std::size_t header_size = 0;
     std::uint64_t first_seq = 0;
     std::uint64_t last_seq = 0;
+    std::uint64_t first_time_ns = 0;
     std::uint64_t last_time_ns = 0;
     std::uint32_t records = 0;
+    bool starts_checkpoint = false;  // its first record begins a checkpoint (PT_SNAPSHOT_CHECKPOINT)
 };
 std::optional<PayloadInfo> describe_payload(std::string_view payload);
 
@@ -47,6 +49,9 @@ std::optional<PayloadInfo> describe_payload(std::string_view payload);
 // the last dropped one), under the given stream header bytes.
 std::string lost_payload(std::string_view header, std::uint64_t seq, std::uint64_t time_ns,
                          std::uint64_t count);
+
+// Whether a whole record begins a checkpoint (PT_SNAPSHOT_CHECKPOINT).
+bool is_checkpoint_record(std::string_view record);
 
 // The stream header with its host name replaced.
 std::string rewrite_host(std::string_view header, std::string_view host);

@@ -4,7 +4,8 @@
 // network: they are cut into batches (batcher.hpp) that go into a bounded
 // spool (spool.hpp); a sender thread publishes the spool's oldest batch
 // with a message id (host, clock origin, first seq) and removes it once the
-// server acknowledged it. While the server is unreachable or slow, the
+// server acknowledged it (and indexes the checkpoints it sent,
+// checkpoint_index.hpp). While the server is unreachable or slow, the
 // spool fills (DIR, then the oldest are dropped and say so); on reconnect it
 // drains in order. The stream PROCTREE is created when absent.
 #pragma once
@@ -47,6 +48,7 @@ struct PublishOptions {
 struct PublishStats {
     std::uint64_t batches_sent = 0;
     std::uint64_t records_sent = 0;
+    std::uint64_t checkpoints_indexed = 0;
     SpoolStats spool;
 };
 
@@ -74,7 +76,12 @@ private:
     void send_loop();
     void pause();  // 100 ms, or until stopped
     bool ensure_stream();
+    // A JetStream publish with a message id; a natsStatus, and the stored message's sequence.
+    int publish(const std::string& subject, std::string_view data, const std::string& msg_id,
+                std::uint64_t& stream_seq);
     bool send_one(const std::string& payload);
+    void index_checkpoint(const PayloadInfo& info, std::uint64_t stream_seq);
+    void report_drops();
     void fail(std::string why);
     void say(std::string_view message) const;
 
@@ -97,6 +104,10 @@ private:
     bool was_connected_ = false;
     std::atomic<std::uint64_t> batches_sent_{0};
     std::atomic<std::uint64_t> records_sent_{0};
+    std::atomic<std::uint64_t> checkpoints_indexed_{0};
+    bool index_warned_ = false;  // sender thread only
+    std::uint64_t reported_dropped_ = 0;
+    std::chrono::steady_clock::time_point reported_at_{};
     std::thread sealer_;
     std::thread sender_;
 };

@@ -33,6 +33,7 @@ struct SpoolStats {
     std::uint64_t bytes = 0;
     std::uint64_t memory_bytes = 0;
     std::uint64_t dropped_records = 0;
+    std::uint64_t last_dropped_seq = 0;  // the newest record dropped, when dropped_records > 0
 };
 
 class Spool {
@@ -88,6 +89,7 @@ private:
     std::uint64_t bytes_ = 0;
     std::uint64_t memory_ = 0;
     std::uint64_t dropped_ = 0;
+    std::uint64_t last_dropped_seq_ = 0;
     std::uint64_t next_key_ = 0;
     std::string last_error_;
 };

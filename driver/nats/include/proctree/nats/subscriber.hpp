@@ -20,6 +20,7 @@ struct FollowOptions {
     ConnectOptions connect;
     std::string subject;                       // subject_for_host(h) or kAllHostsSubject
     std::optional<std::int64_t> start_time_ns; // none: everything retained
+    std::optional<std::uint64_t> start_seq;    // from this JetStream sequence (a checkpoint's message)
 };
 
 struct Message {
