@@ -128,7 +128,9 @@ int publish(PublishArgs a)
     int status = a.from.empty() ? run_source(a, sink, stop) : relay(a.from, sink, stop);
     done.store(true);
     watchdog.join();
-    resync_if_lost();
+    // The last batches may still push out older ones, a checkpoint among
+    // them: after any loss the stream ends with one.
+    if (publisher->stats().spool.dropped_records > 0) sink.request_checkpoint();
     if (!sink.finish() && status == kExitOk) status = kExitFailure;
     auto drain = std::chrono::milliseconds(static_cast<std::int64_t>(a.drain_s * 1000));
     bool all_sent = publisher->finish(publisher->failed() ? std::chrono::milliseconds(0) : drain);
