@@ -8,6 +8,7 @@
 #include <fmt/core.h>
 
 #include <cctype>
+#include <limits>
 
 namespace proctree::model {
 
@@ -15,6 +16,9 @@ namespace {
 
 constexpr std::uint64_t kSecond = 1'000'000'000ull;
 constexpr std::uint64_t kDay = 86'400ull * kSecond;
+// The latest time a date may name: ns since the epoch as a signed 64-bit
+// count, as the clock types hold them (2262-04-11).
+constexpr std::uint64_t kLatest = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
 class Scanner {
 public:
@@ -83,6 +87,7 @@ std::optional<std::uint64_t> seconds_from_start(Scanner& in, std::uint64_t start
 {
     std::uint64_t whole = 0, frac = 0;
     if (!in.number(-12, whole) || !in.fraction(frac) || !in.done()) return std::nullopt;
+    if (whole > (kForever - start_ns) / kSecond) return std::nullopt;  // past the end of time
     std::uint64_t offset = whole * kSecond + frac;
     if (offset > kForever - start_ns) return std::nullopt;
     return start_ns + offset;
@@ -100,6 +105,7 @@ std::optional<std::uint64_t> date_time(Scanner& in)
     std::int64_t next_month = mo == 12 ? days_from_civil(static_cast<std::int64_t>(y) + 1, 1, 1)
                                        : days_from_civil(static_cast<std::int64_t>(y), static_cast<unsigned>(mo) + 1, 1);
     if (days >= next_month) return std::nullopt;  // February 30th
+    if (static_cast<std::uint64_t>(days) > (kLatest - tod) / kDay) return std::nullopt;
     return static_cast<std::uint64_t>(days) * kDay + tod;
 }
 
@@ -118,8 +124,10 @@ std::optional<std::uint64_t> parse_time(std::string_view text, std::uint64_t sta
         t = date_time(in);
     } else if (std::uint64_t tod = 0; time_of_day(in, tod) && in.done()) {
         std::uint64_t day = start_ns / kDay * kDay;
-        t = day + tod;
-        if (*t < start_ns && *t + kDay <= end_ns) *t += kDay;  // past midnight
+        if (tod <= kForever - day) {
+            t = day + tod;
+            if (*t < start_ns && *t <= kForever - kDay && *t + kDay <= end_ns) *t += kDay;  // past midnight
+        }
     }
     if (!t)
         error = fmt::format("'{}' is not a time: use HH:MM:SS[.mmm] (UTC), +SECONDS from the start, "
