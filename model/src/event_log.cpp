@@ -38,18 +38,35 @@ std::string_view to_string(LogKind kind)
 
 void EventLog::push(LogEntry entry)
 {
-    if (capacity_ == 0) return;
     if (entries_.size() >= capacity_) entries_.pop_front();
     entries_.push_back(std::move(entry));
     ++total_;
+}
+
+EventLog EventLog::resumed(std::size_t capacity) const
+{
+    EventLog log(capacity);
+    log.total_ = total_;
+    log.in_snapshot_ = in_snapshot_;
+    return log;
 }
 
 void EventLog::add(const Record& r, const ProcessTree& tree)
 {
     if (const auto* s = std::get_if<Snapshot>(&r.body)) {
         in_snapshot_ = s->begin;
-    } else if (const auto* c = std::get_if<ProcessCreate>(&r.body)) {
-        if (!in_snapshot_) push(entry_for(tree, r.time_ns, LogKind::Create, c->proc));
+        return;
+    }
+    bool create = std::holds_alternative<ProcessCreate>(r.body);
+    if (create && in_snapshot_) return;
+    if (capacity_ == 0) {  // counting only: the same records as below
+        if (create || std::holds_alternative<ProcessExec>(r.body) || std::holds_alternative<ProcessExit>(r.body) ||
+            std::holds_alternative<ProcessRename>(r.body) || std::holds_alternative<EventsLost>(r.body))
+            ++total_;
+        return;
+    }
+    if (const auto* c = std::get_if<ProcessCreate>(&r.body)) {
+        push(entry_for(tree, r.time_ns, LogKind::Create, c->proc));
     } else if (const auto* x = std::get_if<ProcessExec>(&r.body)) {
         LogEntry e = entry_for(tree, r.time_ns, LogKind::Exec, x->proc);
         e.detail = std::string(x->image);

@@ -30,7 +30,7 @@ void SpawnerCounts::add(const Record& r, const ProcessTree& tree)
     std::uint64_t sec = r.time_ns / kSecNs;
     if (n.seconds.empty() || n.seconds.back().first < sec) n.seconds.emplace_back(sec, 0);
     ++n.seconds.back().second;  // a record from the past counts in the newest second
-    while (n.seconds.size() > kWindowNs / kSecNs + 1) n.seconds.pop_front();
+    if (n.seconds.size() > kWindowNs / kSecNs + 1) n.seconds.erase(n.seconds.begin());
     if (counts_.size() >= prune_at_) prune(tree);
 }
 
@@ -42,6 +42,16 @@ std::uint64_t SpawnerCounts::recent(const Counts& c, std::uint64_t now_ns) const
     for (const auto& [sec, count] : c.seconds)
         if (sec + window > now_sec && sec <= now_sec) sum += count;
     return sum;
+}
+
+std::size_t SpawnerCounts::memory_estimate() const
+{
+    constexpr std::size_t kNodeOverhead = 64;  // hash node and bucket
+    std::size_t bytes = sizeof(*this);
+    for (const auto& [id, c] : counts_)
+        bytes += sizeof(id) + sizeof(c) + kNodeOverhead + (c.name.capacity() > 15 ? c.name.capacity() + 1 : 0) +
+                 c.seconds.capacity() * sizeof(c.seconds.front());
+    return bytes;
 }
 
 void SpawnerCounts::prune(const ProcessTree& tree)

@@ -3,36 +3,31 @@
 #include <proctree/wire.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace proctree::model {
 
 namespace {
 
-// Applies records to a tree, remembering the first record's time.
-class IndexFeeder final : public RecordHandler {
+// Applies records to a tree, then to the log and spawner counts beside it
+// (as the viewer does), counting them and remembering the first one's time.
+class ApplyTo final : public RecordHandler {
 public:
-    IndexFeeder(ProcessTree& tree, std::uint64_t& records, std::uint64_t& first_ns)
-        : tree_(tree), records_(records), first_ns_(first_ns) {}
+    explicit ApplyTo(const SeekTarget& target, std::uint64_t* records = nullptr, std::uint64_t* first_ns = nullptr)
+        : target_(target), records_(records), first_ns_(first_ns) {}
     void on_record(const Record& r) override
     {
-        if (records_++ == 0) first_ns_ = r.time_ns;
-        tree_.apply(r);
+        if (records_ && (*records_)++ == 0) *first_ns_ = r.time_ns;
+        target_.tree.apply(r);
+        if (target_.log) target_.log->add(r, target_.tree);
+        if (target_.spawners) target_.spawners->add(r, target_.tree);
     }
 
 private:
-    ProcessTree& tree_;
-    std::uint64_t& records_;
-    std::uint64_t& first_ns_;
-};
-
-class ApplyTo final : public RecordHandler {
-public:
-    explicit ApplyTo(ProcessTree& tree) : tree_(tree) {}
-    void on_record(const Record& r) override { tree_.apply(r); }
-
-private:
-    ProcessTree& tree_;
+    const SeekTarget& target_;
+    std::uint64_t* records_;
+    std::uint64_t* first_ns_;
 };
 
 } // namespace
@@ -96,8 +91,7 @@ std::size_t RecordWalker::walk(std::uint64_t& offset, std::uint64_t until_ns, st
 }
 
 Timeline::Timeline(std::span<const std::byte> stream, TimelineConfig config)
-    : stream_(stream), config_(config), walker_(stream), tree_(config.tree),
-      interval_(std::max<std::size_t>(config.records_per_checkpoint, 1))
+    : stream_(stream), config_(config), walker_(stream), tree_(config.tree)
 {
     if (walker_.header()) tree_.apply_header(*walker_.header());
     offset_ = walker_.first_record();
@@ -115,9 +109,10 @@ double Timeline::progress() const
 
 bool Timeline::build(std::size_t max_records)
 {
-    IndexFeeder feeder(tree_, records_, first_ns_);
+    SeekTarget index{tree_, &log_, &spawners_};
+    ApplyTo feeder(index, &records_, &first_ns_);
     while (!built_ && max_records > 0) {
-        std::size_t to_next = interval_ - static_cast<std::size_t>(records_ % interval_);
+        std::size_t to_next = static_cast<std::size_t>(next_checkpoint_ - records_);
         std::size_t want = std::min(max_records, to_next);
         std::size_t got = walker_.walk(offset_, kForever, want, feeder);
         max_records -= got;
@@ -131,39 +126,78 @@ bool Timeline::build(std::size_t max_records)
 void Timeline::add_checkpoint()
 {
     auto copy = std::make_unique<const ProcessTree>(tree_);
-    checkpoint_bytes_ += copy->memory_estimate();
-    checkpoints_.push_back(Checkpoint{offset_, records_, std::move(copy)});
+    auto spawners = std::make_unique<const SpawnerCounts>(spawners_);
+    std::size_t bytes = copy->memory_estimate() + spawners->memory_estimate();
+    checkpoint_bytes_ += bytes;
+    checkpoints_.push_back(Checkpoint{offset_, records_, std::move(copy), log_, std::move(spawners)});
     while (checkpoint_bytes_ > config_.memory_budget && checkpoints_.size() > 2) thin_out();
+    plan_next(bytes);
 }
 
-// Keeps every other checkpoint (the start always): twice the records
-// between them, half the memory.
+// Spaces the checkpoints still to come evenly over the rest of the stream
+// (its size is known: records so far tell how many bytes one takes), as
+// densely as what is left of the budget allows at this checkpoint's size
+// plus a quarter for growth. A seek replays at most one spacing, so the
+// budget is spent on the shortest spacing it affords, not thinned by halves
+// after running out.
+void Timeline::plan_next(std::size_t checkpoint_bytes)
+{
+    std::size_t spacing = std::max<std::size_t>(config_.records_per_checkpoint, 1);
+    std::uint64_t consumed = offset_ - walker_.first_record();
+    if (records_ > 0 && consumed > 0 && checkpoint_bytes > 0) {
+        double bytes_per_record = static_cast<double>(consumed) / static_cast<double>(records_);
+        double records_left = static_cast<double>(stream_.size() - std::min<std::uint64_t>(offset_, stream_.size())) /
+                              bytes_per_record;
+        std::size_t room = config_.memory_budget - std::min(config_.memory_budget, checkpoint_bytes_);
+        double slots = std::floor(static_cast<double>(room) / (static_cast<double>(checkpoint_bytes) * 1.25));
+        double even = slots >= 1 ? std::ceil(records_left / slots) : records_left + 1;
+        spacing = std::max(spacing, static_cast<std::size_t>(std::min(even, 1e15)));
+    }
+    next_checkpoint_ = records_ + spacing;
+}
+
+std::size_t Timeline::records_per_checkpoint() const
+{
+    std::uint64_t widest = 0;
+    for (std::size_t i = 0; i < checkpoints_.size(); ++i) {
+        std::uint64_t next = i + 1 < checkpoints_.size() ? checkpoints_[i + 1].index : records_;
+        widest = std::max(widest, next - checkpoints_[i].index);
+    }
+    return static_cast<std::size_t>(widest);
+}
+
+// Keeps every other checkpoint (the start always): half the memory.
 void Timeline::thin_out()
 {
-    std::size_t wider = interval_ * 2;
     std::vector<Checkpoint> kept;
     checkpoint_bytes_ = 0;
-    for (Checkpoint& c : checkpoints_) {
-        if (c.index % wider != 0) continue;
-        checkpoint_bytes_ += c.tree->memory_estimate();
-        kept.push_back(std::move(c));
+    for (std::size_t i = 0; i < checkpoints_.size(); i += 2) {
+        checkpoint_bytes_ += checkpoints_[i].tree->memory_estimate() + checkpoints_[i].spawners->memory_estimate();
+        kept.push_back(std::move(checkpoints_[i]));
     }
     checkpoints_ = std::move(kept);
-    interval_ = wider;
 }
 
-std::uint64_t Timeline::seek(ProcessTree& tree, std::uint64_t t) const
+std::uint64_t Timeline::seek(const SeekTarget& target, std::uint64_t t) const
 {
     // A checkpoint's clock is the latest record time before it: the last
-    // one at or before t has applied only records a replay to t applies.
+    // one at or before t (and any before it) has applied only records a
+    // replay to t applies.
     auto after = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), t,
                                   [](std::uint64_t v, const Checkpoint& c) { return v < c.tree->now(); });
-    const Checkpoint& from = *std::prev(after);  // the start's clock is 0
+    auto from = std::prev(after);  // the start's clock is 0
+    // The log keeps its last `capacity` lines: start where at least that many lie before t.
+    std::uint64_t lines_before_t = from->log.total();
+    if (target.log)
+        while (from != checkpoints_.begin() && lines_before_t - from->log.total() < target.log->capacity()) --from;
+    ProcessTree& tree = target.tree;
     std::vector<Identity> collapsed(tree.collapsed_ids().begin(), tree.collapsed_ids().end());
-    tree.restore(*from.tree);
-    std::uint64_t offset = from.offset;
+    tree.restore(*from->tree);
+    if (target.log) *target.log = from->log.resumed(target.log->capacity());
+    if (target.spawners) *target.spawners = *from->spawners;
+    std::uint64_t offset = from->offset;
     RecordWalker walker(stream_);
-    ApplyTo apply(tree);
+    ApplyTo apply(target);
     walker.walk(offset, t, kForever, apply);
     tree.advance(t);
     for (const Identity& id : collapsed) tree.set_collapsed(id, true);  // those created after the checkpoint

@@ -124,7 +124,74 @@ void check_seeks(std::uint32_t seed, const TimelineConfig& config, int seeks)
     }
 }
 
+// The log pane's lines and the spawner counts, as text.
+std::string dump(const EventLog& log, const SpawnerCounts& spawners, std::uint64_t now)
+{
+    std::string out = fmt::format("total={} size={}\n", log.total(), log.size());
+    for (std::size_t i = 0; i < log.size(); ++i) {
+        const LogEntry& e = log.at(i);
+        out += fmt::format("{} {} {}:{} {} {} {}\n", e.time_ns, to_string(e.kind), e.proc.pid, e.proc.start_ns, e.name,
+                           e.parent_name, e.detail);
+    }
+    for (bool recent : {true, false})
+        for (const Spawner& s : spawners.top(now, 1000, recent))
+            out += fmt::format("{}:{} {} {} {} {}\n", s.id.pid, s.id.start_ns, s.name, s.recent, s.total, s.rate);
+    return out;
+}
+
+// What the viewer's session feeds: the tree, then the log and the counts.
+class SessionLike final : public RecordHandler {
+public:
+    SessionLike(ProcessTree& tree, EventLog& log, SpawnerCounts& spawners, std::uint64_t t)
+        : tree_(tree), log_(log), spawners_(spawners), t_(t) {}
+    void on_header(const StreamHeader& h) override { tree_.apply_header(h); }
+    void on_record(const Record& r) override
+    {
+        if (r.time_ns > t_) stopped_ = true;
+        if (stopped_) return;
+        tree_.apply(r);
+        log_.add(r, tree_);
+        spawners_.add(r, tree_);
+    }
+
+private:
+    ProcessTree& tree_;
+    EventLog& log_;
+    SpawnerCounts& spawners_;
+    std::uint64_t t_;
+    bool stopped_ = false;
+};
+
 } // namespace
+
+TEST(Timeline, ASeekRebuildsTheEventLogAndSpawnerCountsAReplayBuilds)
+{
+    TimelineConfig config;
+    config.records_per_checkpoint = 97;
+    for (std::uint32_t seed = 1; seed <= 6; ++seed) {
+        RandomStreamShape shape;
+        std::string stream = RandomStream(seed, shape).build();
+        Timeline timeline(bytes_of(stream), config);
+        timeline.build_all();
+        std::mt19937 rng(seed);
+        ProcessTree viewer;
+        EventLog log(50 + seed * 40);  // several checkpoints' worth of lines
+        SpawnerCounts spawners;
+        std::uint64_t span = timeline.last_ns() - timeline.first_ns();
+        for (int i = 0; i < 25; ++i) {
+            std::uint64_t t = timeline.first_ns() + rng() % (span + 1);
+            timeline.seek(SeekTarget{viewer, &log, &spawners}, t);
+            ProcessTree tree;
+            EventLog want(log.capacity());
+            SpawnerCounts counts;
+            StreamDecoder d;
+            SessionLike replay(tree, want, counts, t);
+            ASSERT_TRUE(d.feed(stream, replay));
+            ASSERT_GT(want.total(), 0u);
+            ASSERT_EQ(dump(log, spawners, t), dump(want, counts, t)) << "seed " << seed << " seek " << i;
+        }
+    }
+}
 
 TEST(Timeline, ASeekEqualsAReplayUpToTheSameTime)
 {
@@ -237,4 +304,21 @@ TEST(TimeText, TimeOfDayAfterMidnightFallsOnTheNextDay)
     std::string error;
     EXPECT_EQ(timeline.resolve("00:00:05", error), before_midnight + 6 * kS);
     EXPECT_EQ(format_clock(before_midnight + 6 * kS + 7'000'000), "00:00:05.007");
+}
+
+// Times too large for the clock are refused, never wrapped around to a time
+// that means something else (found by time_text_fuzz).
+TEST(TimeText, TimesPastTheClocksRangeAreRefusedNotWrapped)
+{
+    std::string error;
+    std::uint64_t start = T0;
+    EXPECT_FALSE(parse_time("+999999999999", start, kForever, error));  // 12 digits: 10^21 ns
+    EXPECT_NE(error.find("is not a time"), std::string::npos);
+    EXPECT_EQ(parse_time("+999999999", start, kForever, error), start + 999'999'999ull * kS);
+    EXPECT_FALSE(parse_time("4050-12-02 23:59:59", start, kForever, error));
+    EXPECT_FALSE(parse_time("2262-04-12 00:00:00", start, kForever, error));
+    EXPECT_TRUE(parse_time("2262-04-11 00:00:00", start, kForever, error));
+    std::uint64_t last_day = kForever - 1000 * kS;  // near the end of the unsigned clock
+    auto t = parse_time("23:59:59", last_day, kForever, error);
+    EXPECT_TRUE(!t || *t >= last_day / (86'400 * kS) * (86'400 * kS));
 }

@@ -134,9 +134,9 @@ std::string Playback::not_indexed() const
                        per_mille_.load() / 10);
 }
 
-void Playback::seek(model::ProcessTree& tree, std::uint64_t t, std::uint64_t steady_ns)
+void Playback::seek(const model::SeekTarget& state, std::uint64_t t, std::uint64_t steady_ns)
 {
-    offset_ = timeline_.seek(tree, t);
+    offset_ = timeline_.seek(state, t);
     played_ns_ = t;
     started_ = true;
     if (loading_) {
@@ -146,7 +146,7 @@ void Playback::seek(model::ProcessTree& tree, std::uint64_t t, std::uint64_t ste
     clock_.set(t, steady_ns);
 }
 
-std::string Playback::seek_by(model::ProcessTree& tree, std::int64_t delta_ns, std::uint64_t steady_ns)
+std::string Playback::seek_by(const model::SeekTarget& state, std::int64_t delta_ns, std::uint64_t steady_ns)
 {
     if (!ready_.load(std::memory_order_acquire)) return not_indexed();
     if (timeline_.empty()) return "the recording has no records";
@@ -157,17 +157,17 @@ std::string Playback::seek_by(model::ProcessTree& tree, std::int64_t delta_ns, s
     auto back = static_cast<std::uint64_t>(delta_ns < 0 ? -delta_ns : 0);
     std::uint64_t to = delta_ns < 0 ? from - std::min(from - first, back)
                                     : std::min(last, from + static_cast<std::uint64_t>(delta_ns));
-    seek(tree, to, steady_ns);
+    seek(state, to, steady_ns);
     return "";
 }
 
-std::string Playback::seek_to(model::ProcessTree& tree, std::string_view typed, std::uint64_t steady_ns)
+std::string Playback::seek_to(const model::SeekTarget& state, std::string_view typed, std::uint64_t steady_ns)
 {
     if (!ready_.load(std::memory_order_acquire)) return not_indexed();
     std::string error;
     std::optional<std::uint64_t> t = timeline_.resolve(typed, error);
     if (!t) return error;
-    seek(tree, *t, steady_ns);
+    seek(state, *t, steady_ns);
     return "";
 }
 

@@ -69,17 +69,18 @@ public:
     void set_paused(bool paused, std::uint64_t steady_ns);
     bool paused() const { return clock_.paused(); }
 
-    // Time travel: puts `tree` in the state at the new time and plays on
-    // from there. "" when done, else one line saying why not.
-    std::string seek_by(model::ProcessTree& tree, std::int64_t delta_ns, std::uint64_t steady_ns);
-    std::string seek_to(model::ProcessTree& tree, std::string_view typed, std::uint64_t steady_ns);
+    // Time travel: puts the tree (and the event log and spawner counts
+    // beside it) in the state at the new time and plays on from there. ""
+    // when done, else one line saying why not.
+    std::string seek_by(const model::SeekTarget& state, std::int64_t delta_ns, std::uint64_t steady_ns);
+    std::string seek_to(const model::SeekTarget& state, std::string_view typed, std::uint64_t steady_ns);
     // "replay 2x at 19:23:48.123 UTC", "replay done at ...", "loading".
     std::string describe(std::uint64_t steady_ns) const;
 
 private:
     Playback(cli::MappedInput input, double speed, model::TreeConfig tree);
     std::string not_indexed() const;
-    void seek(model::ProcessTree& tree, std::uint64_t t, std::uint64_t steady_ns);
+    void seek(const model::SeekTarget& state, std::uint64_t t, std::uint64_t steady_ns);
 
     cli::MappedInput input_;
     double speed_;

@@ -235,8 +235,9 @@ void Session::seek(std::uint64_t steady_ns)
         return;
     }
     playback_->set_paused(ui_.paused, steady_ns);
-    set_notice(req->typed.empty() ? playback_->seek_by(tree_, req->delta_ns, steady_ns)
-                                  : playback_->seek_to(tree_, req->typed, steady_ns),
+    model::SeekTarget state{tree_, &log_, &spawners_};  // the log and counts as a replay to then builds them
+    set_notice(req->typed.empty() ? playback_->seek_by(state, req->delta_ns, steady_ns)
+                                  : playback_->seek_to(state, req->typed, steady_ns),
                steady_ns);
     steady_now_ = steady_ns;
     buckets_.clear();  // rates seen at another stream time

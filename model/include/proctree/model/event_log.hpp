@@ -28,6 +28,7 @@ std::string_view to_string(LogKind kind);  // "create", "exec", "exit", "rename"
 
 class EventLog {
 public:
+    // Capacity 0 keeps no lines, only counts them (a checkpoint's mark).
     explicit EventLog(std::size_t capacity = 10'000) : capacity_(capacity) {}
 
     // After tree.apply(record).
@@ -37,6 +38,9 @@ public:
     const LogEntry& at(std::size_t i) const { return entries_[i]; }  // 0: the oldest kept
     std::uint64_t total() const { return total_; }                  // lines ever added
     std::size_t capacity() const { return capacity_; }
+    // An empty log of `capacity` that goes on from this one's count and
+    // snapshot state, as a replay from here fills it.
+    EventLog resumed(std::size_t capacity) const;
 
 private:
     void push(LogEntry entry);

@@ -7,7 +7,6 @@
 #include <proctree/model/tree.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,12 +32,15 @@ public:
     // since the start; ties go to the lower pid.
     std::vector<Spawner> top(std::uint64_t now_ns, std::size_t n, bool recent) const;
     std::size_t tracked() const { return counts_.size(); }
+    std::size_t memory_estimate() const;  // bytes, roughly (a checkpoint's share)
 
 private:
     struct Counts {
         std::string name;
         std::uint64_t total = 0;
-        std::deque<std::pair<std::uint64_t, std::uint32_t>> seconds;  // (second, children), oldest first
+        // (second, children), oldest first: at most 11, so a vector (copied
+        // into every time-travel checkpoint) is the smallest form.
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> seconds;
     };
     std::uint64_t recent(const Counts& c, std::uint64_t now_ns) const;
     void prune(const ProcessTree& tree);

@@ -1,9 +1,10 @@
 // proctree/model/timeline.hpp - time travel in a recording held whole in
 // memory (the caller maps the file and hands the bytes in).
 //
-// One replay builds an index of checkpoints (copies of the tree every so
-// many records, within a memory budget); a seek restores the nearest
-// earlier checkpoint and replays at most one interval of records.
+// One replay builds an index of checkpoints (copies of the tree spaced
+// evenly over the stream, as densely as a memory budget allows); a seek
+// restores the nearest earlier checkpoint and replays at most one spacing
+// of records.
 //
 // "The state at time t" is what a replay reaches when it has applied every
 // record before the first one stamped after t, with the tree's clock then
@@ -12,6 +13,8 @@
 #pragma once
 
 #include <proctree/model/decoder.hpp>
+#include <proctree/model/event_log.hpp>
+#include <proctree/model/spawners.hpp>
 #include <proctree/model/tree.hpp>
 
 #include <cstddef>
@@ -57,8 +60,19 @@ private:
 
 struct TimelineConfig {
     TreeConfig tree;
-    std::size_t records_per_checkpoint = 16384;  // the most a seek replays (doubles when memory runs short)
+    // The closest spacing of checkpoints (records); wider when the memory
+    // budget cannot hold one every so many records over the whole stream.
+    std::size_t records_per_checkpoint = 16384;
     std::size_t memory_budget = std::size_t{512} << 20;  // all checkpoints together, estimated
+};
+
+// What a seek puts in the state at its time: the tree, and when given the
+// event log (its last `capacity` lines) and the spawner counts a replay from
+// the start would have built alongside it.
+struct SeekTarget {
+    ProcessTree& tree;
+    EventLog* log = nullptr;
+    SpawnerCounts* spawners = nullptr;
 };
 
 class Timeline {
@@ -82,12 +96,16 @@ public:
     bool empty() const { return records_ == 0; }
     std::size_t checkpoints() const { return checkpoints_.size(); }
     std::size_t checkpoint_bytes() const { return checkpoint_bytes_; }
-    std::size_t records_per_checkpoint() const { return interval_; }
+    // The widest spacing of checkpoints: the most records a seek replays.
+    std::size_t records_per_checkpoint() const;
 
     // Puts `tree` in the state at time t (see the top), keeping its view
     // state; returns the offset of the next record to apply. Works on the
     // part indexed so far.
-    std::uint64_t seek(ProcessTree& tree, std::uint64_t t) const;
+    std::uint64_t seek(ProcessTree& tree, std::uint64_t t) const { return seek(SeekTarget{tree}, t); }
+    // The same for the log and spawner counts too: replays from as many
+    // checkpoints back as the log's capacity needs.
+    std::uint64_t seek(const SeekTarget& target, std::uint64_t t) const;
     // A typed time (parse_time) within the recording, which runs from the
     // second of its first record to its latest record; else nullopt with
     // `error` saying so in one line. A time in the start's second before
@@ -99,17 +117,22 @@ private:
         std::uint64_t offset = 0;  // the next record to apply
         std::uint64_t index = 0;   // records applied
         std::unique_ptr<const ProcessTree> tree;
+        EventLog log{0};  // lines so far (none kept)
+        std::unique_ptr<const SpawnerCounts> spawners;
     };
     void add_checkpoint();
+    void plan_next(std::size_t checkpoint_bytes);
     void thin_out();
 
     std::span<const std::byte> stream_;
     TimelineConfig config_;
     RecordWalker walker_;
     ProcessTree tree_;  // the replay that builds the index
+    EventLog log_{0};   // ... counting log lines
+    SpawnerCounts spawners_;
     std::vector<Checkpoint> checkpoints_;
     std::size_t checkpoint_bytes_ = 0;
-    std::size_t interval_;
+    std::uint64_t next_checkpoint_ = 0;  // records applied when the next copy is taken
     std::uint64_t offset_ = 0;
     std::uint64_t records_ = 0;
     std::uint64_t first_ns_ = 0;
