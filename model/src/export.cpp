@@ -168,6 +168,27 @@ std::string execs_json(const Process& p)
     return out + "]";
 }
 
+// What the details pane shows beyond the row: the creator, the original
+// parent when it was moved up, the renames and image loads kept.
+std::string details_json(const Process& p)
+{
+    std::string out = fmt::format(",\"creator_pid\":{},\"creator_tid\":{},\"original_parent\":", p.creator_pid,
+                                  p.creator_tid);
+    out += p.original_parent == Identity{} ? std::string("null")
+                                           : fmt::format("{{\"pid\":{},\"start_ns\":{}}}", p.original_parent.pid,
+                                                         p.original_parent.start_ns);
+    const ProcessHistory* h = p.history();
+    out += ",\"renames\":[";
+    for (std::size_t i = 0; h && i < h->renames.size(); ++i)
+        out += fmt::format("{}{{\"time_ns\":{},{},{}}}", i ? "," : "", h->renames[i].time_ns,
+                           json_member("before", h->renames[i].before), json_member("after", h->renames[i].after));
+    out += fmt::format("],\"renames_dropped\":{},\"images_loaded\":[", h ? h->renames_dropped : 0);
+    for (std::size_t i = 0; h && i < h->images.size(); ++i)
+        out += fmt::format("{}{{\"time_ns\":{},\"base\":{},\"size\":{},{}}}", i ? "," : "", h->images[i].time_ns,
+                           h->images[i].base, h->images[i].size, json_member("path", h->images[i].path));
+    return out + fmt::format("],\"images_dropped\":{}", h ? h->images_dropped : 0);
+}
+
 } // namespace
 
 std::string export_text(const ProcessTree& tree, const ExportInfo& info)
@@ -227,6 +248,7 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
                                json_number(p.cpu_time_ns()), json_number(p.peak_rss_bytes()));
         }
         out += fmt::format(",\"image_facts\":{},\"execs\":{}", image_facts_json(p.image_facts.get()), execs_json(p));
+        out += details_json(p);
         out += ",\"children\":[";
         open.push_back(r.depth);
         first = true;

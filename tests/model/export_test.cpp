@@ -245,3 +245,48 @@ TEST(Export, JsonCarriesAnExitsCpuTimeAndPeakRssAndNullWhenUnknown)
     EXPECT_EQ(describe_exit_usage(*tree.find({2, T0 + 1})), "cpu 312 ms, peak RSS 52.0 MiB");
     EXPECT_EQ(describe_exit_usage(*tree.find({3, T0 + 2})), "");
 }
+
+// Point by point, what the details pane shows of a kept exited process must
+// be in both exports too: it is kept (long past its highlight) with its exit
+// and lifetime, its image's hash, its exec, renames, image loads and creator.
+TEST(Export, AKeptExitedProcessCarriesItsDetailsInTextAndJson)
+{
+    ProcessTree tree(TreeConfig{3'000'000'000ull, true});
+    std::string sha(32, '\x5a');
+    const Identity init{1, T0}, job{7, T0 + 1};
+    StreamBuilder b;
+    b.create(T0, {1, T0}, {0, 0}, "init", "/sbin/init", "root", "/sbin/init")
+        .create(T0 + 1, {7, T0 + 1}, {1, T0}, "job", "job --once", "root", "/usr/bin/job")
+        .facts(T0 + 2, {7, T0 + 1}, 1, PT_FACTS_HASHED, "/usr/bin/job", 1234, sha)
+        .exec(T0 + 3, {7, T0 + 1}, "job2", "job2 -x", "/usr/bin/job2")
+        .rename(T0 + 4, {7, T0 + 1}, "worker")
+        .image(T0 + 5, {7, T0 + 1}, "/lib/libc.so.6")
+        .exit(T0 + 1 + 250'000'000, {7, T0 + 1}, 3);
+    feed(tree, b);
+    tree.advance(T0 + 60'000'000'000ull);  // a minute later: kept, not in its highlight any more
+    ASSERT_NE(tree.find(job), nullptr);
+    ASSERT_NE(tree.find(init), nullptr);
+
+    std::string text = export_text(tree, ExportInfo{T0, "box", "ebpf"});
+    EXPECT_NE(text.find("worker  job2 -x"), std::string::npos) << text;
+    EXPECT_NE(text.find("(exit 3 after 250 ms)"), std::string::npos) << text;
+
+    nlohmann::json doc = nlohmann::json::parse(export_json(tree, ExportInfo{T0, "box", "ebpf"}));
+    const nlohmann::json& p = doc.at("processes").at(0).at("children").at(0);
+    EXPECT_EQ(p.at("pid"), 7);
+    EXPECT_EQ(p.at("state"), "exited");
+    EXPECT_EQ(p.at("exit_code"), 3);
+    EXPECT_EQ(p.at("lifetime_ns"), 250'000'000);
+    EXPECT_EQ(p.at("creator_pid"), 1);
+    EXPECT_TRUE(p.at("original_parent").is_null());
+    EXPECT_EQ(p.at("execs").at(0).at("replaced_image"), "/usr/bin/job");
+    EXPECT_EQ(p.at("execs").at(0).at("replaced_image_facts").at("sha256"), [] {
+        std::string hex;
+        for (int i = 0; i < 32; ++i) hex += "5a";
+        return hex;
+    }());
+    EXPECT_EQ(p.at("renames").at(0).at("before"), "job2");
+    EXPECT_EQ(p.at("renames").at(0).at("after"), "worker");
+    EXPECT_EQ(p.at("images_loaded").at(0).at("path"), "/lib/libc.so.6");
+    EXPECT_EQ(p.at("images_loaded").at(0).at("base"), 0x140000000ull);
+}
