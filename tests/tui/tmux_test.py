@@ -580,13 +580,52 @@ def kept_exit_details(env, pane):
                          "the details pane with the exit code")
     if "keeping exited" not in text:
         raise TestFailure("the status line should say exited processes are kept:\n" + text)
+    # its image's facts, hashed by the source off the capture path: the same as sha256sum's
+    sha = subprocess.run(["sha256sum", shell], stdout=subprocess.PIPE, check=True, text=True).stdout.split()[0]
+    size = os.path.getsize(shell)
+    pane.wait_for(lambda t: f"image facts: sha256 {sha}, {size} bytes" in t, "the details with sha256sum's hash")
     pane.keys("Escape")
     pane.wait_for(lambda t: "details:" not in t, "Esc closes the details")
 
 
+def details_long_cmdline(env, pane):
+    """The details pane wraps a command line as long as a record carries (12 KiB,
+    what producers send at most) over as many lines as it needs: scrolled to
+    its end (Tab, End) it shows the last bytes, and says how long it is."""
+    t0 = (time.time_ns() // 10**9 - 60) * 10**9
+    tail = f"TAIL-{env.tag}-END"
+    cmd = "longcmd " + "".join(f"arg{i:05d} " for i in range(1300))
+    cmd = cmd[:12 * 1024 - len(tail)] + tail
+    path = os.path.join(env.tmp, "long.ptr")
+    with open(path, "wb") as f:
+        f.write(encode_stream("longhost", [
+            ("snap", t0, True), ("create", t0, 1, t0 - 10**9, 0, 0, "initx", "/sbin/initx"), ("snap", t0, False),
+            ("create", t0 + 10**8, 4242, t0 + 10**8, 1, t0 - 10**9, "longcmd", cmd)]))
+    pane.start([env.binary, "--from", path, "--speed", "0"], width=120, height=40)
+    pane.wait_for(lambda t: "replay done" in t and row_for(t, "4242", "longcmd"), "the recording")
+    pane.keys("p")
+    pane.wait_for(lambda t: "Filter by PID:" in t, "the PID prompt")
+    pane.type("4242")
+    pane.keys("Enter")
+    pane.wait_for(lambda t: "filter pid=4242" in t, "the PID filter")
+    pane.keys("Enter")
+    text = pane.wait_for(lambda t: "details: longcmd (4242)" in t, "the details pane")
+    if f"command line: {len(cmd)} bytes" not in text:
+        raise TestFailure(f"the details should give the command line's length ({len(cmd)} bytes):\n" + text)
+    if tail in text:
+        raise TestFailure("the end of a 12 KiB command line should not fit before scrolling:\n" + text)
+    pane.keys("Tab")
+    pane.keys("End")
+    text = pane.wait_for(lambda t: tail in t, "the end of the command line after End")
+    if "arg00000" in text[text.index("details:"):]:
+        raise TestFailure("scrolled to the end, the pane should no longer show the start of the command line:\n"
+                          + text)
+
+
 SCENARIOS = {f.__name__: f for f in (live_new_exit, name_filter, pid_filter, export, resize, escape,
                                      quit_restores, signal_restores, replay_file, pause, no_color, mouse,
-                                     corrupt_stream, time_travel, stdin_closed, exit_statuses, kept_exit_details)}
+                                     corrupt_stream, time_travel, stdin_closed, exit_statuses, kept_exit_details,
+                                     details_long_cmdline)}
 
 
 # Scenarios that watch this machine live (the others replay files).
