@@ -43,6 +43,20 @@ void EventLog::push(LogEntry entry)
     ++total_;
 }
 
+void EventLog::count(const Record& r)
+{
+    if (const auto* s = std::get_if<Snapshot>(&r.body)) {
+        in_snapshot_ = s->begin;
+        return;
+    }
+    bool create = std::holds_alternative<ProcessCreate>(r.body);
+    if (create && in_snapshot_) return;
+    // the records add() makes a line of
+    if (create || std::holds_alternative<ProcessExec>(r.body) || std::holds_alternative<ProcessExit>(r.body) ||
+        std::holds_alternative<ProcessRename>(r.body) || std::holds_alternative<EventsLost>(r.body))
+        ++total_;
+}
+
 EventLog EventLog::resumed(std::size_t capacity) const
 {
     EventLog log(capacity);
@@ -53,18 +67,8 @@ EventLog EventLog::resumed(std::size_t capacity) const
 
 void EventLog::add(const Record& r, const ProcessTree& tree)
 {
-    if (const auto* s = std::get_if<Snapshot>(&r.body)) {
-        in_snapshot_ = s->begin;
-        return;
-    }
-    bool create = std::holds_alternative<ProcessCreate>(r.body);
-    if (create && in_snapshot_) return;
-    if (capacity_ == 0) {  // counting only: the same records as below
-        if (create || std::holds_alternative<ProcessExec>(r.body) || std::holds_alternative<ProcessExit>(r.body) ||
-            std::holds_alternative<ProcessRename>(r.body) || std::holds_alternative<EventsLost>(r.body))
-            ++total_;
-        return;
-    }
+    if (capacity_ == 0 || std::holds_alternative<Snapshot>(r.body)) return count(r);
+    if (std::holds_alternative<ProcessCreate>(r.body) && in_snapshot_) return;
     if (const auto* c = std::get_if<ProcessCreate>(&r.body)) {
         push(entry_for(tree, r.time_ns, LogKind::Create, c->proc));
     } else if (const auto* x = std::get_if<ProcessExec>(&r.body)) {

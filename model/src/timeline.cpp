@@ -14,13 +14,17 @@ namespace {
 // (as the viewer does), counting them and remembering the first one's time.
 class ApplyTo final : public RecordHandler {
 public:
-    explicit ApplyTo(const SeekTarget& target, std::uint64_t* records = nullptr, std::uint64_t* first_ns = nullptr)
-        : target_(target), records_(records), first_ns_(first_ns) {}
+    // Log lines before `lines_dropped` (counted from the stream's start) are
+    // only counted: the log would drop them anyway.
+    explicit ApplyTo(const SeekTarget& target, std::uint64_t* records = nullptr, std::uint64_t* first_ns = nullptr,
+                     std::uint64_t lines_dropped = 0)
+        : target_(target), records_(records), first_ns_(first_ns), lines_dropped_(lines_dropped) {}
     void on_record(const Record& r) override
     {
         if (records_ && (*records_)++ == 0) *first_ns_ = r.time_ns;
         target_.tree.apply(r);
-        if (target_.log) target_.log->add(r, target_.tree);
+        if (target_.log && target_.log->total() < lines_dropped_) target_.log->count(r);
+        else if (target_.log) target_.log->add(r, target_.tree);
         if (target_.spawners) target_.spawners->add(r, target_.tree);
     }
 
@@ -28,6 +32,7 @@ private:
     const SeekTarget& target_;
     std::uint64_t* records_;
     std::uint64_t* first_ns_;
+    std::uint64_t lines_dropped_;
 };
 
 } // namespace
@@ -197,7 +202,8 @@ std::uint64_t Timeline::seek(const SeekTarget& target, std::uint64_t t) const
     if (target.spawners) *target.spawners = *from->spawners;
     std::uint64_t offset = from->offset;
     RecordWalker walker(stream_);
-    ApplyTo apply(target);
+    std::uint64_t capacity = target.log ? target.log->capacity() : 0;
+    ApplyTo apply(target, nullptr, nullptr, lines_before_t > capacity ? lines_before_t - capacity : 0);
     walker.walk(offset, t, kForever, apply);
     tree.advance(t);
     for (const Identity& id : collapsed) tree.set_collapsed(id, true);  // those created after the checkpoint

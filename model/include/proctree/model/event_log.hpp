@@ -33,6 +33,9 @@ public:
 
     // After tree.apply(record).
     void add(const Record& record, const ProcessTree& tree);
+    // Counts the line `record` would add without making it (a line that
+    // would be dropped anyway, or a log of capacity 0).
+    void count(const Record& record);
 
     std::size_t size() const { return entries_.size(); }
     const LogEntry& at(std::size_t i) const { return entries_[i]; }  // 0: the oldest kept
