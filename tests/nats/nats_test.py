@@ -497,6 +497,39 @@ authorization {
         self.assertEqual([h["host"] for h in json.loads(r.stdout)["hosts"]], ["alpha"])
 
 
+class Creds(NatsCase):
+    """A server in operator mode (JWT auth): the user connects with --creds."""
+
+    def setUp(self):
+        import nkeys_jwt
+        self.trust_dir = tempfile.mkdtemp(prefix="proctree-trust-")
+        self.trust = nkeys_jwt.Trust(self.trust_dir)
+        self.config_extra = self.trust.server_config()
+        super().setUp()
+
+    def tearDown(self):
+        super().tearDown()
+        subprocess.run(["rm", "-rf", self.trust_dir])
+
+    def test_a_credentials_file_lets_a_user_publish_and_follow(self):
+        import nkeys_jwt
+        sample = os.path.join(ARGS.data, "linux-build.ptr")
+        creds = self.trust.user_creds("alice")
+        self.publish("--from", sample, "--host", "jwt", "--creds", creds)
+        spec = f"nats://127.0.0.1:{self.server.port}/jwt"
+        r = proctree("snapshot", "--from", spec, "--creds", creds)
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertIn(b"make -j2 all", r.stdout)
+        r = proctree("snapshot", "--from", spec)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1, r.stderr.decode())
+        # a user signed by an account the operator never issued is refused
+        stranger = self.trust.user_creds("mallory", signer=nkeys_jwt.NKey("account"))
+        r = proctree("snapshot", "--from", spec, "--creds", stranger)
+        self.assertEqual(r.returncode, 1)
+        self.assertEqual(len(r.stderr.decode().strip().splitlines()), 1, r.stderr.decode())
+
+
 def make_certs(d):
     """A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl."""
     def ossl(*argv):

@@ -91,8 +91,9 @@ bool Publisher::write(const void* data, std::size_t len)
             return false;
         }
         if (!full.empty() || (!had_open && batcher_.open_batch())) batch_started_ = Clock::now();
+        // Under the batcher's lock: the sealer's batches and ours reach the spool in stream order.
+        for (auto& b : full) spool_->push(std::move(b));
     }
-    for (auto& b : full) spool_->push(std::move(b));
     return true;
 }
 
@@ -105,8 +106,8 @@ void Publisher::seal_loop()
             std::lock_guard lock(batch_mu_);
             if (batcher_.open_batch() && Clock::now() - batch_started_ >= opt_.batch_interval)
                 batcher_.seal(out);
+            for (auto& b : out) spool_->push(std::move(b));
         }
-        for (auto& b : out) spool_->push(std::move(b));
         std::unique_lock lock(wake_mu_);
         wake_.wait_for(lock, step, [&] { return stop_sealer_.load(); });
     }
