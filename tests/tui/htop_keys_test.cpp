@@ -184,3 +184,56 @@ TEST(SessionSignal, SendsTheChosenSignalToARunningProcessOnly)
 }
 
 } // namespace
+
+namespace {
+
+std::vector<std::uint32_t> shown_pids(const viewer::UiState& ui, const model::ProcessTree& tree)
+{
+    std::vector<std::uint32_t> out;
+    viewer::RowCache cache;
+    for (const model::Row& r : viewer::ViewRows(tree, ui.order, cache).all_rows()) out.push_back(r.proc->id.pid);
+    return out;
+}
+
+TEST_F(HtopKeys, F6MenuSortsSiblingsAndTFlattens)
+{
+    EXPECT_EQ(shown_pids(ui, tree), (std::vector<std::uint32_t>{1, 100, 101, 200, 300, 301}));
+    fn(6);
+    ASSERT_EQ(ui.mode, Mode::Sort);
+    EXPECT_NE(row_with("Sort by"), -1);
+    key(Key::Down);  // PID
+    key(Key::Enter);
+    EXPECT_EQ(ui.order.key, viewer::SortKey::Pid);
+    ch('I');  // descending: siblings with the biggest PID first
+    EXPECT_EQ(shown_pids(ui, tree), (std::vector<std::uint32_t>{1, 300, 301, 100, 200, 101}));
+    EXPECT_NE(grid.row_text(0).find("[tree, by PID desc]"), std::string::npos) << grid.row_text(0);
+    ch('t');  // the flat list
+    EXPECT_EQ(shown_pids(ui, tree), (std::vector<std::uint32_t>{301, 300, 200, 101, 100, 1}));
+    EXPECT_NE(grid.row_text(0).find("[list, by PID desc]"), std::string::npos);
+    EXPECT_EQ(grid.row_text(1).substr(0, 7), "    301");
+    fn(5);  // F5: the tree again
+    EXPECT_FALSE(ui.order.flat);
+    ch('>');  // the next column: USER (alice, bob)
+    EXPECT_EQ(ui.order.key, viewer::SortKey::User);
+    EXPECT_FALSE(ui.order.inverted);
+    ch('<');
+    ch('<');
+    EXPECT_EQ(ui.order.key, viewer::SortKey::Start);
+    EXPECT_EQ(grid.row_text(0).find("["), std::string::npos);
+}
+
+TEST_F(HtopKeys, SelectionFollowsItsProcessWhenTheOrderChanges)
+{
+    key(Key::End);  // cc, 301
+    EXPECT_EQ(selected_pid(), 301u);
+    ui.order.flat = true;
+    ui.order.key = viewer::SortKey::Pid;
+    ui.order.inverted = true;
+    draw();
+    EXPECT_EQ(selected_pid(), 301u);
+    EXPECT_EQ(ui.sel_index, 0u);
+    key(Key::Down);
+    EXPECT_EQ(selected_pid(), 300u);
+}
+
+} // namespace

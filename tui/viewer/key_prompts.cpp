@@ -4,6 +4,8 @@
 
 #include "signals.hpp"
 
+#include "view_rows.hpp"
+
 #include <proctree/model/view.hpp>
 
 #include <fmt/core.h>
@@ -26,6 +28,16 @@ bool icontains(std::string_view hay, std::string_view needle)
 
 // A printable character a text prompt takes.
 bool printable(char32_t c) { return !(c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c > 0x10FFFF); }
+
+// Up/Down (and k/j) move a menu's choice round its n entries.
+bool menu_step(const Event& e, std::size_t& choice, std::size_t n)
+{
+    bool is_char = e.key == Key::Char;
+    if (e.key == Key::Up || (is_char && e.ch == 'k')) choice = (choice + n - 1) % n;
+    else if (e.key == Key::Down || (is_char && e.ch == 'j')) choice = (choice + 1) % n;
+    else return false;
+    return true;
+}
 
 } // namespace
 
@@ -131,7 +143,7 @@ Request Controller::search_jump(bool forward, bool include_current)
         ui_.hint = "nothing to search for: F3 starts a search";
         return Request::Redraw;
     }
-    model::TreeView view(tree_);
+    ViewRows view = rows_view();
     std::vector<model::Row> rows = view.all_rows();
     if (rows.empty()) return Request::None;
     const std::size_t n = rows.size();
@@ -156,7 +168,7 @@ Request Controller::edit_search(const Event& e)
     case Key::Escape:
         ui_.mode = Mode::Normal;
         if (ui_.search_from) {
-            model::TreeView view(tree_);
+            ViewRows view = rows_view();
             if (auto idx = view.index_of(*ui_.search_from)) move_to(static_cast<std::ptrdiff_t>(*idx));
         }
         return Request::Redraw;
@@ -174,7 +186,7 @@ Request Controller::edit_search(const Event& e)
         }
         ui_.search = ui_.edit;
         // Typed live: the first match from where the search started.
-        model::TreeView view(tree_);
+        ViewRows view = rows_view();
         if (ui_.search_from)
             if (auto idx = view.index_of(*ui_.search_from)) move_to(static_cast<std::ptrdiff_t>(*idx));
         if (ui_.search.empty()) return Request::Redraw;
@@ -207,16 +219,8 @@ Request Controller::open_signal_menu()
 
 Request Controller::signal_menu(const Event& e)
 {
-    const std::size_t n = signal_choices().size();
     bool is_char = e.key == Key::Char;
-    if (e.key == Key::Up || (is_char && e.ch == 'k')) {
-        ui_.signal_choice = (ui_.signal_choice + n - 1) % n;
-        return Request::Redraw;
-    }
-    if (e.key == Key::Down || (is_char && e.ch == 'j')) {
-        ui_.signal_choice = (ui_.signal_choice + 1) % n;
-        return Request::Redraw;
-    }
+    if (menu_step(e, ui_.signal_choice, signal_choices().size())) return Request::Redraw;
     if (e.key == Key::Enter) {
         ui_.mode = Mode::Normal;
         return Request::Signal;
@@ -224,6 +228,37 @@ Request Controller::signal_menu(const Event& e)
     if (e.key == Key::Escape || (is_char && e.ch == 'q') || (e.key == Key::Function && e.ch == 10)) {
         ui_.mode = Mode::Normal;
         ui_.signal_target.reset();
+        return Request::Redraw;
+    }
+    return Request::None;
+}
+
+Request Controller::open_sort_menu()
+{
+    ui_.mode = Mode::Sort;
+    auto cols = sort_columns();
+    ui_.sort_choice = 0;
+    while (ui_.sort_choice < cols.size() && cols[ui_.sort_choice].key != ui_.order.key) ++ui_.sort_choice;
+    return Request::Redraw;
+}
+
+Request Controller::sort_menu(const Event& e)
+{
+    const std::size_t n = sort_columns().size();
+    bool is_char = e.key == Key::Char;
+    if (menu_step(e, ui_.sort_choice, n)) return Request::Redraw;
+    if (e.key == Key::Enter || (e.key == Key::Function && e.ch == 6)) {
+        ui_.mode = Mode::Normal;
+        ui_.order.key = sort_columns()[ui_.sort_choice % n].key;
+        ui_.order.inverted = false;
+        return Request::Redraw;
+    }
+    if (is_char && e.ch == 'I') {
+        ui_.order.inverted = !ui_.order.inverted;
+        return Request::Redraw;
+    }
+    if (e.key == Key::Escape || (is_char && e.ch == 'q') || (e.key == Key::Function && e.ch == 10)) {
+        ui_.mode = Mode::Normal;
         return Request::Redraw;
     }
     return Request::None;

@@ -2,6 +2,8 @@
 
 #include "layout.hpp"
 
+#include "view_rows.hpp"
+
 #include <proctree/model/view.hpp>
 
 #include <fmt/core.h>
@@ -10,6 +12,8 @@
 #include <charconv>
 
 namespace proctree::viewer {
+
+ViewRows Controller::rows_view() { return ViewRows(tree_, ui_.order, ui_.rows); }
 
 void pop_utf8(std::string& s)
 {
@@ -28,7 +32,7 @@ Request Controller::handle(const Event& e)
         return (e.key == Key::Char && e.ch == 'q') || (e.key == Key::Function && e.ch == 10) ? Request::Quit
                                                                                                 : Request::None;
     {
-        model::TreeView view(tree_);
+        ViewRows view = rows_view();
         sync_selection(view, ui_, ui_.body_rows);
     }
     switch (ui_.mode) {
@@ -38,6 +42,7 @@ Request Controller::handle(const Event& e)
     case Mode::EditTime: return edit_time(e);
     case Mode::Search: return edit_search(e);
     case Mode::Signal: return signal_menu(e);
+    case Mode::Sort: return sort_menu(e);
     case Mode::Help: return help_key(e);
     }
     return Request::None;
@@ -97,7 +102,7 @@ Request Controller::pane_key(const Event& e)
             ui_.selected = ui_.pane_targets[ui_.pane_sel];
             ui_.sel_index = 0;
             ui_.top = 0;
-            model::TreeView view(tree_);
+            ViewRows view = rows_view();
             if (auto idx = view.index_of(*ui_.selected)) move_to(static_cast<std::ptrdiff_t>(*idx));
         }
         ui_.pane_focus = false;
@@ -144,7 +149,7 @@ Request Controller::normal(const Event& e)
     case Key::Click: {
         if (e.y < ui_.body_top || e.y >= ui_.body_top + ui_.body_rows) return Request::None;
         std::size_t idx = ui_.top + static_cast<std::size_t>(e.y - ui_.body_top);
-        model::TreeView view(tree_);
+        ViewRows view = rows_view();
         if (idx >= view.row_count()) return Request::None;
         move_to(static_cast<std::ptrdiff_t>(idx));
         return Request::Redraw;
@@ -171,6 +176,10 @@ Request Controller::normal_char(char32_t c)
         ui_.saved_filter = tree_.filter();
         ui_.edit.clear();
         return Request::Redraw;
+    case 't': return toggle_flat();
+    case '<': return step_sort(-1);
+    case '>': return step_sort(1);
+    case 'I': ui_.order.inverted = !ui_.order.inverted; return Request::Redraw;
     case 'n': return search_jump(true);
     case 'N': return search_jump(false);
     case 's': return Request::ExportText;
@@ -208,12 +217,31 @@ Request Controller::function_key(int n)
         ui_.search_from = ui_.selected;
         return Request::Redraw;
     case 4: return open_name_filter();
+    case 5: return toggle_flat();
+    case 6: return open_sort_menu();
     case 9: return open_signal_menu();
     case 10: return Request::Quit;
     case 2: return hint_once(0x100 + 2, "F2: no setup screen; see --help and ~/.config/proctree/config");
     case 7: case 8: return hint_once(0x100 + n, fmt::format("F{}: no nice here; use renice on the PID", n));
     default: return hint_once(0x100 + static_cast<std::uint32_t>(n), fmt::format("F{}: not a key here; ? lists the keys", n));
     }
+}
+
+Request Controller::toggle_flat()
+{
+    ui_.order.flat = !ui_.order.flat;
+    return Request::Redraw;
+}
+
+Request Controller::step_sort(int delta)
+{
+    auto cols = sort_columns();
+    std::size_t i = 0;
+    while (i < cols.size() && cols[i].key != ui_.order.key) ++i;
+    i = (i + (delta < 0 ? cols.size() - 1 : 1)) % cols.size();
+    ui_.order.key = cols[i].key;
+    ui_.order.inverted = false;
+    return Request::Redraw;
 }
 
 Request Controller::hint_once(std::uint32_t key, std::string text)
@@ -264,7 +292,7 @@ Request Controller::toggle_all_collapsed()
 
 void Controller::move_to(std::ptrdiff_t index)
 {
-    model::TreeView view(tree_);
+    ViewRows view = rows_view();
     std::size_t n = view.row_count();
     if (n == 0) return;
     std::ptrdiff_t last = static_cast<std::ptrdiff_t>(n - 1);
@@ -280,7 +308,7 @@ void Controller::move_to(std::ptrdiff_t index)
 
 void Controller::scroll(std::ptrdiff_t delta)
 {
-    model::TreeView view(tree_);
+    ViewRows view = rows_view();
     std::size_t n = view.row_count();
     std::size_t body = static_cast<std::size_t>(std::max(1, ui_.body_rows));
     if (n == 0) return;

@@ -74,6 +74,10 @@ private:
     Request open_name_filter();
     Request open_signal_menu();
     Request signal_menu(const Event& e);
+    Request open_sort_menu();
+    Request sort_menu(const Event& e);
+    Request toggle_flat();
+    Request step_sort(int delta);
     Request edit_search(const Event& e);
     Request search_jump(bool forward, bool include_current = false);
     Request set_collapsed_selected(bool collapsed);
@@ -90,6 +94,7 @@ private:
     void move_by(std::ptrdiff_t delta) { move_to(static_cast<std::ptrdiff_t>(ui_.sel_index) + delta); }
     void scroll(std::ptrdiff_t delta);
     void set_name_filter(const std::string& name);
+    ViewRows rows_view();
     std::ptrdiff_t page() const { return ui_.body_rows > 1 ? ui_.body_rows - 1 : 1; }
 
     model::ProcessTree& tree_;

@@ -61,6 +61,13 @@ void paint_header(Grid& g, const UiState& ui, const Theme& theme)
     g.fill(0, 0, -1, theme.header);
     std::string h = fmt::format("{:>{}} {:<{}} {:>{}} {:>{}}  {}", "PID", kPidW, "USER", kUserW, "START",
                                 kStartW, "THR", kThrW, "PROCESS");
+    if (!ui.order.is_default()) {
+        const SortColumn& c = sort_column(ui.order.key);
+        bool descending = c.descending != ui.order.inverted;
+        h += fmt::format("  [{}{}]", ui.order.flat ? "list" : "tree",
+                         c.key == SortKey::Start && !descending ? std::string()
+                                                                : fmt::format(", by {} {}", c.label, descending ? "desc" : "asc"));
+    }
     if (ui.hscroll > 0) h += fmt::format("  (command lines from column {}; Left/Right)", ui.hscroll + 1);
     g.put(0, 0, h, theme.header);
 }
@@ -204,6 +211,10 @@ std::vector<std::string> help_lines()
         "  x                 keep exited processes (--keep-exited; --history N bounds)",
         "  l                 event log in the lower half (within the PID filter)",
         "  T                 top spawners; Enter on one shows it in the tree",
+        "  t F5              tree or flat list",
+        "  F6                sort by a column (menu); siblings in the tree, or the whole list",
+        "  < >               sort by the previous / next column",
+        "  I                 invert the sort order",
         "  F3                search by name, typed live: jumps to the first match, hides nothing",
         "  n N               next / previous match of the search",
         "  / \\ F4            filter by name, typed live (Enter keeps, Esc cancels)",
@@ -227,7 +238,7 @@ std::vector<std::string> help_lines()
     };
 }
 
-void sync_selection(const model::TreeView& view, UiState& ui, int body_rows)
+void sync_selection(const ViewRows& view, UiState& ui, int body_rows)
 {
     std::size_t n = view.row_count();
     std::size_t page = static_cast<std::size_t>(std::max(1, body_rows));
@@ -280,7 +291,7 @@ void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& statu
     if (ui.mode == Mode::Help) {
         paint_help(g, ui.body_top, ui.body_rows, ui, theme);
     } else {
-        model::TreeView view(tree);
+        ViewRows view(tree, ui.order, ui.rows);
         sync_selection(view, ui, ui.body_rows);
         auto rows = view.rows(ui.top, static_cast<std::size_t>(ui.body_rows));
         for (std::size_t i = 0; i < rows.size(); ++i) {

@@ -11,6 +11,7 @@
 #include "panes.hpp"
 #include "state.hpp"
 #include "theme.hpp"
+#include "view_rows.hpp"
 
 #include <proctree/model/tree.hpp>
 #include <proctree/model/view.hpp>
@@ -28,7 +29,7 @@ inline constexpr int kMinHeight = 6;
 // changed: the selection stays on its process (and on its screen row when
 // rows appear or vanish above it); when its process left the view, the row
 // now at its index is selected.
-void sync_selection(const model::TreeView& view, UiState& ui, int body_rows);
+void sync_selection(const ViewRows& view, UiState& ui, int body_rows);
 
 // Lays out the whole screen into `grid` (its size is the terminal's).
 // Updates ui's geometry and selection.

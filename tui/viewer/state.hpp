@@ -3,6 +3,8 @@
 // facts the session gathers. Plain data, shared by layout and key layers.
 #pragma once
 
+#include "view_rows.hpp"
+
 #include <proctree/model/tree.hpp>
 
 #include <cstddef>
@@ -13,7 +15,7 @@
 
 namespace proctree::viewer {
 
-enum class Mode : std::uint8_t { Normal, EditName, EditPid, EditTime, Help, Search, Signal };
+enum class Mode : std::uint8_t { Normal, EditName, EditPid, EditTime, Help, Search, Signal, Sort };
 
 // A jump in a recording asked for by a key: by a step, or to a typed time.
 struct SeekRequest {
@@ -42,6 +44,9 @@ struct UiState {
     std::size_t top = 0;          // first tree row on screen
     std::size_t hscroll = 0;      // columns of the command lines scrolled off to the left
     bool paused = false;
+    ViewOrder order;                // F6 < > I t: sort column and tree or list
+    std::size_t sort_choice = 0;    // F6 menu: the highlighted column
+    RowCache rows;                  // the ordered rows while the tree is unchanged
     std::size_t help_top = 0;       // first help line shown
     std::optional<SeekRequest> seek;  // for the session to carry out
     std::string hint;               // a key's one-time hint, for the status line
