@@ -35,14 +35,14 @@ struct Fixture {
     std::vector<Rec> live()
     {
         auto all = decode(sink.bytes);
-        std::vector<Rec> out;
+        std::vector<Rec> written;
         bool after = false;
         for (auto& r : all) {
-            if (after) out.push_back(r);
+            if (after) written.push_back(r);
             if (auto* s = std::get_if<model::Snapshot>(&r.r.body); s && !s->begin && s->reason == PT_SNAPSHOT_INITIAL)
                 after = true;
         }
-        return out;
+        return written;
     }
 };
 
