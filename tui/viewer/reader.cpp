@@ -16,10 +16,6 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-// A file being replayed instantly may run far ahead of the UI; it waits
-// for room instead of filling memory (a file loses nothing by waiting).
-constexpr std::size_t kReplayBacklog = 16u << 20;
-
 // Waits until fd is readable or stop is set; false on stop.
 bool wait_readable(int fd, const std::atomic<bool>& stop)
 {
@@ -122,8 +118,7 @@ void pump_stream(cli::StreamInput& input, ByteChannel& channel, double speed, co
             if (pacer.stopped()) break;
             continue;
         }
-        if (file && !channel.wait_for_room(kReplayBacklog)) break;
-        if (!channel.write(chunk.data(), len)) break;
+        if (!channel.write(chunk.data(), len)) break;  // waits for room: a replay loses nothing
     }
     channel.finish(0, "stopped");
 }
@@ -133,6 +128,8 @@ std::unique_ptr<Reader> Reader::live(std::unique_ptr<collect::Source> source, By
     std::unique_ptr<Reader> r(new Reader(channel));
     r->source_ = std::move(source);
     Reader* self = r.get();
+    if (r->source_->resyncs_on_request())
+        channel.drop_when_full([self](std::uint64_t lost) { self->source_->request_resync(lost); });
     r->thread_ = std::thread([self] {
         try {
             int rc = self->source_->run(self->channel_, self->stop_);
@@ -169,6 +166,7 @@ Reader::~Reader()
 {
     stop();
     if (thread_.joinable()) thread_.join();
+    if (source_) channel_.drop_when_full({});  // the source it would ask is going
 }
 
 } // namespace proctree::viewer

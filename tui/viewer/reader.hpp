@@ -18,10 +18,11 @@ namespace proctree::viewer {
 
 class Reader {
 public:
-    // Runs source->run(channel, stop) on its own thread.
+    // Runs source->run(channel, stop) on its own thread. When the channel is
+    // full it drops and asks the source for a resync, if the source can.
     static std::unique_ptr<Reader> live(std::unique_ptr<collect::Source> source, ByteChannel& channel);
     // Copies the input into the channel; paced when it is a regular file and
-    // speed > 0.
+    // speed > 0. Waits while the channel is full: nothing is dropped.
     static std::unique_ptr<Reader> stream(cli::StreamInput input, ByteChannel& channel, double speed);
 
     ~Reader();  // stops and joins

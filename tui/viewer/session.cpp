@@ -80,6 +80,7 @@ Session::Session(ViewerOptions options)
           c.history = options_.history;
           return c;
       }()),
+      channel_(options_.channel_bytes),
       clock_(options_.speed > 0 ? options_.speed : 1.0, false)
 {
     model::Filter f;

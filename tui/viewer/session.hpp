@@ -46,6 +46,7 @@ struct ViewerOptions {
     std::size_t history = 100'000;
     bool ascii = false;  // ASCII line drawing even in a UTF-8 locale
     bool mouse = true;   // take the mouse (wheel, clicks); off: the terminal keeps selecting text
+    std::size_t channel_bytes = kDefaultChannelBound;  // reader -> UI backlog bound
 };
 
 class TreeClock {
@@ -79,6 +80,7 @@ public:
     void start_detached(bool replay_file = false);
 
     int channel_fd() const { return channel_.fd(); }
+    ByteChannel::Stats channel_stats() const { return channel_.stats(); }
     // Drains the channel (at most max_bytes), decodes and applies. Returns
     // true when more is pending; `got` tells whether anything came.
     bool pump(std::uint64_t steady_ns, bool* got = nullptr, std::size_t max_bytes = 4u << 20);

@@ -206,6 +206,8 @@ public:
         if (!facts_.notice) facts_.notice = notice_;
     }
     pt_source kind() const override { return inner_->kind(); }
+    void request_resync(std::uint64_t lost) override { inner_->request_resync(lost); }
+    bool resyncs_on_request() const override { return inner_->resyncs_on_request(); }
     int run(ByteSink& sink, const std::atomic<bool>& stop) override
     {
         ImageFactsSink facts(sink, *reader_, facts_);

@@ -224,6 +224,7 @@ public:
     }
 
     pt_source kind() const override { return PT_SOURCE_NETLINK; }
+    bool resyncs_on_request() const override { return true; }
 
     int run(ByteSink& sink, const std::atomic<bool>& stop) override
     {
@@ -334,6 +335,10 @@ private:
                 notify(fmt::format("proc connector: {} events dropped behind a slow output; resyncing", dropped));
                 if (!tracker.lost_and_resync(dropped, PT_LOST_QUEUE_FULL)) return sink_failed();
                 follow_up_at_ = now + kFollowUpAfter;
+            }
+            if (std::uint64_t lost = take_resync_request()) {
+                notify(fmt::format("proc connector: the output fell behind and dropped {} records; resyncing", lost));
+                if (!tracker.lost_and_complete_resync(lost, PT_LOST_QUEUE_FULL)) return sink_failed();
             }
             // A congested socket can drop more than it reports around an
             // overrun; once losses have stopped for a while, one more rescan

@@ -19,6 +19,7 @@ public:
     explicit PollSource(const SourceOptions& options) : options_(options) {}
 
     pt_source kind() const override { return PT_SOURCE_POLL; }
+    bool resyncs_on_request() const override { return true; }
 
     int run(ByteSink& sink, const std::atomic<bool>& stop) override
     {
@@ -31,6 +32,13 @@ public:
         using clock = std::chrono::steady_clock;
         auto next = clock::now() + options_.poll_interval;
         while (!stop.load(std::memory_order_relaxed)) {
+            if (std::uint64_t lost = take_resync_request()) {
+                if (options_.notice)
+                    options_.notice(fmt::format("poll: the output fell behind and dropped {} records; resyncing",
+                                                lost));
+                if (!tracker.lost_and_complete_resync(lost, PT_LOST_QUEUE_FULL)) return sink_failed();
+                out.flush();
+            }
             // Sleep in short steps so that a stop is seen within 100 ms.
             auto now = clock::now();
             if (now < next) {

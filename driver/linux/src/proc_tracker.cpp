@@ -51,12 +51,14 @@ void ProcTracker::remember(const ProcInfo& info)
     k.name_seen_after_fork.clear();
 }
 
-bool ProcTracker::initial_snapshot()
+bool ProcTracker::initial_snapshot() { return complete_snapshot(PT_SNAPSHOT_INITIAL); }
+
+bool ProcTracker::complete_snapshot(std::uint32_t reason)
 {
     std::vector<ProcInfo> scan = procfs_.scan();
     known_.clear();
     for (const ProcInfo& p : scan) remember(p);
-    return write_snapshot_of(out_, scan, PT_SNAPSHOT_INITIAL, PT_SNAPSHOT_COMPLETE);
+    return write_snapshot_of(out_, scan, reason, PT_SNAPSHOT_COMPLETE);
 }
 
 pt_ident ProcTracker::parent_ident(std::uint32_t ppid,
@@ -191,6 +193,11 @@ bool ProcTracker::lost_and_resync(std::uint64_t count, std::uint32_t reason)
 {
     if (!out_.events_lost(wall_clock_ns(), count, reason)) return false;
     return resync();
+}
+
+bool ProcTracker::lost_and_complete_resync(std::uint64_t count, std::uint32_t reason)
+{
+    return out_.events_lost(wall_clock_ns(), count, reason) && complete_snapshot(PT_SNAPSHOT_RESYNC);
 }
 
 bool ProcTracker::resync()

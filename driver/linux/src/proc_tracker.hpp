@@ -29,6 +29,10 @@ public:
     bool lost_and_resync(std::uint64_t count, std::uint32_t reason);
     // A resync snapshot with the difference to a fresh scan, no loss record.
     bool resync();
+    // After the output dropped records (which, this tracker cannot know):
+    // PT_REC_EVENTS_LOST, then a complete resync snapshot of a fresh scan,
+    // so that the consumer retires whatever it holds that is not listed.
+    bool lost_and_complete_resync(std::uint64_t count, std::uint32_t reason);
     // Polling: the difference to a fresh scan, as live records.
     bool poll_difference();
 
@@ -51,6 +55,7 @@ private:
         std::string name_seen_after_fork;
     };
 
+    bool complete_snapshot(std::uint32_t reason);
     bool on_fork(const ProcEvent& ev);
     bool on_exec(const ProcEvent& ev);
     bool on_exit(const ProcEvent& ev);

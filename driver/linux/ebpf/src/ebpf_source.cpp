@@ -202,6 +202,7 @@ public:
     }
 
     pt_source kind() const override { return PT_SOURCE_EBPF; }
+    bool resyncs_on_request() const override { return true; }
     int run(ByteSink& sink, const std::atomic<bool>& stop) override;
 
 private:
@@ -297,6 +298,13 @@ int EbpfSource::run(ByteSink& sink, const std::atomic<bool>& stop)
                 notice("ebpf: ring buffer full, " + std::to_string(lost - lost_seen) +
                        " events lost; resyncing from /proc");
                 lost_seen = lost;
+                if (!snapshot(out, tap, procfs, PT_SNAPSHOT_RESYNC)) return 1;
+            }
+            if (std::uint64_t dropped = take_resync_request()) {
+                // The output (the viewer) fell behind and dropped records.
+                if (!out.events_lost(wall_clock_ns(), dropped, PT_LOST_QUEUE_FULL)) return 1;
+                notice("ebpf: the output fell behind and dropped " + std::to_string(dropped) +
+                       " records; resyncing from /proc");
                 if (!snapshot(out, tap, procfs, PT_SNAPSHOT_RESYNC)) return 1;
             }
             out.flush();

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -52,6 +53,23 @@ public:
     // (checked at least every 100 ms) or the sink fails. Returns 0 on a clean
     // stop; otherwise reports why through options.notice and returns non-zero.
     virtual int run(ByteSink& sink, const std::atomic<bool>& stop) = 0;
+
+    // A sink that fell behind dropped `lost` whole records (the viewer's
+    // bounded channel). A source that can rescan answers from run()'s thread
+    // within ~100 ms with PT_REC_EVENTS_LOST (lost, PT_LOST_QUEUE_FULL) and a
+    // complete resync snapshot (the source cannot know what was dropped);
+    // requests made meanwhile add up. Any thread may call it.
+    virtual void request_resync(std::uint64_t lost) { resync_lost_.fetch_add(lost); }
+    // Whether run() answers request_resync; a sink feeding one that does not
+    // must wait for room instead of dropping.
+    virtual bool resyncs_on_request() const { return false; }
+
+protected:
+    // For run(): the records lost since the last call, 0 when none were.
+    std::uint64_t take_resync_request() { return resync_lost_.exchange(0); }
+
+private:
+    std::atomic<std::uint64_t> resync_lost_{0};
 };
 
 // One kind of source a program links in: a leaf (driver/linux, driver/linux/ebpf,
