@@ -18,7 +18,6 @@
 #include <poll.h>
 
 #include <atomic>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -30,9 +29,8 @@ namespace {
 
 struct PublishArgs {
     nats::PublishOptions publish;
-    std::string source = "auto";
+    LiveSourceArgs live;
     std::string from;
-    int interval_ms = 500;
     double duration_s = 0;
     double drain_s = 10;
     std::uint64_t max_age_s = 7 * 24 * 3600;
@@ -70,13 +68,7 @@ int relay(const std::string& spec, collect::ByteSink& sink, const std::atomic<bo
 
 int run_source(const PublishArgs& a, collect::ByteSink& sink, std::atomic<bool>& stop)
 {
-    static const std::map<std::string, collect::SourceKind> kinds{{"auto", collect::SourceKind::Auto},
-                                                                 {"ebpf", collect::SourceKind::Ebpf},
-                                                                 {"netlink", collect::SourceKind::Netlink},
-                                                                 {"poll", collect::SourceKind::Poll}};
-    collect::SourceOptions so;
-    so.kind = kinds.at(a.source);
-    so.poll_interval = std::chrono::milliseconds(a.interval_ms);
+    collect::SourceOptions so = live_source_options(a.live);
     so.notice = say;
     std::string error;
     auto source = collect::open_source(linked_sources(), so, error);
@@ -160,11 +152,9 @@ Action add_publish(CLI::App& app)
         "publish", "Send this host's process events (or any stream, --from) to NATS JetStream");
     cmd->add_option("--nats", a->publish.connect.url, "NATS server, e.g. nats://broker:4222 or tls://broker:4222")
         ->required();
-    cmd->add_option("--source", a->source, "Live source: auto, ebpf, netlink or poll")
-        ->check(CLI::IsMember({"auto", "ebpf", "netlink", "poll"}))
-        ->capture_default_str();
+    CLI::Option* source = add_live_source_options(*cmd, a->live);
     cmd->add_option("--from", a->from, "Relay this stream instead: FILE, - (stdin) or tcp:HOST:PORT")
-        ->excludes(cmd->get_option("--source"));
+        ->excludes(source);
     cmd->add_option("--host", a->publish.host, "Publish as this host name (default: the stream's own)");
     cmd->add_option("--spool", a->publish.spool.dir, "Keep unacknowledged batches in DIR (outages, restarts)");
     cmd->add_option("--spool-max", a->publish.spool.max_bytes,
@@ -187,9 +177,6 @@ Action add_publish(CLI::App& app)
     cmd->add_option("--checkpoint-interval", a->checkpoint_s,
                     "Seconds of stream time between checkpoints (complete snapshots a follower can start at; 0: none)")
         ->check(CLI::Range(0.0, 86'400.0 * 365))
-        ->capture_default_str();
-    cmd->add_option("--interval", a->interval_ms, "Poll source: milliseconds between /proc scans")
-        ->check(CLI::Range(1, 3'600'000))
         ->capture_default_str();
     cmd->add_option("--duration", a->duration_s, "Stop after this many seconds (default: until the input ends or SIGTERM)")
         ->check(CLI::NonNegativeNumber);

@@ -20,7 +20,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -34,8 +33,7 @@ namespace {
 struct RecordOptions {
     std::string output = "-";
     double duration_s = 0;  // 0: until a signal
-    std::string source = "auto";
-    int interval_ms = 500;
+    LiveSourceArgs live;
     int receive_buffer = 0;
     double rotate_mb = 0;  // 0: one file (or stdout), no rotation
     unsigned keep = 8;
@@ -103,13 +101,7 @@ int record_rotating(const RecordOptions& opt, collect::Source& source)
 
 int record(const RecordOptions& opt)
 {
-    static const std::map<std::string, collect::SourceKind> kinds{{"auto", collect::SourceKind::Auto},
-                                                                 {"ebpf", collect::SourceKind::Ebpf},
-                                                                 {"netlink", collect::SourceKind::Netlink},
-                                                                 {"poll", collect::SourceKind::Poll}};
-    collect::SourceOptions so;
-    so.kind = kinds.at(opt.source);
-    so.poll_interval = std::chrono::milliseconds(opt.interval_ms);
+    collect::SourceOptions so = live_source_options(opt.live);
     so.receive_buffer = opt.receive_buffer;
     so.notice = [](std::string_view message) { fmt::print(stderr, "proctree record: {}\n", message); };
 
@@ -156,15 +148,9 @@ Action add_record(CLI::App& app)
         ->capture_default_str();
     cmd->add_option("--duration", opt->duration_s, "Stop after this many seconds (default: until SIGINT/SIGTERM)")
         ->check(CLI::NonNegativeNumber);
-    cmd->add_option("--source", opt->source,
-                    "auto (ebpf, else netlink, else poll), ebpf, netlink (proc connector) or poll (/proc)")
-        ->check(CLI::IsMember({"auto", "ebpf", "netlink", "poll"}))
-        ->capture_default_str();
+    add_live_source_options(*cmd, opt->live);
     cmd->add_flag("!--no-image-facts", opt->image_facts,
                   "Do not read and hash executables (no size/SHA-256 image facts records)");
-    cmd->add_option("--interval", opt->interval_ms, "Poll source: milliseconds between /proc scans")
-        ->check(CLI::Range(1, 3'600'000))
-        ->capture_default_str();
     cmd->add_option("--receive-buffer", opt->receive_buffer,
                     "Netlink receive buffer in bytes (default: large; tiny values force loss, for tests)")
         ->check(CLI::NonNegativeNumber);

@@ -8,8 +8,22 @@
 #include <proctree/produce/image_facts.hpp>
 
 #include <array>
+#include <vector>
 
 namespace proctree {
+
+namespace {
+
+constexpr std::string_view kAuto = "auto";
+
+std::vector<std::string> source_names()
+{
+    std::vector<std::string> names{std::string(kAuto)};
+    for (const auto& f : linked_sources()) names.emplace_back(f.name);
+    return names;
+}
+
+} // namespace
 
 std::span<const collect::SourceFactory> linked_sources()
 {
@@ -28,6 +42,37 @@ std::unique_ptr<collect::Source> open_linked_source(const collect::SourceOptions
     if (source && options.image_facts)
         source = collect::with_image_facts(std::move(source), collect::make_linux_image_file_reader(), options);
     return source;
+}
+
+std::optional<collect::SourceKind> parse_source_kind(std::string_view name)
+{
+    if (name == kAuto) return collect::SourceKind::Auto;
+    for (const auto& f : linked_sources())
+        if (f.name == name) return f.kind;
+    return std::nullopt;
+}
+
+CLI::Option* add_live_source_options(CLI::App& cmd, LiveSourceArgs& args)
+{
+    std::vector<std::string> names = source_names();
+    std::string help = "Live source: auto (the first of";
+    for (std::size_t i = 1; i < names.size(); ++i) help += (i == 1 ? " " : ", ") + names[i];
+    help += " that can start here), or one of those";
+    CLI::Option* source = cmd.add_option("--source", args.source, help)
+                              ->check(CLI::IsMember(names))
+                              ->capture_default_str();
+    cmd.add_option("--interval", args.interval_ms, "Poll source: milliseconds between /proc scans")
+        ->check(CLI::Range(kMinIntervalMs, kMaxIntervalMs))
+        ->capture_default_str();
+    return source;
+}
+
+collect::SourceOptions live_source_options(const LiveSourceArgs& args)
+{
+    collect::SourceOptions so;
+    so.kind = parse_source_kind(args.source).value_or(collect::SourceKind::Auto);  // checked by the option
+    so.poll_interval = std::chrono::milliseconds(args.interval_ms);
+    return so;
 }
 
 } // namespace proctree

@@ -3,12 +3,12 @@
 #include "cli.hpp"
 
 #include "nats_from.hpp"
+#include "sources.hpp"
 #include "viewer/viewer_loop.hpp"
 
 #include <fmt/core.h>
 
 #include <exception>
-#include <map>
 #include <memory>
 
 namespace proctree::cli {
@@ -16,8 +16,7 @@ namespace proctree::cli {
 Action add_viewer(CLI::App& app)
 {
     struct Args {
-        std::string source = "auto";
-        int interval_ms = 500;
+        LiveSourceArgs live;
         std::string from;
         double speed = 1.0;
         std::uint64_t highlight_ms = 3000;
@@ -33,12 +32,7 @@ Action add_viewer(CLI::App& app)
         bool mouse = true;
     };
     auto args = std::make_shared<Args>();
-    app.add_option("--source", args->source, "Live source: auto, ebpf, netlink or poll")
-        ->check(CLI::IsMember({"auto", "ebpf", "netlink", "poll"}))
-        ->capture_default_str();
-    app.add_option("--interval", args->interval_ms, "Polling interval in ms (poll source)")
-        ->check(CLI::Range(10, 60'000))
-        ->capture_default_str();
+    add_live_source_options(app, args->live);
     app.add_option("--from", args->from,
                    "Show a recorded or remote stream: FILE, DIR/ (a flight recorder's files), - (stdin), "
                    "tcp:HOST:PORT or nats://SERVER[:PORT]/HOST");
@@ -67,13 +61,9 @@ Action add_viewer(CLI::App& app)
 
     return [args] {
         viewer::ViewerOptions o;
-        static const std::map<std::string, collect::SourceKind> kinds = {
-            {"auto", collect::SourceKind::Auto},
-            {"ebpf", collect::SourceKind::Ebpf},
-            {"netlink", collect::SourceKind::Netlink},
-            {"poll", collect::SourceKind::Poll}};
-        o.source = kinds.at(args->source);
-        o.interval = std::chrono::milliseconds(args->interval_ms);
+        collect::SourceOptions live = live_source_options(args->live);
+        o.source = live.kind;
+        o.interval = live.poll_interval;
         o.from = args->from;
         o.speed = args->speed;
         o.highlight_ms = args->highlight_ms;
