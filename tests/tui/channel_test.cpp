@@ -18,6 +18,7 @@ using namespace proctree;
 namespace {
 
 constexpr std::uint64_t kT = 1'700'000'000'000'000'000ull;
+constexpr std::size_t kExit = sizeof(pt_process_exit);  // one exit record
 
 TEST(ByteChannel, WakesOncePerDrainAndKeepsOrder)
 {
@@ -118,20 +119,20 @@ struct Dropping : ::testing::Test {
 
 TEST_F(Dropping, WholeRecordsAreDroppedAndTheResyncIsAskedOnceThereIsRoom)
 {
-    exits(200);  // 48 bytes each: far beyond 2 KiB
+    exits(200);  // far beyond 2 KiB
     auto s = ch.stats();
     EXPECT_LE(s.most_pending, kBound);
     EXPECT_GT(s.dropped_records, 150u);
-    EXPECT_EQ(s.dropped_bytes, s.dropped_records * 48);
+    EXPECT_EQ(s.dropped_bytes, s.dropped_records * kExit);
     EXPECT_TRUE(asked.empty());  // no room yet: a resync now would be dropped too
     ch.drain(d, 1 << 20);
     // The channel held the header and whole records, nothing cut.
-    EXPECT_EQ(d.bytes.size(), header_bytes + (200 - s.dropped_records) * 48);
+    EXPECT_EQ(d.bytes.size(), header_bytes + (200 - s.dropped_records) * kExit);
     ASSERT_EQ(asked.size(), 1u);
     EXPECT_EQ(asked[0], s.dropped_records);
     // Room again: records go in, no further request.
     exits(3);
-    EXPECT_EQ(ch.pending(), 3 * 48u);
+    EXPECT_EQ(ch.pending(), 3 * kExit);
     EXPECT_EQ(asked.size(), 1u);
 }
 
@@ -151,8 +152,8 @@ TEST_F(Dropping, WhileDroppingNothingIsTakenUntilTheResyncIsAsked)
 TEST_F(Dropping, ASnapshotLetInIsNeverCut)
 {
     ch.drain(d, 1 << 20);
-    snapshot(200);  // 200 * 48 bytes: beyond the bound, taken whole
-    EXPECT_EQ(ch.pending(), 32 + 200 * 48 + 32u);
+    snapshot(200);  // 200 exits: beyond the bound, taken whole
+    EXPECT_EQ(ch.pending(), 32 + 200 * kExit + 32u);
     EXPECT_EQ(ch.stats().dropped_records, 0u);
     exits(1);  // after it, the bound holds again
     EXPECT_EQ(ch.stats().dropped_records, 1u);
@@ -172,22 +173,23 @@ TEST_F(Dropping, ASnapshotBegunWhileDroppingIsDroppedWhole)
     // The requested resync comes whole.
     ASSERT_TRUE(out.events_lost(kT, asked[0], PT_LOST_QUEUE_FULL));
     snapshot(3);
-    EXPECT_EQ(ch.pending(), 40 + 32 + 3 * 48 + 32u);
+    EXPECT_EQ(ch.pending(), 40 + 32 + 3 * kExit + 32u);
 }
 
 TEST_F(Dropping, WithoutAResyncFunctionItWaitsAgain)
 {
     ch.drop_when_full({});
-    exits(40);  // 40 * 48 < 2048: fits
+    exits(2048 / kExit - 2);  // fits
     std::thread writer([&] { exits(40); });
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     std::size_t got = 0;
-    while (got < header_bytes + 80 * 48 && std::chrono::steady_clock::now() < deadline) {
+    const std::size_t total = header_bytes + (2048 / kExit - 2 + 40) * kExit;
+    while (got < total && std::chrono::steady_clock::now() < deadline) {
         ch.drain(d, 64);
         got += d.bytes.size();
     }
     writer.join();
-    EXPECT_EQ(got, header_bytes + 80 * 48);
+    EXPECT_EQ(got, total);
     EXPECT_LE(ch.stats().most_pending, kBound);
     EXPECT_EQ(ch.stats().dropped_records, 0u);
 }
