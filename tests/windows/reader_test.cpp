@@ -20,6 +20,8 @@ ULONG64 PtNowNs(void)
 }
 }
 
+#include "reader_fixture.hpp"
+
 namespace {
 
 struct Completion {
@@ -82,18 +84,7 @@ class ReaderTest : public ::testing::Test {
     // As PtDispatchCreate: an attached reader with its own queue.
     PPT_READER addReader(ULONG capBytes = 64 * 1024)
     {
-        auto *r = static_cast<PPT_READER>(ExAllocatePoolWithTag(NonPagedPoolNx, sizeof(PT_READER), PT_POOL_TAG));
-        std::memset(r, 0, sizeof *r);
-        r->Ring = static_cast<PUCHAR>(ExAllocatePoolWithTag(NonPagedPoolNx, capBytes, PT_POOL_TAG));
-        KeInitializeSpinLock(&r->Lock);
-        PtQueueInit(&r->Queue, r->Ring, capBytes);
-        InitializeListHead(&r->PendingReads);
-        r->RefCount = 1;
-        r->EventMask = PT_MASK_PROCESS;
-        InsertTailList(&PtGlobals.Readers, &r->Link);
-        r->Attached = TRUE;
-        PtGlobals.ReaderCount += 1;
-        PtGlobals.MaskUnion = PtGlobals.MaskUnion | r->EventMask;
+        PPT_READER r = pt_test_add_reader(PT_MASK_PROCESS, capBytes);
         readers_.push_back(r);
         return r;
     }

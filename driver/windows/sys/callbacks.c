@@ -75,6 +75,11 @@ PtProcessNotify(
     facts.StartNs = PtProcessStartNs(Process);
 
     if (CreateInfo != NULL) {
+        /* Another driver's callback has already denied the creation: the
+         * process will never run. Observe only; never change the status. */
+        if (!NT_SUCCESS(CreateInfo->CreationStatus)) {
+            return;
+        }
         facts.Type = PT_REC_PROCESS_CREATE;
         facts.ParentPid = PT_HANDLE_TO_ULONG(CreateInfo->ParentProcessId);
         /* The parent as recorded may be dead or its pid reused; consumers

@@ -89,3 +89,67 @@ NTSTATUS RtlUnicodeToUTF8N(PCHAR dst, ULONG dst_max, PULONG actual, PCWCH src, U
     *actual = out;
     return status;
 }
+
+/* The process table of the tests. */
+static EPROCESS pt_shim_processes[PT_SHIM_MAX_PROCESSES];
+static int pt_shim_process_count = 0;
+
+PEPROCESS pt_shim_add_process(ULONG pid, LONG64 create_time)
+{
+    PEPROCESS p;
+
+    if (pt_shim_process_count == PT_SHIM_MAX_PROCESSES) {
+        return NULL;
+    }
+    p = &pt_shim_processes[pt_shim_process_count++];
+    memset(p, 0, sizeof(*p));
+    p->UniqueProcessId = (HANDLE)(ULONG_PTR)pid;
+    p->CreateTime = create_time;
+    return p;
+}
+
+void pt_shim_remove_processes(void)
+{
+    pt_shim_process_count = 0;
+}
+
+LONG pt_shim_references(void)
+{
+    LONG total = 0;
+    int i;
+
+    for (i = 0; i < pt_shim_process_count; i++) {
+        total += pt_shim_processes[i].References;
+    }
+    return total;
+}
+
+LONG64 PsGetProcessCreateTimeQuadPart(PEPROCESS process)
+{
+    return process->CreateTime;
+}
+
+NTSTATUS PsGetProcessExitStatus(PEPROCESS process)
+{
+    return process->ExitStatus;
+}
+
+NTSTATUS PsLookupProcessByProcessId(HANDLE pid, PEPROCESS *process)
+{
+    int i;
+
+    *process = NULL;
+    for (i = 0; i < pt_shim_process_count; i++) {
+        if (pt_shim_processes[i].UniqueProcessId == pid) {
+            pt_shim_processes[i].References++;
+            *process = &pt_shim_processes[i];
+            return STATUS_SUCCESS;
+        }
+    }
+    return STATUS_INVALID_PARAMETER;
+}
+
+VOID ObDereferenceObject(PVOID object)
+{
+    ((PEPROCESS)object)->References--;
+}

@@ -1,7 +1,9 @@
 /*
  * pt_shim.h - the few kernel types and routines the driver's portable files
- * (driver/windows/sys/queue.c, record.c, reader.c) use, for building them
- * natively on Linux in the unit tests. RtlUnicodeToUTF8N, the pool and
+ * (driver/windows/sys/queue.c, record.c, reader.c, callbacks.c) use, for
+ * building them natively on Linux in the unit tests. Processes are a small
+ * table the tests fill (pt_shim_add_process): PsLookupProcessByProcessId
+ * finds them there and counts references, which ObDereferenceObject drops. RtlUnicodeToUTF8N, the pool and
  * IoCompleteRequest are in pt_shim.c; the pool counts live allocations and
  * can be told to fail; IoCompleteRequest calls a hook the tests set. Spin
  * locks are no-ops (the tests are single-threaded) that count holders.
@@ -104,9 +106,47 @@ static inline void InsertTailList(PLIST_ENTRY h, PLIST_ENTRY e)
 typedef struct _DEVICE_OBJECT DEVICE_OBJECT, *PDEVICE_OBJECT;
 typedef struct _DRIVER_OBJECT DRIVER_OBJECT, *PDRIVER_OBJECT;
 typedef struct _FILE_OBJECT FILE_OBJECT, *PFILE_OBJECT;
-typedef struct _EPROCESS *PEPROCESS;
-typedef struct _PS_CREATE_NOTIFY_INFO *PPS_CREATE_NOTIFY_INFO;
-typedef struct _IMAGE_INFO *PIMAGE_INFO;
+#define NTKERNELAPI
+#define STATUS_INVALID_PARAMETER_2 ((NTSTATUS)0xC00000F0)
+#define STATUS_ACCESS_DENIED ((NTSTATUS)0xC0000022)
+
+/* A process as the shim's table holds it. */
+typedef struct _EPROCESS {
+    HANDLE UniqueProcessId;
+    LONG64 CreateTime;   /* FILETIME: 100 ns since 1601 */
+    NTSTATUS ExitStatus;
+    LONG References;     /* taken by PsLookupProcessByProcessId */
+} EPROCESS, *PEPROCESS;
+
+typedef struct _CLIENT_ID {
+    HANDLE UniqueProcess;
+    HANDLE UniqueThread;
+} CLIENT_ID;
+
+typedef struct _PS_CREATE_NOTIFY_INFO {
+    size_t Size;
+    ULONG Flags;
+    HANDLE ParentProcessId;
+    CLIENT_ID CreatingThreadId;
+    struct _FILE_OBJECT *FileObject;
+    PCUNICODE_STRING ImageFileName;  /* may be NULL */
+    PCUNICODE_STRING CommandLine;    /* may be NULL */
+    NTSTATUS CreationStatus;
+} PS_CREATE_NOTIFY_INFO, *PPS_CREATE_NOTIFY_INFO;
+
+typedef struct _IMAGE_INFO {
+    ULONG ImageAddressingMode : 8;
+    ULONG SystemModeImage : 1;
+    ULONG Reserved : 23;
+    PVOID ImageBase;
+    ULONG ImageSelector;
+    size_t ImageSize;
+    ULONG ImageSectionNumber;
+} IMAGE_INFO, *PIMAGE_INFO;
+
+LONG64 PsGetProcessCreateTimeQuadPart(PEPROCESS process);
+NTSTATUS PsLookupProcessByProcessId(HANDLE pid, PEPROCESS *process);
+VOID ObDereferenceObject(PVOID object);
 typedef struct _IRP IRP, *PIRP;
 typedef NTSTATUS DRIVER_DISPATCH(PDEVICE_OBJECT DeviceObject, PIRP Irp);
 typedef VOID DRIVER_CANCEL(PDEVICE_OBJECT DeviceObject, PIRP Irp);
@@ -169,6 +209,10 @@ VOID ExFreePoolWithTag(PVOID p, ULONG tag);
 NTSTATUS RtlUnicodeToUTF8N(PCHAR dst, ULONG dst_max, PULONG actual, PCWCH src, ULONG src_bytes);
 
 /* Test controls */
+#define PT_SHIM_MAX_PROCESSES 16
+PEPROCESS pt_shim_add_process(ULONG pid, LONG64 create_time);
+void pt_shim_remove_processes(void);
+LONG pt_shim_references(void); /* taken and not dropped, over every process */
 extern long pt_shim_live_allocations;
 extern long pt_shim_fail_after; /* fail the allocation after this many more; -1 never */
 extern void (*pt_shim_on_complete)(PIRP irp); /* called by IoCompleteRequest */
