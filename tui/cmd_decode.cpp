@@ -62,6 +62,9 @@ std::string body_json(const model::Record& r)
                                    text_fields(b));
             } else if constexpr (std::is_same_v<T, model::ProcessRename>) {
                 return fmt::format(",{},\"flags\":{},{}", ident_fields(b.proc), b.flags, json_member("name", b.name));
+            } else if constexpr (std::is_same_v<T, model::ProcessReparent>) {
+                return fmt::format(",{},{},{}", ident_fields(b.proc), ident_fields(b.parent, "parent_"),
+                                   ident_fields(b.previous, "previous_parent_"));
             } else if constexpr (std::is_same_v<T, model::ThreadEvent>) {
                 return fmt::format(",{},\"tid\":{},\"exit_code\":{}", ident_fields(b.proc), b.tid, b.exit_code);
             } else if constexpr (std::is_same_v<T, model::ImageLoad>) {

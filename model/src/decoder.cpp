@@ -142,6 +142,14 @@ std::string decode_rename(const RawRecord& raw, Record& r)
     return {};
 }
 
+std::string decode_reparent(const RawRecord& raw, Record& r)
+{
+    if (raw.size < sizeof(pt_process_reparent)) return too_short(raw, sizeof(pt_process_reparent));
+    auto w = load<pt_process_reparent>(raw.p);
+    r.body = ProcessReparent{ident(w.proc), ident(w.parent), ident(w.previous)};
+    return {};
+}
+
 std::string decode_thread(const RawRecord& raw, Record& r)
 {
     if (raw.size < sizeof(pt_thread)) return too_short(raw, sizeof(pt_thread));
@@ -207,6 +215,7 @@ std::string decode_body(const RawRecord& raw, Record& r)
     case PT_REC_PROCESS_EXIT: return decode_exit(raw, r);
     case PT_REC_PROCESS_EXEC: return decode_exec(raw, r);
     case PT_REC_PROCESS_RENAME: return decode_rename(raw, r);
+    case PT_REC_PROCESS_REPARENT: return decode_reparent(raw, r);  // minor 1
     case PT_REC_THREAD_CREATE:
     case PT_REC_THREAD_EXIT: return decode_thread(raw, r);
     case PT_REC_IMAGE_LOAD: return decode_image_load(raw, r);

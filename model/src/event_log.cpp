@@ -32,6 +32,7 @@ std::string_view to_string(LogKind kind)
     case LogKind::Exit: return "exit";
     case LogKind::Rename: return "rename";
     case LogKind::Lost: return "lost";
+    case LogKind::Reparent: return "reparent";
     }
     return "?";
 }
@@ -89,6 +90,10 @@ void EventLog::add(const Record& r, const ProcessTree& tree)
         const ProcessHistory* h = p ? p->history() : nullptr;
         if (h && !h->renames.empty() && h->renames.back().time_ns == r.time_ns)
             e.detail = h->renames.back().before;
+        push(std::move(e));
+    } else if (const auto* m = std::get_if<ProcessReparent>(&r.body)) {
+        LogEntry e = entry_for(tree, r.time_ns, LogKind::Reparent, m->proc);
+        e.detail = fmt::format("from {} to {}", m->previous.pid, m->parent.pid);
         push(std::move(e));
     } else if (const auto* l = std::get_if<EventsLost>(&r.body)) {
         LogEntry e;

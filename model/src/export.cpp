@@ -111,6 +111,12 @@ std::string describe_exit(const Process& p)
     return fmt::format("exit {}", p.exit_code);
 }
 
+std::string describe_reparenting(const Process& p)
+{
+    if (!p.reparented_ns) return "";
+    return fmt::format("re-parented from {} to {}", p.recorded_parent.pid, p.current_parent.pid);
+}
+
 std::string format_utc(std::uint64_t ns)
 {
     using namespace std::chrono;
@@ -203,6 +209,7 @@ std::string export_text(const ProcessTree& tree, const ExportInfo& info)
                                        r.collapsed && r.has_children ? "▶ " : "", escape(p.name));
         if (!p.cmdline.empty()) line += "  " + escape(p.cmdline);
         if (p.image_facts) line += "  [" + describe_image_facts(p.image_facts.get()) + "]";
+        if (p.reparented_ns) line += "  [" + describe_reparenting(p) + "]";
         if (p.exited) line += fmt::format("  ({} after {})", describe_exit(p), describe_lifetime(p));
         out += line;
         out += '\n';
@@ -229,10 +236,13 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
         }
         if (!first) out += ',';
         const Process& p = *r.proc;
-        out += fmt::format("{{\"pid\":{},\"start_ns\":{},\"ppid\":{},\"parent_start_ns\":{},{},"
+        out += fmt::format("{{\"pid\":{},\"start_ns\":{},\"ppid\":{},\"parent_start_ns\":{},"
+                           "\"original_ppid\":{},\"original_parent_start_ns\":{},\"reparented_ns\":{},{},"
                            "{},{},{},\"uid\":{},\"threads\":{},\"state\":\"{}\","
                            "\"collapsed\":{}",
-                           p.id.pid, p.id.start_ns, p.recorded_parent.pid, p.recorded_parent.start_ns,
+                           p.id.pid, p.id.start_ns, p.current_parent.pid, p.current_parent.start_ns,
+                           p.recorded_parent.pid, p.recorded_parent.start_ns,
+                           p.reparented_ns ? std::to_string(p.reparented_ns) : std::string("null"),
                            json_member("name", p.name), json_member("cmdline", p.cmdline),
                            json_member("image", p.image), json_member("user", p.user),
                            p.uid == PT_UID_UNKNOWN ? std::string("null") : std::to_string(p.uid), p.threads,

@@ -39,6 +39,7 @@ std::string_view record_type_name(std::uint16_t type)
     case PT_REC_SNAPSHOT_BEGIN: return "snapshot_begin";
     case PT_REC_SNAPSHOT_END: return "snapshot_end";
     case PT_REC_EVENTS_LOST: return "events_lost";
+    case PT_REC_PROCESS_REPARENT: return "reparent";
     case PT_REC_IMAGE_FACTS: return "image_facts";
     default: return "unknown";
     }

@@ -198,6 +198,8 @@ void ProcessTree::apply(const Record& r)
                 on_exit(r.time_ns, body);
             } else if constexpr (std::is_same_v<T, ProcessExec>) {
                 on_exec(r, body);
+            } else if constexpr (std::is_same_v<T, ProcessReparent>) {
+                if (Process* p = node(body.proc); p && !p->exited) reparent(p, body.parent, r.time_ns);
             } else if constexpr (std::is_same_v<T, ImageFactsRecord>) {
                 on_image_facts(body);
             } else if constexpr (std::is_same_v<T, ProcessRename>) {
@@ -231,11 +233,11 @@ void ProcessTree::apply(const Record& r)
     advance(r.time_ns);
 }
 
-// The parent a process hangs under: its recorded parent if that is known and
+// The parent a process hangs under: its current parent if that is known and
 // did not start after it (a later start means the pid was reused).
 Process* ProcessTree::resolve_parent(const Process& child) const
 {
-    const Identity& rp = child.recorded_parent;
+    const Identity& rp = child.current_parent;
     if (rp.pid == 0 || rp == child.id) return nullptr;
     Process* cand = rp.start_ns != 0 ? node(rp) : const_cast<Process*>(find_pid(rp.pid));
     if (!cand || cand == &child) return nullptr;
@@ -336,6 +338,9 @@ bool ProcessTree::is_same_process(const Process& known, const ProcessCreate&) co
 void ProcessTree::refresh(Process* p, const Record& r, const ProcessCreate& c)
 {
     p->in_snapshot_ = true;
+    // A resync lists the parent the kernel gives it now: a re-parenting
+    // whose record was lost.
+    if (in_snapshot_ && c.parent.pid != p->current_parent.pid) reparent(p, c.parent, r.time_ns);
     if (!c.name.empty()) p->name = c.name;
     if (!c.cmdline.empty()) p->cmdline = c.cmdline;
     if (!c.image.empty() && c.image != p->image) {
@@ -379,6 +384,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
 
     p->id = c.proc;
     p->recorded_parent = c.parent;
+    p->current_parent = c.parent;
     p->creator_pid = c.creator_pid;
     p->creator_tid = c.creator_tid;
     p->uid = c.uid;
@@ -398,37 +404,10 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
     p->rows_[1] = p->matches_ ? 1 : 0;
     ++stats_.living;
 
-    Process* parent = resolve_parent(*p);
-    const Identity& rp = c.parent;
-    // resolve_parent found no parent: with a start time, it is simply not here
-    // yet (unless it started after the child: then it is not the parent); by
-    // pid alone, only if no process holds that pid now.
-    bool may_arrive_later = rp.start_ns != 0 ? rp.start_ns <= c.proc.start_ns : !find_pid(rp.pid);
-    if (!parent && rp.pid != 0 && rp.pid != c.proc.pid && may_arrive_later)
-        waiting_.emplace(rp, p);  // events can arrive out of order: adopt it then
-    link(parent ? parent : &root_, p);
+    place(p);
     adopt_waiting(p);
     if (!p->from_snapshot) heap_push(newness_, {r.time_ns + config_.highlight_ns, p->id});
     return p;
-}
-
-// Children that arrived before this process and named it as their parent.
-void ProcessTree::adopt_waiting(Process* parent)
-{
-    if (waiting_.empty()) return;  // the usual case: parents come first
-    for (Identity key : {parent->id, Identity{parent->id.pid, 0}}) {
-        auto [begin, end] = waiting_.equal_range(key);
-        for (auto it = begin; it != end;) {
-            Process* child = it->second;
-            if (child->parent_ == &root_ && resolve_parent(*child) == parent) {
-                unlink(child);
-                link(parent, child);
-                it = waiting_.erase(it);
-            } else {
-                ++it;
-            }
-        }
-    }
 }
 
 void ProcessTree::on_exit(std::uint64_t time_ns, const ProcessExit& e)
@@ -586,12 +565,7 @@ void ProcessTree::retire_one(Process* p)
         unlink(c);
         link(heir, c);
     }
-    auto [begin, end] = waiting_.equal_range(p->recorded_parent);
-    for (auto it = begin; it != end; ++it)
-        if (it->second == p) {
-            waiting_.erase(it);
-            break;
-        }
+    stop_waiting(p);
     if (auto it = by_pid_.find(p->id.pid); it != by_pid_.end() && it->second == p) by_pid_.erase(it);
     ++generation_;
     if (p->exited) --stats_.exited;

@@ -106,6 +106,16 @@ class Decode(unittest.TestCase):
         tool_exit = [l for l in lines if l["type"] == "exit" and l["pid"] == 201][0]
         self.assertEqual((tool_exit["cpu_ns"], tool_exit["peak_rss_bytes"]), (3250000, 5427200))
 
+    def test_reparent_records(self):
+        r = run("decode", data("reparenting.ptr"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        moves = [json.loads(l) for l in r.stdout.decode().splitlines() if '"reparent"' in l]
+        self.assertEqual(len(moves), 2)
+        self.assertEqual(moves[0]["type_id"], 11)
+        self.assertEqual((moves[0]["pid"], moves[0]["parent_pid"], moves[0]["previous_parent_pid"]), (302, 300, 301))
+        self.assertEqual((moves[1]["parent_pid"], moves[1]["previous_parent_pid"]), (1, 300))
+        self.assertEqual(moves[1]["previous_parent_start_ns"], moves[0]["parent_start_ns"])
+
     def test_minor_zero_stream_decodes_as_before(self):
         old = run("decode", data("minor0-build.ptr"))
         new = run("decode", data("linux-build.ptr"))
@@ -191,6 +201,16 @@ class Snapshot(unittest.TestCase):
         self.assertEqual(make["image_facts"]["sha256"], "".join(f"{0xE0 - i:02x}" for i in range(32)))
         self.assertEqual(make["execs"][0]["replaced_image"], "/usr/bin/bash")
         self.assertEqual(make["execs"][0]["replaced_image_facts"]["sha256"], bash_hex)
+
+    def test_a_reparented_orphan_is_under_its_parent_now_and_remembers_its_spawner(self):
+        r = run("snapshot", "--from", data("reparenting.ptr"), "--highlight-ms", "100000")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("└─ daemon  daemon --forever  [re-parented from 301 to 1]", r.stdout.decode())
+        r = run("snapshot", "--from", data("reparenting.ptr"), "--format", "json")
+        doc = json.loads(r.stdout)
+        daemon = [c for c in doc["processes"][0]["children"] if c["name"] == "daemon"][0]
+        self.assertEqual((daemon["name"], daemon["ppid"], daemon["original_ppid"]), ("daemon", 1, 301))
+        self.assertIsNotNone(daemon["reparented_ns"])
 
     def test_filters(self):
         r = run("snapshot", "--from", data("linux-build.ptr"), "--filter", "CRON")

@@ -212,8 +212,11 @@ def test_tree(args):
         root_pid = root.pid
         wait_for("three processes at the gate", lambda: gated(fifo) == 3)
         expected = {"ptt_root", "ptt_mid_a", "ptt_mid_b", "ptt_leaf", "ptt_victim"}
-        wait_for("the recording to show the whole tree",
-                 lambda: expected <= {p["name"] for p in Model(rec.records()).procs.values()})
+        # The cats too: a scan can see a shell before its cat exists, and
+        # polling must see each one before the gate opens.
+        wait_for("the recording to show the whole tree, the three cats included",
+                 lambda: (lambda m: expected <= {p["name"] for p in m.procs.values()} and sum(p["cmdline"] == f"cat {fifo}" for _, p in m.named("cat")) >= 3)(
+                     Model(rec.records())))
         release(fifo, lambda: root.poll() is not None)
         check(root.returncode == 6, f"the tree's root exits 6, not {root.returncode}")
         long_lived.kill()

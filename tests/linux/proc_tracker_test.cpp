@@ -113,3 +113,21 @@ TEST(ProcTracker, ResyncIsBracketedAndLossComesFirst)
     EXPECT_TRUE(std::holds_alternative<model::ProcessExit>(recs[2].r.body));
     EXPECT_FALSE(std::get<model::Snapshot>(recs[3].r.body).begin);
 }
+
+TEST(ProcTracker, APolledOrphanIsReparentedAfterItsParentsExit)
+{
+    Fixture f;
+    f.proc.remove(100);                   // bash exits
+    f.proc.add(150, 1, "sleep", 60, nul_joined({"sleep", "100"}), "/bin/sleep");  // the kernel gave sleep to init
+    ASSERT_TRUE(f.tracker.poll_difference());
+    auto recs = f.live();
+    ASSERT_EQ(recs.size(), 2u);
+    const auto& gone = std::get<model::ProcessExit>(recs[0].r.body);
+    EXPECT_EQ(gone.proc.pid, 100u);
+    const auto& moved = std::get<model::ProcessReparent>(recs[1].r.body);
+    EXPECT_EQ(moved.proc, (model::Identity{150, f.fs.start_ns_from_ticks(60)}));
+    EXPECT_EQ(moved.parent, (model::Identity{1, f.fs.start_ns_from_ticks(0)}));
+    EXPECT_EQ(moved.previous, gone.proc);  // the exited bash, with its start time
+    ASSERT_TRUE(f.tracker.poll_difference());
+    EXPECT_EQ(f.live().size(), 2u);  // said once
+}

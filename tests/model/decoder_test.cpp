@@ -359,3 +359,28 @@ TEST(Decoder, AnExitShorterThanMinorZerosIsCorrupt)
     EXPECT_NE(d.error()->message.find("shorter than its fixed part (48 bytes)"), std::string::npos)
         << d.error()->message;
 }
+
+TEST(Decoder, ReparentRecordsDecodeAndTheirLengthIsChecked)
+{
+    StreamBuilder b;
+    b.reparent(5, {12, 120}, {1, 10}, {11, 110});
+    StreamDecoder d;
+    Collected c = decode_all(b.bytes(), d);
+    ASSERT_FALSE(d.error()) << d.error()->describe();
+    ASSERT_EQ(c.records.size(), 1u);
+    EXPECT_EQ(c.records[0].size, sizeof(pt_process_reparent));
+    const auto& m = std::get<ProcessReparent>(c.records[0].body);
+    EXPECT_EQ(m.proc, (Identity{12, 120}));
+    EXPECT_EQ(m.parent, (Identity{1, 10}));
+    EXPECT_EQ(m.previous, (Identity{11, 110}));
+    EXPECT_EQ(record_type_name(PT_REC_PROCESS_REPARENT), "reparent");
+
+    StreamBuilder shortb;
+    shortb.unknown(1, PT_REC_PROCESS_REPARENT, 40);  // 64 bytes: the previous parent is missing
+    StreamDecoder d2;
+    decode_all(shortb.bytes(), d2);
+    ASSERT_TRUE(d2.error());
+    EXPECT_NE(d2.error()->message.find("reparent record of 64 bytes is shorter than its fixed part (72 bytes)"),
+              std::string::npos)
+        << d2.error()->message;
+}

@@ -82,3 +82,22 @@ TEST(EventLog, InSubtreeFollowsTheTreeUpToTheTop)
     EXPECT_FALSE(in_subtree(l.tree, {9, T0 + 9}, a));
     EXPECT_TRUE(in_subtree(l.tree, {4, T0 + 3}, nullptr));
 }
+
+TEST(EventLog, AReparentingSaysFromWhichParentToWhich)
+{
+    Logged l;
+    StreamBuilder b;
+    b.create(T0, {1, T0 - 5}, {}, "init")
+        .create(T0 + kMs, {7, T0 + kMs}, {1, T0 - 5}, "sh")
+        .create(T0 + 2 * kMs, {8, T0 + 2 * kMs}, {7, T0 + kMs}, "daemon")
+        .exit(T0 + 3 * kMs, {7, T0 + kMs}, 0)
+        .reparent(T0 + 3 * kMs, {8, T0 + 2 * kMs}, {1, T0 - 5}, {7, T0 + kMs});
+    l.feed(b);
+    ASSERT_EQ(l.log.size(), 5u);
+    const LogEntry& e = l.log.at(4);
+    EXPECT_EQ(e.kind, LogKind::Reparent);
+    EXPECT_EQ(to_string(e.kind), "reparent");
+    EXPECT_EQ(e.name, "daemon");
+    EXPECT_EQ(e.parent_name, "init");
+    EXPECT_EQ(e.detail, "from 7 to 1");
+}

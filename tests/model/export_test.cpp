@@ -290,3 +290,31 @@ TEST(Export, AKeptExitedProcessCarriesItsDetailsInTextAndJson)
     EXPECT_EQ(p.at("images_loaded").at(0).at("path"), "/lib/libc.so.6");
     EXPECT_EQ(p.at("images_loaded").at(0).at("base"), 0x140000000ull);
 }
+
+TEST(Export, AReparentedProcessShowsItsParentNowAndWhoSpawnedIt)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, {1, T0}, {0, 0}, "init")
+        .create(T0 + 1, {5, T0 + 1}, {1, T0}, "sh")
+        .create(T0 + 2, {6, T0 + 2}, {5, T0 + 1}, "daemon")
+        .exit(T0 + 3, {5, T0 + 1}, 0)
+        .reparent(T0 + 3, {6, T0 + 2}, {1, T0}, {5, T0 + 1});
+    feed(tree, b);
+    std::string text = export_text(tree, ExportInfo{T0, "box", "netlink"});
+    EXPECT_NE(text.find("└─ daemon  [re-parented from 5 to 1]"), std::string::npos) << text;
+    nlohmann::json doc = nlohmann::json::parse(export_json(tree, ExportInfo{T0, "box", "netlink"}));
+    const nlohmann::json& init = doc["processes"][0];
+    ASSERT_EQ(init["children"].size(), 2u);
+    const nlohmann::json& sh = init["children"][0];
+    const nlohmann::json& daemon = init["children"][1];
+    EXPECT_EQ(daemon["pid"], 6);
+    EXPECT_EQ(daemon["ppid"], 1);
+    EXPECT_EQ(daemon["parent_start_ns"], T0);
+    EXPECT_EQ(daemon["original_ppid"], 5);
+    EXPECT_EQ(daemon["original_parent_start_ns"], T0 + 1);
+    EXPECT_EQ(daemon["reparented_ns"], T0 + 3);
+    EXPECT_EQ(sh["ppid"], 1);
+    EXPECT_EQ(sh["original_ppid"], 1);
+    EXPECT_TRUE(sh["reparented_ns"].is_null());
+}

@@ -1,6 +1,6 @@
 // tests/support/random_stream.hpp - random but valid wire streams that use
 // every record kind the model acts on: creates (with parents living, dead,
-// not yet arrived, or reused pids), exits, execs, renames, threads, complete
+// not yet arrived, or reused pids), exits, execs, renames, re-parentings, threads, complete
 // snapshots that drop some processes, losses, unknown records, and times
 // slightly out of order. For the time-travel tests and benchmarks.
 #pragma once
@@ -133,7 +133,8 @@ private:
         if (r < 40 || some.pid == 0) return create();
         if (r < 75) return exit();
         if (r < 85) b_.exec(when(), some, "exec" + std::to_string(pick(5)), "new command line");
-        else if (r < 90) b_.rename(when(), some, "renamed");
+        else if (r < 88) b_.rename(when(), some, "renamed");
+        else if (r < 90) b_.reparent(when(), some, random_alive(), {});  // sometimes itself: ignored
         else b_.thread(when(), some, static_cast<std::uint32_t>(pick(1000)), r < 96);
         ++written_;
     }

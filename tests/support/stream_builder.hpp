@@ -77,6 +77,10 @@ public:
     {
         return put(pt_encode_process_rename(buf_, sizeof buf_, seq_, t, wire(self), str(name)));
     }
+    StreamBuilder& reparent(std::uint64_t t, Id self, Id parent, Id previous)
+    {
+        return put(pt_encode_process_reparent(buf_, sizeof buf_, seq_, t, wire(self), wire(parent), wire(previous)));
+    }
     StreamBuilder& thread(std::uint64_t t, Id self, std::uint32_t tid, bool created)
     {
         return put(pt_encode_thread(buf_, sizeof buf_, created ? PT_REC_THREAD_CREATE : PT_REC_THREAD_EXIT, seq_, t,

@@ -137,6 +137,26 @@ StreamBuilder image_facts()
     return b;
 }
 
+// Re-parenting (minor 1): a double fork whose middle process exits; the
+// kernel hands the grandchild to a subreaper, which later exits too, so the
+// grandchild ends under init.
+StreamBuilder reparenting()
+{
+    StreamBuilder b("orphans", PT_OS_LINUX, PT_SOURCE_NETLINK, T0);
+    const std::uint64_t boot = T0 - 60 * kS;
+    b.snapshot(T0, true).create(T0, {1, boot}, {0, 0}, "systemd", "/sbin/init", "root").snapshot(T0, false);
+    std::uint64_t t = T0 + 100 * kMs;
+    proctree::testing::Id reaper{300, t}, middle{301, t + kMs}, orphan{302, t + 2 * kMs};
+    b.create(t, reaper, {1, boot}, "reaper", "reaper --subreaper", "dev")
+        .create(t + kMs, middle, reaper, "sh", "sh -c (daemon &)", "dev")
+        .create(t + 2 * kMs, orphan, middle, "daemon", "daemon --forever", "dev")
+        .exit(t + 3 * kMs, middle, 0)
+        .reparent(t + 3 * kMs, orphan, reaper, middle)
+        .exit(t + 500 * kMs, reaper, 0)
+        .reparent(t + 500 * kMs, orphan, {1, boot}, reaper);
+    return b;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -151,6 +171,7 @@ int main(int argc, char** argv)
               write(dir, "hostile-names.ptr", hostile_names().bytes()) &&
               write(dir, "future-records.ptr", future_records().bytes()) &&
               write(dir, "image-facts.ptr", image_facts().bytes()) &&
+              write(dir, "reparenting.ptr", reparenting().bytes()) &&
               write(dir, "minor0-build.ptr", linux_build().minor_version(0).bytes());
     // Corrupted copies of linux-build.ptr: cut inside its last record, and a
     // record whose size field is not a multiple of 8 (the 8th record).

@@ -79,7 +79,10 @@ void add_lineage(std::vector<std::string>& out, const model::ProcessTree& tree, 
         const Process* o = tree.find(p.original_parent);
         wrap(out, "original parent: " + (o ? who(*o) : fmt::format("{} (gone)", p.original_parent.pid)), width);
     }
-    if (p.recorded_parent.pid != 0 && (!p.parent() || p.parent()->id.pid != p.recorded_parent.pid))
+    if (p.reparented_ns)
+        wrap(out, fmt::format("spawned by pid {}; {} at {}", p.recorded_parent.pid, model::describe_reparenting(p),
+                              clock_ms(p.reparented_ns)), width);
+    else if (p.recorded_parent.pid != 0 && (!p.parent() || p.parent()->id.pid != p.recorded_parent.pid))
         wrap(out, fmt::format("recorded parent: pid {}", p.recorded_parent.pid), width);
 }
 

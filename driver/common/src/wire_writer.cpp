@@ -56,6 +56,11 @@ bool WireWriter::rename(std::uint64_t time_ns, pt_ident proc, std::string_view n
     return emit(pt_encode_process_rename(buf_.data(), kBufferSize, seq_, time_ns, proc, to_pt_str(name)));
 }
 
+bool WireWriter::reparent(std::uint64_t time_ns, pt_ident proc, pt_ident parent, pt_ident previous)
+{
+    return emit(pt_encode_process_reparent(buf_.data(), kBufferSize, seq_, time_ns, proc, parent, previous));
+}
+
 bool WireWriter::thread(std::uint64_t time_ns, pt_record_type type, pt_ident proc, std::uint32_t tid,
                         std::int32_t exit_code)
 {

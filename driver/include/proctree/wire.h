@@ -119,6 +119,7 @@ enum pt_record_type {
     PT_REC_SNAPSHOT_BEGIN = 8,
     PT_REC_SNAPSHOT_END = 9,
     PT_REC_EVENTS_LOST = 10,
+    PT_REC_PROCESS_REPARENT = 11, /* minor 1: the kernel gave a process a new parent */
     PT_REC_IMAGE_FACTS = 12     /* minor 1: size and SHA-256 of a create/exec's image */
 };
 
@@ -293,6 +294,21 @@ struct pt_events_lost {
     uint32_t reserved;         /* 36 */
 };
 PT_STATIC_ASSERT(sizeof(struct pt_events_lost) == 40, "lost");
+
+/* PT_REC_PROCESS_REPARENT (minor 1): 72 bytes. The kernel re-parented a
+ * living process: its parent exited and it now belongs to `parent` (Linux:
+ * the nearest PR_SET_CHILD_SUBREAPER ancestor, else the pid namespace's
+ * init). `previous` is the parent it had until then, usually the process
+ * whose exit came just before. The create record's parent stays the lineage
+ * (who spawned it); this record says who its parent is now. A consumer of
+ * minor 0 skips it by size. */
+struct pt_process_reparent {
+    struct pt_record_header h; /*  0 */
+    struct pt_ident proc;      /* 24 */
+    struct pt_ident parent;    /* 40: the new parent */
+    struct pt_ident previous;  /* 56: the parent before */
+};
+PT_STATIC_ASSERT(sizeof(struct pt_process_reparent) == 72, "reparent");
 
 /* pt_image_facts.status */
 #define PT_FACTS_HASHED     0u /* size and sha256 are those of the file */

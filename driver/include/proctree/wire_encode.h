@@ -255,6 +255,23 @@ PT_INLINE uint32_t pt_encode_process_rename(void *buf, uint32_t cap, uint64_t se
     return size;
 }
 
+PT_INLINE uint32_t pt_encode_process_reparent(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns,
+                                              struct pt_ident proc, struct pt_ident parent,
+                                              struct pt_ident previous)
+{
+    struct pt_process_reparent *r = (struct pt_process_reparent *)buf;
+    if (cap < sizeof *r) return 0;
+    pt__zero(buf, sizeof *r);
+    pt__header(buf, PT_REC_PROCESS_REPARENT, sizeof *r, seq, time_ns);
+    r->proc = proc;
+    r->proc.reserved = 0;
+    r->parent = parent;
+    r->parent.reserved = 0;
+    r->previous = previous;
+    r->previous.reserved = 0;
+    return sizeof *r;
+}
+
 /* type: PT_REC_THREAD_CREATE or PT_REC_THREAD_EXIT */
 PT_INLINE uint32_t pt_encode_thread(void *buf, uint32_t cap, uint16_t type, uint64_t seq,
                                     uint64_t time_ns, struct pt_ident proc, uint32_t tid,

@@ -9,6 +9,7 @@
 #include "procfs_text.hpp"
 
 #include <proctree/linux/clock.hpp>
+#include <proctree/linux/parent_watch.hpp>
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -229,7 +230,8 @@ public:
     int run(ByteSink& sink, const std::atomic<bool>& stop) override
     {
         ProcFs procfs(root_);
-        WireWriter out(sink);
+        ParentWatch parents(sink, procfs);
+        WireWriter out(parents);
         ProcTracker tracker(procfs, out);
         if (!write_linux_stream_header(out, procfs, PT_SOURCE_NETLINK)) return sink_failed();
 
@@ -244,7 +246,7 @@ public:
             status = sink_failed();
         } else {
             out.flush();
-            status = write_loop(tracker, out, stop);
+            status = write_loop(tracker, parents, out, stop);
         }
         {
             std::lock_guard lock(mutex_);
@@ -266,6 +268,7 @@ public:
             // Losses not yet followed up: one last rescan, so that even a
             // recording stopped in the middle of a storm ends converged.
             if (follow_up_at_ && !tracker.resync()) return sink_failed();
+            if (!parents.follow(out)) return sink_failed();
         }
         out.flush();
         return status;
@@ -283,7 +286,7 @@ private:
         if (options_.notice) options_.notice(message);
     }
 
-    int write_loop(ProcTracker& tracker, WireWriter& out, const std::atomic<bool>& stop)
+    int write_loop(ProcTracker& tracker, ParentWatch& parents, WireWriter& out, const std::atomic<bool>& stop)
     {
         std::vector<ProcEvent> batch;
         bool batch_was_empty = true;
@@ -331,6 +334,8 @@ private:
                 if (!tracker.apply(ev)) return sink_failed();
             }
             batch.clear();
+            // The kernel re-parented the children of the processes that just exited.
+            if (parents.pending() && !parents.follow(out)) return sink_failed();
             if (dropped > 0) {
                 notify(fmt::format("proc connector: {} events dropped behind a slow output; resyncing", dropped));
                 if (!tracker.lost_and_resync(dropped, PT_LOST_QUEUE_FULL)) return sink_failed();

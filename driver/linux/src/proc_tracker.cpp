@@ -222,6 +222,7 @@ bool ProcTracker::emit_difference(const std::vector<ProcInfo>& scan, std::uint64
 
     // Gone (or pid reused): exits first, so a reused pid's new process
     // never meets its predecessor in the consumer's tree.
+    std::unordered_map<std::uint32_t, std::uint64_t> gone;  // pid -> start of what exited
     for (auto it = known_.begin(); it != known_.end();) {
         auto s = start_of.find(it->first);
         if (s != start_of.end() && s->second == it->second.start_ns) {
@@ -229,6 +230,7 @@ bool ProcTracker::emit_difference(const std::vector<ProcInfo>& scan, std::uint64
             continue;
         }
         if (!out_.exit(now, ident_of(it->first, it->second.start_ns), 0, 0, PT_EXIT_CODE_UNKNOWN)) return false;
+        gone.emplace(it->first, it->second.start_ns);
         it = known_.erase(it);
     }
     for (const ProcInfo& p : scan) {
@@ -239,9 +241,17 @@ bool ProcTracker::emit_difference(const std::vector<ProcInfo>& scan, std::uint64
             remember(p);
             continue;
         }
+        Known& k = it->second;
+        // Its parent exited and the kernel gave it another (a subreaper, init).
+        if (p.ppid != k.ppid) {
+            auto dead = gone.find(k.ppid);
+            pt_ident previous = dead != gone.end() ? ident_of(k.ppid, dead->second) : parent_ident(k.ppid, &start_of);
+            if (!out_.reparent(now, ident_of(p.pid, p.start_ns), parent_ident(p.ppid, &start_of), previous))
+                return false;
+            k.ppid = p.ppid;
+        }
         // Same process; did it exec (or rename) while we were not looking?
         // A zombie has lost its exe and cmdline: that is not a change.
-        Known& k = it->second;
         const bool changed = p.name != k.name || (!p.exe.empty() && p.exe != k.exe) ||
                              (!p.cmdline.empty() && p.cmdline != k.cmdline);
         if (!changed) continue;

@@ -191,11 +191,18 @@ std::uint64_t ProcFs::start_ns_from_ticks(std::uint64_t ticks) const
 
 std::optional<std::uint64_t> ProcFs::start_ns(std::uint32_t pid) const
 {
+    auto l = lineage(pid);
+    if (!l) return std::nullopt;
+    return l->start_ns;
+}
+
+std::optional<ProcFs::Lineage> ProcFs::lineage(std::uint32_t pid) const
+{
     std::string text;
     if (!read_small_file(root_ + "/" + std::to_string(pid) + "/stat", text, 4096)) return std::nullopt;
     auto f = parse_stat(text);
     if (!f) return std::nullopt;
-    return start_ns_from_ticks(f->start_ticks);
+    return Lineage{start_ns_from_ticks(f->start_ticks), f->ppid};
 }
 
 std::optional<ProcInfo> ProcFs::read(std::uint32_t pid) const

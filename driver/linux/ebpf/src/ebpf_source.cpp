@@ -11,6 +11,7 @@
 
 #include <proctree/ebpf/source.hpp>
 #include <proctree/linux/clock.hpp>
+#include <proctree/linux/parent_watch.hpp>
 #include <proctree/linux/snapshot.hpp>
 
 #include <bpf/bpf.h>
@@ -248,7 +249,10 @@ int EbpfSource::run(ByteSink& sink, const std::atomic<bool>& stop)
     ProcFs procfs;
     ebpf::Translator* slot = nullptr;
     SnapshotTap tap(sink, slot);
-    WireWriter out(tap);
+    // Exits come from sched_process_exit, just before the kernel re-parents
+    // the children: their new parent is read from /proc after the event.
+    ParentWatch parents(tap, procfs);
+    WireWriter out(parents);
 
     ebpf::Clocks clocks;
     clocks.btime_ns = procfs.boot_time_ns();
@@ -286,6 +290,7 @@ int EbpfSource::run(ByteSink& sink, const std::atomic<bool>& stop)
             notice(refusal("read the ring buffer", -n));
             return 1;
         }
+        if (parents.pending() && !parents.follow(out)) return 1;
         std::uint64_t now = clock_ns(CLOCK_MONOTONIC);
         if (now - last_check >= 20'000'000ull) {
             last_check = now;

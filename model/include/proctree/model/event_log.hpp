@@ -13,7 +13,7 @@
 
 namespace proctree::model {
 
-enum class LogKind : std::uint8_t { Create, Exec, Exit, Rename, Lost };
+enum class LogKind : std::uint8_t { Create, Exec, Exit, Rename, Lost, Reparent };
 
 struct LogEntry {
     std::uint64_t time_ns = 0;
@@ -21,10 +21,11 @@ struct LogEntry {
     Identity proc;            // {} for events lost
     std::string name;         // raw: escape before showing
     std::string parent_name;  // raw; "" when it has no parent in the tree
-    std::string detail;       // exit: "exit 0 after 1 ms"; rename: the old name; lost: "42 events"
+    std::string detail;       // exit: "exit 0 after 1 ms"; rename: the old name; lost: "42 events";
+                              // reparent: "from 812 to 1"
 };
 
-std::string_view to_string(LogKind kind);  // "create", "exec", "exit", "rename", "lost"
+std::string_view to_string(LogKind kind);  // "create", "exec", "exit", "rename", "lost", "reparent"
 
 class EventLog {
 public:

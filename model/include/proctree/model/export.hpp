@@ -19,7 +19,8 @@ struct ExportInfo {
 // Header lines (time, host, source, filter), then one line per row:
 // "PID  [state] tree-glyphs name  cmdline  (exit 0 after 12 ms)".
 std::string export_text(const ProcessTree& tree, const ExportInfo& info);
-// {"time":..,"host":..,"source":..,"filter":..,"processes":[{pid, ppid,
+// {"time":..,"host":..,"source":..,"filter":..,"processes":[{pid, ppid
+//  (the parent now), original_ppid (who spawned it), reparented_ns,
 //  start_ns, name, cmdline, image, user, state, exit_code, exit_signal,
 //  lifetime_ns, cpu_ns, peak_rss_bytes, children:[...]}]}
 std::string export_json(const ProcessTree& tree, const ExportInfo& info);
@@ -28,6 +29,8 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info);
 std::string format_duration(std::uint64_t ns);  // "850 us", "12 ms", "3.2 s", "5 min"
 std::string describe_exit(const Process& p);     // "exit 0", "signal 9 (KILL)", "exit ?"
 std::string format_utc(std::uint64_t ns);        // "2026-11-21 19:23:48 UTC"
+// "re-parented from 812 to 1" (spawner to the kernel's parent now); "" if never.
+std::string describe_reparenting(const Process& p);
 std::string sha256_hex(const std::array<std::uint8_t, 32>& digest);  // 64 lower-case hex digits
 // "sha256 <hex>, 123456 bytes", "unreadable (error 2)", "not hashed (hasher
 // behind)"; "" for no facts.

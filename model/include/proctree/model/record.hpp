@@ -81,6 +81,13 @@ struct ProcessRename {
     std::string_view name;
 };
 
+// The kernel gave a living process a new parent (its parent exited).
+struct ProcessReparent {
+    Identity proc;
+    Identity parent;    // the new parent
+    Identity previous;  // the parent before
+};
+
 struct ThreadEvent {
     Identity proc;
     std::uint32_t tid = 0;
@@ -122,8 +129,8 @@ struct ImageFactsRecord {
 
 struct UnknownRecord {};  // a type this version does not know; skipped by size
 
-using RecordBody = std::variant<ProcessCreate, ProcessExit, ProcessExec, ProcessRename, ThreadEvent,
-                                ImageLoad, Snapshot, EventsLost, ImageFactsRecord, UnknownRecord>;
+using RecordBody = std::variant<ProcessCreate, ProcessExit, ProcessExec, ProcessRename, ProcessReparent,
+                                ThreadEvent, ImageLoad, Snapshot, EventsLost, ImageFactsRecord, UnknownRecord>;
 
 struct Record {
     std::uint16_t type = 0;

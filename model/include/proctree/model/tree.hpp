@@ -8,6 +8,9 @@
 //    child is an orphan at the root); a child whose parent has not arrived
 //    yet waits at the root and moves under the parent when it arrives;
 //  - children are kept in creation order;
+//  - the tree follows the kernel's re-parenting (a reparent record, or a
+//    resync snapshot naming another parent): the process moves under its
+//    new parent at once; recorded_parent keeps who spawned it (lineage);
 //  - a process is New for highlight_ns after its create, Exiting for
 //    highlight_ns after its exit, then it leaves and its children move up to
 //    the nearest living ancestor (remembering the original parent);
@@ -150,7 +153,9 @@ public:
     std::uint16_t exit_signal = 0;
     std::uint16_t exit_flags = 0;  // PT_EXIT_*
     std::int32_t exit_code = 0;
-    Identity recorded_parent;   // as the producer recorded it
+    Identity recorded_parent;   // as the producer recorded it at creation: who spawned it (lineage)
+    Identity current_parent;    // the kernel's parent now: recorded_parent until a re-parenting
+    std::uint64_t reparented_ns = 0;  // time of the last re-parenting; 0 if never
     Identity original_parent;   // the tree parent before it was moved up; {} if never moved
     std::uint32_t creator_pid = 0;
     std::uint32_t creator_tid = 0;
@@ -197,6 +202,7 @@ struct TreeStats {
     std::uint64_t creates = 0;
     std::uint64_t exits = 0;
     std::uint64_t execs = 0;
+    std::uint64_t reparents = 0;        // re-parentings applied (records and snapshot differences)
     std::uint64_t events_lost = 0;      // sum of counts (unknown counts add 0)
     std::uint64_t loss_reports = 0;     // events-lost records seen
     std::uint64_t unknown_records = 0;
@@ -275,6 +281,7 @@ private:
     Process* due_for_retirement(Identity id);
     void on_snapshot(const Snapshot& s, std::uint64_t time_ns);
     void on_exec(const Record& r, const ProcessExec& e);
+    void reparent(Process* p, Identity parent, std::uint64_t time_ns);
     void on_image_facts(const ImageFactsRecord& f);
     void retire(Process* p);
     void retire_one(Process* p);
@@ -284,6 +291,9 @@ private:
     Process* exited_at(Identity id, std::uint64_t exited_ns) const;
     void note_rename(Process* p, std::uint64_t time_ns, std::string_view name);
     void note_image(const Record& r, const ImageLoad& load);
+    void place(Process* p);
+    void stop_waiting(Process* p);
+    bool is_within(const Process* n, const Process* top) const;
     void link(Process* parent, Process* child);
     void unlink(Process* child);
     void adopt_waiting(Process* parent);
@@ -302,7 +312,7 @@ private:
     // within one clock tick): kept until their highlight time is over.
     std::unordered_multimap<Identity, Process, IdentityHash> superseded_;
     std::unordered_map<std::uint32_t, Process*> by_pid_;  // newest process per pid
-    // Children whose recorded parent has not arrived: parent identity -> children.
+    // Children whose (current) parent has not arrived: parent identity -> children.
     std::unordered_multimap<Identity, Process*, IdentityHash> waiting_;
     std::vector<std::pair<std::uint64_t, Identity>> expiry_;  // min-heap on exit time + highlight
     std::vector<std::pair<std::uint64_t, Identity>> newness_; // min-heap on create time + highlight

@@ -37,6 +37,7 @@ public:
     bool exit(std::uint64_t time_ns, pt_ident proc, std::int32_t code, std::uint16_t signal,
               std::uint16_t flags, const pt_exit_usage* usage = nullptr);
     bool rename(std::uint64_t time_ns, pt_ident proc, std::string_view name);
+    bool reparent(std::uint64_t time_ns, pt_ident proc, pt_ident parent, pt_ident previous);
     bool thread(std::uint64_t time_ns, pt_record_type type, pt_ident proc, std::uint32_t tid,
                 std::int32_t exit_code = 0);
     bool snapshot_begin(std::uint64_t time_ns, std::uint32_t reason, std::uint16_t flags);

@@ -39,6 +39,12 @@ public:
     std::optional<ProcInfo> read(std::uint32_t pid) const;
     // Identity start time of pid (cheap: reads /proc/PID/stat only).
     std::optional<std::uint64_t> start_ns(std::uint32_t pid) const;
+    // Its start time and parent now (the same single read).
+    struct Lineage {
+        std::uint64_t start_ns = 0;
+        std::uint32_t ppid = 0;
+    };
+    std::optional<Lineage> lineage(std::uint32_t pid) const;
     // All processes, parents before children where possible. Processes that
     // vanish mid-scan are skipped; unreadable fields are left empty. Zombies
     // are not listed: they have exited (their exit event, if any, is past)
