@@ -92,6 +92,7 @@ void ProcessTree::copy_from(const ProcessTree& o)
     filter_ = o.filter_;
     filter_lower_ = o.filter_lower_;
     header_ = o.header_;
+    facts_pool_ = o.facts_pool_;
     stats_ = o.stats_;
     now_ = o.now_;
     generation_ = o.generation_;
@@ -449,7 +450,9 @@ void ProcessTree::on_exec(const Record& r, const ProcessExec& e)
     if (!e.name.empty()) p->name = e.name;
     p->image = e.image;
     p->image_seq = r.seq;
-    p->cmdline = e.cmdline;
+    // A fresh string, not an assignment (which keeps the buffer): the forked
+    // parent's often long command line would stay allocated with the process.
+    std::string(e.cmdline).swap(p->cmdline);
     if (!e.user.empty()) p->user = e.user;
     if (e.uid != PT_UID_UNKNOWN) p->uid = e.uid;
     p->flags = e.flags;
@@ -473,13 +476,7 @@ void ProcessTree::on_image_facts(const ImageFactsRecord& f)
         if (!slot && !p->image_facts && f.path == p->image) slot = &p->image_facts;
     }
     if (!slot) return;
-    auto facts = std::make_shared<ImageFacts>();
-    facts->status = f.status;
-    facts->error = f.error;
-    facts->size = f.file_size;
-    facts->sha256 = f.sha256;
-    facts->path = f.path;
-    *slot = std::move(facts);
+    *slot = facts_pool_.get(f);
     ++stats_.image_facts;
     ++generation_;
 }

@@ -6,6 +6,8 @@
 #include <proctree/model/tree.hpp>
 #include <proctree/wire.h>
 
+#include <algorithm>
+
 namespace proctree::model {
 
 namespace {
@@ -13,6 +15,27 @@ namespace {
 std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
 
 } // namespace
+
+std::shared_ptr<const ImageFacts> FactsPool::get(const ImageFactsRecord& f)
+{
+    auto same = [&](const ImageFacts& k) {
+        return k.status == f.status && k.error == f.error && k.size == f.file_size && k.sha256 == f.sha256;
+    };
+    std::weak_ptr<const ImageFacts>& slot = pool_[std::string(f.path)];
+    if (auto known = slot.lock(); known && same(*known)) return known;
+    auto facts = std::make_shared<ImageFacts>();
+    facts->status = f.status;
+    facts->error = f.error;
+    facts->size = f.file_size;
+    facts->sha256 = f.sha256;
+    facts->path = f.path;
+    slot = facts;
+    if (pool_.size() >= prune_at_) {  // paths no process holds any more
+        std::erase_if(pool_, [](const auto& kv) { return kv.second.expired(); });
+        prune_at_ = std::max<std::size_t>(64, 2 * pool_.size());
+    }
+    return facts;
+}
 
 std::optional<std::uint64_t> Process::cpu_time_ns() const
 {

@@ -4,8 +4,10 @@
 #include "../support/stream_builder.hpp"
 
 #include <proctree/model/decoder.hpp>
+#include <proctree/model/event_log.hpp>
 #include <proctree/model/export.hpp>
 #include <proctree/model/feed.hpp>
+#include <proctree/model/spawners.hpp>
 #include <proctree/model/tree.hpp>
 #include <proctree/model/view.hpp>
 
@@ -158,6 +160,61 @@ void BM_MemoryPerProcess100k(benchmark::State& state)
     }
 }
 BENCHMARK(BM_MemoryPerProcess100k)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// What the real viewer holds per process in tests/bench/viewer_memory.py's
+// "hold" step, to compare with that figure: each process is forked by a
+// Python script (its create carries the script's long command line and the
+// interpreter's image), execs sleep, and gets facts for both images, as
+// the eBPF source sends them; the tree, the event log and the spawner
+// counts take every record, as the viewer's session does.
+void BM_MemoryPerProcessLikeTheViewer(benchmark::State& state)
+{
+    const auto n = static_cast<std::uint32_t>(state.range(0));
+    const std::string script =
+        "/usr/bin/python3 tests/bench/viewer_memory.py --proctree build/tui/proctree --count 100000 --hold 10000";
+    const std::string sha(32, '\x5a');
+    for (auto _ : state) {
+        StreamBuilder b("box", PT_OS_LINUX, PT_SOURCE_EBPF);
+        b.create(T0, {1, T0 - 10}, {0, 0}, "python3", script, "root", "/usr/bin/python3.11");
+        for (std::uint32_t i = 0; i < n; ++i) {
+            std::uint64_t t = T0 + 1000ull * i;
+            proctree::testing::Id id{1000 + i, t};
+            std::uint64_t created = b.next_seq();
+            b.create(t, id, {1, T0 - 10}, "python3", script, "root", "/usr/bin/python3.11");
+            std::uint64_t execd = b.next_seq();
+            b.exec(t + 100, id, "sleep", "sleep 3600", "/usr/bin/sleep")
+                .facts(t + 200, id, created, PT_FACTS_HASHED, "/usr/bin/python3.11", 6831736, sha)
+                .facts(t + 300, id, execd, PT_FACTS_HASHED, "/usr/bin/sleep", 35336, sha);
+        }
+        malloc_trim(0);
+        std::size_t before = mallinfo2().uordblks;
+        auto tree = std::make_unique<ProcessTree>();
+        auto log = std::make_unique<EventLog>();
+        auto spawners = std::make_unique<SpawnerCounts>();
+        struct Feed : RecordHandler {
+            ProcessTree& tree;
+            EventLog& log;
+            SpawnerCounts& spawners;
+            Feed(ProcessTree& t, EventLog& l, SpawnerCounts& s) : tree(t), log(l), spawners(s) {}
+            void on_header(const StreamHeader& h) override { tree.apply_header(h); }
+            void on_record(const Record& r) override
+            {
+                tree.apply(r);
+                log.add(r, tree);
+                spawners.add(r, tree);
+            }
+        } feed(*tree, *log, *spawners);
+        StreamDecoder d;
+        d.feed(b.bytes(), feed);
+        std::size_t with_log = mallinfo2().uordblks;
+        log.reset();
+        std::size_t without_log = mallinfo2().uordblks;
+        state.counters["bytes_per_process"] = double(with_log - before) / double(n);
+        state.counters["event_log_share"] = double(with_log - without_log) / double(n);
+        benchmark::DoNotOptimize(tree->size());
+    }
+}
+BENCHMARK(BM_MemoryPerProcessLikeTheViewer)->Arg(10'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 } // namespace
 

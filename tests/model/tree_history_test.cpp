@@ -219,3 +219,29 @@ TEST(TreeHistory, ACopyKeepsTheKeptProcessesTheirHistoryAndTheBound)
     EXPECT_EQ(copy.stats().history_dropped, 1u);
     EXPECT_EQ(tree.stats().history_dropped, 0u);
 }
+
+TEST(TreeHistory, ProcessesThatRanOneImageShareOneCopyOfItsFactsAndAnExecDropsTheForkedCommandLine)
+{
+    ProcessTree tree;
+    const std::string sha(32, '\x11'), other(32, '\x22');
+    const std::string script(200, 'p');
+    StreamBuilder b;
+    b.create(T0, id(1), {}, "python3", script);
+    for (std::uint32_t pid : {2u, 3u, 4u}) {
+        std::uint64_t execd = b.next_seq() + 1;
+        b.create(T0 + pid, id(pid), id(1), "python3", script).exec(T0 + pid, id(pid), "sleep", "sleep 9", "/usr/bin/sleep");
+        // pid 4 ran the binary after it was replaced: other contents
+        b.facts(T0 + pid, id(pid), execd, PT_FACTS_HASHED, "/usr/bin/sleep", 100, pid == 4 ? other : sha);
+    }
+    feed(tree, b);
+    const Process* p2 = tree.find(ident(2));
+    const Process* p3 = tree.find(ident(3));
+    const Process* p4 = tree.find(ident(4));
+    ASSERT_TRUE(p2 && p3 && p4 && p2->image_facts && p3->image_facts && p4->image_facts);
+    EXPECT_EQ(p2->image_facts.get(), p3->image_facts.get());
+    EXPECT_NE(p3->image_facts.get(), p4->image_facts.get());
+    EXPECT_EQ(p4->image_facts->sha256[0], 0x22);
+    EXPECT_EQ(p2->image_facts->sha256[0], 0x11);
+    EXPECT_EQ(p2->cmdline, "sleep 9");
+    EXPECT_LT(p2->cmdline.capacity(), script.size());  // the fork's long buffer went with the exec
+}

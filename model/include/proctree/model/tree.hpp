@@ -60,6 +60,18 @@ struct ImageFacts {
     std::string path;          // the file read
 };
 
+// The facts of each image once, whatever the number of processes that ran
+// it (facts are immutable; a storm of one binary shares one copy).
+class FactsPool {
+public:
+    std::shared_ptr<const ImageFacts> get(const ImageFactsRecord& f);
+    std::size_t size() const { return pool_.size(); }
+
+private:
+    std::unordered_map<std::string, std::weak_ptr<const ImageFacts>> pool_;  // by path
+    std::size_t prune_at_ = 64;
+};
+
 // One exec of a process: when, and the image it replaced (with that image's
 // facts once they arrive).
 struct ExecStep {
@@ -322,6 +334,7 @@ private:
     Filter filter_;
     std::string filter_lower_;
     std::optional<StreamHeader> header_;
+    FactsPool facts_pool_;
     TreeStats stats_;
     std::uint64_t now_ = 0;
     std::uint64_t generation_ = 0;
