@@ -25,6 +25,39 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from first_frame import rss_kb, start_on_pty  # noqa: E402
 
 
+def rss_by_kind(pid):
+    """Resident KiB per kind of mapping (/proc/PID/smaps): the main heap,
+    malloc's per-thread arenas (anonymous 64 MiB-aligned reservations),
+    the BPF ring, other anonymous memory, and files."""
+    kinds = {}
+    name = None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split()
+            if "-" in head[0] and len(head) >= 5 and not head[0].endswith(":"):
+                lo, hi = (int(x, 16) for x in head[0].split("-"))
+                path = head[5] if len(head) > 5 else ""
+                if path == "[heap]":
+                    name = "heap"
+                elif path.startswith("anon_inode:bpf") or "bpf" in path:
+                    name = "bpf"
+                elif path.startswith("/"):
+                    name = "files"
+                elif path in ("[stack]", "[vvar]", "[vdso]", "[vsyscall]"):
+                    name = "other"
+                elif lo % (64 << 20) == 0 or (hi - lo) >= (60 << 20):
+                    name = "arenas"
+                else:
+                    name = "anon"
+            elif head[0] == "Rss:" and name:
+                kinds[name] = kinds.get(name, 0) + int(head[1])
+    return kinds
+
+
+def breakdown(pid):
+    return ", ".join(f"{k} {v / 1024:.1f}" for k, v in sorted(rss_by_kind(pid).items()) if v >= 64) + " MB"
+
+
 def drain_for(fd, seconds):
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -52,7 +85,7 @@ def main():
     try:
         drain_for(fd, 3.0)
         idle = rss_kb(pid)
-        print(f"viewer --source {args.source}: idle RSS {idle / 1024:.1f} MB")
+        print(f"viewer --source {args.source}: idle RSS {idle / 1024:.1f} MB ({breakdown(pid)})")
 
         held = [subprocess.Popen(["sleep", "3600"]) for _ in range(args.hold)]
         drain_for(fd, settle)
@@ -75,7 +108,7 @@ def main():
             drain_for(fd, settle)
             rss = rss_kb(pid)
             print(f"churn {n + 1}: {args.count} processes in {storm_s:.1f} s; {settle:.0f} s later RSS "
-                  f"{rss / 1024:.1f} MB ({100.0 * (rss / idle - 1):+.0f}% against idle)")
+                  f"{rss / 1024:.1f} MB ({100.0 * (rss / idle - 1):+.0f}% against idle; {breakdown(pid)})")
     finally:
         os.kill(pid, signal.SIGTERM)
         drain_for(fd, 1.0)
