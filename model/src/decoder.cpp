@@ -13,6 +13,7 @@ namespace proctree::model {
 namespace {
 
 constexpr std::uint32_t kMaxHeaderSize = 4096;  // room for future fields; bounds allocation
+constexpr std::size_t kKeptPending = 2 * PT_MAX_RECORD_SIZE;  // room the split-record buffer keeps
 
 template <class T>
 T load(const std::byte* p)
@@ -260,6 +261,10 @@ bool StreamDecoder::feed(std::span<const std::byte> data, RecordHandler& handler
     std::size_t used = decode_from(pending_.data(), pending_.size(), handler);
     if (error_) return false;
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(used));
+    // What is left is less than a record; a big chunk appended behind a cut
+    // record must not leave its room allocated for the rest of the stream.
+    if (pending_.capacity() > kKeptPending && pending_.size() <= kKeptPending / 2)
+        std::vector<std::byte>(pending_.begin(), pending_.end()).swap(pending_);
     return true;
 }
 

@@ -384,3 +384,21 @@ TEST(Decoder, ReparentRecordsDecodeAndTheirLengthIsChecked)
               std::string::npos)
         << d2.error()->message;
 }
+
+TEST(Decoder, ABigChunkBehindACutRecordDoesNotStayAllocated)
+{
+    StreamBuilder b;
+    for (std::uint32_t i = 0; i < 40'000; ++i) b.create(i, {i + 1, i}, {0, 0}, "worker", "worker --id");
+    const std::string& bytes = b.bytes();
+    Collected c;
+    StreamDecoder d;
+    std::size_t cut = 1000;  // inside a record: it waits in the carry buffer
+    ASSERT_TRUE(d.feed(std::string_view(bytes).substr(0, cut), c));
+    std::size_t big = bytes.size() - cut - 100;  // megabytes of records, the last one cut again
+    ASSERT_GT(big, 2u << 20);
+    ASSERT_TRUE(d.feed(std::string_view(bytes).substr(cut, big), c));
+    EXPECT_LE(d.carry_capacity(), 2 * PT_MAX_RECORD_SIZE);
+    ASSERT_TRUE(d.feed(std::string_view(bytes).substr(cut + big), c));
+    EXPECT_TRUE(d.finish());
+    EXPECT_EQ(c.records.size(), 40'000u);
+}

@@ -209,6 +209,11 @@ bool Session::pump(std::uint64_t steady_ns, bool* got, std::size_t max_bytes)
     }
     feed(drained_.bytes, steady_ns);
     if (drained_.finished && !finished_) input_finished(drained_, steady_ns);
+    // A burst's buffer (up to max_bytes, traded with the channel's at each
+    // drain) is not kept through the quiet after it.
+    constexpr std::size_t kKeptBuffer = 256u << 10;
+    if (drained_.bytes.capacity() > kKeptBuffer && drained_.bytes.size() < kKeptBuffer / 4)
+        std::string().swap(drained_.bytes);
     return channel_.pending() > 0;
 }
 
@@ -275,17 +280,20 @@ void Session::tick(std::uint64_t steady_ns)
     release_after_churn();
 }
 
-// After a churn (the tree is down to half of what it held, a few hundred
-// processes at least) memory goes back to the system: the maps and buffers
-// give up their spare room and malloc its free pages, which it would keep.
-// As the churn's processes leave, this happens a few times (at each halving),
-// the last ones after the burst's buffers have stopped growing.
+// After a churn (a few hundred processes gone since the most the tree held,
+// a quarter of it at least) memory goes back to the system: the maps and
+// buffers give up their spare room and malloc its free pages, which it would
+// keep. As the churn's processes leave, this happens a few times, the last
+// ones after the burst's buffers have stopped growing. Halving was the
+// trigger once, but a churn that never doubles the tree (a busy machine
+// holds many processes) then kept everything.
 void Session::release_after_churn()
 {
     constexpr std::size_t kChurnProcesses = 512;
     std::size_t n = tree_.size();
     peak_processes_ = std::max(peak_processes_, n);
-    if (peak_processes_ < kChurnProcesses || n * 2 > peak_processes_) return;
+    std::size_t gone = peak_processes_ - n;
+    if (gone < kChurnProcesses || gone * 4 < peak_processes_) return;
     tree_.release_spare();
     channel_.release_spare();
     std::string().swap(drained_.bytes);

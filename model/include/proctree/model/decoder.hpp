@@ -50,6 +50,8 @@ public:
     const std::optional<StreamHeader>& header() const { return header_; }
     std::uint64_t bytes_consumed() const { return consumed_; }
     std::uint64_t records_decoded() const { return records_; }
+    // Memory held for a record split across feeds (bounded after a burst).
+    std::size_t carry_capacity() const { return pending_.capacity(); }
 
 private:
     std::size_t decode_from(const std::byte* data, std::size_t len, RecordHandler& handler);
