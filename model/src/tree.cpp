@@ -35,25 +35,17 @@ bool starts_before(const Process& a, const Process& b)
     return a.id.start_ns != b.id.start_ns ? a.id.start_ns < b.id.start_ns : a.created_ns < b.created_ns;
 }
 
-bool icontains(std::string_view haystack, std::string_view needle_lower)
-{
-    if (needle_lower.empty()) return true;
-    if (haystack.size() < needle_lower.size()) return false;
-    auto lower = [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); };
-    for (std::size_t i = 0; i + needle_lower.size() <= haystack.size(); ++i) {
-        std::size_t j = 0;
-        while (j < needle_lower.size() && lower(haystack[i + j]) == needle_lower[j]) ++j;
-        if (j == needle_lower.size()) return true;
-    }
-    return false;
-}
-
 } // namespace
 
 std::string Filter::describe() const
 {
     std::string out;
     if (!name.empty()) out = fmt::format("{}~{}", match_cmdline ? "cmdline" : "name", name);
+    if (!users.empty()) {
+        std::string list;
+        for (const std::string& u : users) list += (list.empty() ? "" : ",") + u;
+        out += fmt::format("{}user={}", out.empty() ? "" : " ", list);
+    }
     if (pid) out += fmt::format("{}pid={}", out.empty() ? "" : " ", *pid);
     return out;
 }
@@ -90,7 +82,8 @@ void ProcessTree::copy_from(const ProcessTree& o)
     lineage_only_ = o.lineage_only_;
     collapsed_ids_ = o.collapsed_ids_;
     filter_ = o.filter_;
-    filter_lower_ = o.filter_lower_;
+    query_ = o.query_;
+    match_active_ = o.match_active_;
     header_ = o.header_;
     facts_pool_ = o.facts_pool_;
     stats_ = o.stats_;
@@ -259,7 +252,7 @@ void ProcessTree::link(Process* parent, Process* child)
     if (after) after->next_ = child;
     else parent->first_child_ = child;
 
-    int dmatch = filter_lower_.empty() ? 0 : int(child->matches_) + int(child->matches_below_);
+    int dmatch = !match_active_ ? 0 : int(child->matches_) + int(child->matches_below_);
     parent->child_rows_[0] += child->rows_[0];
     parent->child_rows_[1] += child->rows_[1];
     parent->matches_below_ += static_cast<std::uint32_t>(dmatch);
@@ -277,7 +270,7 @@ void ProcessTree::unlink(Process* child)
     child->prev_ = child->next_ = nullptr;
     child->parent_ = nullptr;
 
-    int dmatch = filter_lower_.empty() ? 0 : int(child->matches_) + int(child->matches_below_);
+    int dmatch = !match_active_ ? 0 : int(child->matches_) + int(child->matches_below_);
     parent->child_rows_[0] -= child->rows_[0];
     parent->child_rows_[1] -= child->rows_[1];
     parent->matches_below_ -= static_cast<std::uint32_t>(dmatch);
@@ -313,8 +306,12 @@ void ProcessTree::propagate(Process* n, int dmatch)
 
 bool ProcessTree::name_matches(const Process& p) const
 {
-    if (filter_lower_.empty()) return true;
-    return icontains(p.name, filter_lower_) || (filter_.match_cmdline && icontains(p.cmdline, filter_lower_));
+    if (!match_active_) return true;
+    if (filter_.hide_kernel_threads && (p.flags & PT_PROC_KERNEL_THREAD)) return false;
+    if (!filter_.users.empty() &&
+        std::find(filter_.users.begin(), filter_.users.end(), p.user) == filter_.users.end())
+        return false;
+    return query_.matches(p.name, p.cmdline, filter_.match_cmdline);
 }
 
 void ProcessTree::refresh_match(Process* p)
@@ -322,7 +319,7 @@ void ProcessTree::refresh_match(Process* p)
     bool m = name_matches(*p);
     if (m == p->matches_) return;
     p->matches_ = m;
-    propagate(p, filter_lower_.empty() ? 0 : (m ? 1 : -1));
+    propagate(p, !match_active_ ? 0 : (m ? 1 : -1));
 }
 
 // A create names a process already held only when it is the same one
@@ -596,8 +593,8 @@ void ProcessTree::toggle_collapsed(Identity id) { set_collapsed(id, !is_collapse
 void ProcessTree::set_filter(Filter filter)
 {
     filter_ = std::move(filter);
-    filter_lower_.clear();
-    for (char ch : filter_.name) filter_lower_ += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    query_ = parse_name_query(filter_.name);
+    match_active_ = !query_.empty() || !filter_.users.empty() || filter_.hide_kernel_threads;
     recount_all();
     ++generation_;
 }
@@ -618,7 +615,7 @@ void ProcessTree::recount_all()
         }
         if (c) c = c->next_;
     }
-    bool name_active = !filter_lower_.empty();
+    bool name_active = match_active_;
     root_.child_rows_[0] = root_.child_rows_[1] = root_.matches_below_ = 0;
     for (Process* p : order) {
         p->matches_ = name_matches(*p);

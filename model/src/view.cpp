@@ -13,7 +13,7 @@ class TreeViewAccess {
 public:
     static std::uint32_t rows(const Process* p, int k) { return p->rows_[k]; }
     static const Process* root(const ProcessTree& t) { return &t.root_; }
-    static bool name_filter(const ProcessTree& t) { return !t.filter_lower_.empty(); }
+    static bool name_filter(const ProcessTree& t) { return t.match_active_; }
 };
 
 namespace {

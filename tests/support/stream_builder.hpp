@@ -34,9 +34,10 @@ public:
 
     StreamBuilder& create(std::uint64_t t, Id self, Id parent, std::string_view name,
                           std::string_view cmdline = {}, std::string_view user = {},
-                          std::string_view image = {}, std::uint32_t threads = 1)
+                          std::string_view image = {}, std::uint32_t threads = 1, std::uint32_t flags = 0)
     {
         pt_create_args a{};
+        a.flags = flags;
         a.proc = wire(self);
         a.parent = wire(parent);
         a.creator_pid = parent.pid;

@@ -26,6 +26,7 @@
 // flattened view (view.hpp) costs O(rows produced), not O(processes).
 #pragma once
 
+#include <proctree/model/name_query.hpp>
 #include <proctree/model/record.hpp>
 
 #include <array>
@@ -202,11 +203,15 @@ private:
 // subtree (including descendants created later). Both may be set: the name
 // filter then applies inside the PID's subtree.
 struct Filter {
-    std::string name;             // case-insensitive substring; empty: none
+    std::string name;             // name_query.hpp syntax: "ssh|bash", "!kworker"; empty: none
     bool match_cmdline = false;   // also match the command line
     std::optional<std::uint32_t> pid;
-    bool empty() const { return name.empty() && !pid; }
-    std::string describe() const; // "name~ssh pid=42", "" when empty
+    std::vector<std::string> users{};  // only these users' processes; empty: every user
+    // Linux kernel threads (PT_PROC_KERNEL_THREAD) left out, like htop's
+    // default. Not part of empty() or describe(): a view setting, not a search.
+    bool hide_kernel_threads = false;
+    bool empty() const { return name.empty() && !pid && users.empty(); }
+    std::string describe() const; // "name~ssh user=alice,bob pid=42", "" when empty
 };
 
 struct TreeStats {
@@ -332,7 +337,8 @@ private:
     std::size_t lineage_only_ = 0;  // exited processes kept only for their descendants
     std::unordered_set<Identity, IdentityHash> collapsed_ids_;
     Filter filter_;
-    std::string filter_lower_;
+    NameQuery query_;            // the parsed filter_.name
+    bool match_active_ = false;  // some part of the filter decides matches (name, users, kernel threads)
     std::optional<StreamHeader> header_;
     FactsPool facts_pool_;
     TreeStats stats_;
