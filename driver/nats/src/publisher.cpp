@@ -145,7 +145,10 @@ bool Publisher::ensure_stream()
         stream_ready_ = true;
         return true;
     }
-    if (jerr == JSStreamNameExistErr) {  // another publisher was faster
+    // Another publisher may have created it between our lookup and our add; the server then refuses ours
+    // with one of several codes (name exists, subjects overlap), so ask again rather than read the code.
+    if (js_GetStreamInfo(&si, h.js, name.c_str(), nullptr, nullptr) == NATS_OK) {
+        jsStreamInfo_Destroy(si);
         stream_ready_ = true;
         return true;
     }
