@@ -22,7 +22,7 @@ model::TreeConfig checkpoint_tree_config()
     return c;
 }
 
-} // namespace
+}  // namespace
 
 // The checkpoint's records go out numbered after the last forwarded one.
 class CheckpointSink::Renumbering final : public collect::ByteSink {
@@ -177,4 +177,4 @@ bool CheckpointSink::write_checkpoint()
     return true;
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

@@ -61,8 +61,8 @@ private:
     model::StreamDecoder decoder_;
     std::string pending_;
     bool header_seen_ = false;
-    bool raw_ = false;           // framing failed: everything passes through
-    bool in_snapshot_ = false;   // the producer's own snapshot is never split
+    bool raw_ = false;          // framing failed: everything passes through
+    bool in_snapshot_ = false;  // the producer's own snapshot is never split
     std::uint64_t next_due_ns_ = 0;
     std::uint64_t last_time_ns_ = 0;
     std::uint64_t next_out_seq_ = 0;
@@ -76,4 +76,4 @@ private:
     std::atomic<std::uint64_t> last_checkpoint_seq_{kNone};
 };
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

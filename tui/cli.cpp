@@ -83,4 +83,4 @@ int run(int argc, char** argv)
     return commands.viewer();
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

@@ -44,4 +44,4 @@ struct Example {
 std::string help_footer(const std::vector<Example>& examples);
 std::vector<Example> parse_help_footer(const std::string& footer);
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

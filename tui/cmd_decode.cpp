@@ -30,8 +30,8 @@ std::string image_facts_json(const model::ImageFactsRecord& f)
 {
     return fmt::format(",{},\"event_seq\":{},\"status\":{},\"facts_flags\":{},\"error\":{},\"file_size\":{},"
                        "\"sha256\":\"{}\",{}",
-                       ident_fields(f.proc), f.event_seq, f.status, f.flags, f.error, f.file_size, model::sha256_hex(f.sha256),
-                       json_member("path", f.path));
+                       ident_fields(f.proc), f.event_seq, f.status, f.flags, f.error, f.file_size,
+                       model::sha256_hex(f.sha256), json_member("path", f.path));
 }
 
 // name, user, image and cmdline of a create or exec, exact (see json_member).
@@ -50,8 +50,8 @@ std::string body_json(const model::Record& r)
             if constexpr (std::is_same_v<T, model::ProcessCreate>) {
                 return fmt::format(",{},\"ppid\":{},\"parent_start_ns\":{},\"creator_pid\":{},\"creator_tid\":{},"
                                    "\"uid\":{},\"flags\":{},\"threads\":{},{}",
-                                   ident_fields(b.proc), b.parent.pid, b.parent.start_ns, b.creator_pid,
-                                   b.creator_tid, b.uid, b.flags, b.threads, text_fields(b));
+                                   ident_fields(b.proc), b.parent.pid, b.parent.start_ns, b.creator_pid, b.creator_tid,
+                                   b.uid, b.flags, b.threads, text_fields(b));
             } else if constexpr (std::is_same_v<T, model::ProcessExit>) {
                 return fmt::format(",{},\"exit_code\":{},\"signal\":{},\"exit_flags\":{},\"cpu_ns\":{},"
                                    "\"peak_rss_bytes\":{}",
@@ -68,8 +68,8 @@ std::string body_json(const model::Record& r)
             } else if constexpr (std::is_same_v<T, model::ThreadEvent>) {
                 return fmt::format(",{},\"tid\":{},\"exit_code\":{}", ident_fields(b.proc), b.tid, b.exit_code);
             } else if constexpr (std::is_same_v<T, model::ImageLoad>) {
-                return fmt::format(",{},\"base\":{},\"size\":{},\"flags\":{},{}", ident_fields(b.proc),
-                                   b.base, b.size, b.flags, json_member("path", b.path));
+                return fmt::format(",{},\"base\":{},\"size\":{},\"flags\":{},{}", ident_fields(b.proc), b.base, b.size,
+                                   b.flags, json_member("path", b.path));
             } else if constexpr (std::is_same_v<T, model::Snapshot>) {
                 return fmt::format(",\"reason\":{},\"snapshot_flags\":{}", b.reason, b.flags);
             } else if constexpr (std::is_same_v<T, model::EventsLost>) {
@@ -93,8 +93,9 @@ std::string header_json(const model::StreamHeader& h)
 
 std::string record_json(const model::Record& r)
 {
-    std::string line = fmt::format("{{\"type\":\"{}\",\"type_id\":{},\"offset\":{},\"size\":{},\"seq\":{},\"time_ns\":{}",
-                                   model::record_type_name(r.type), r.type, r.offset, r.size, r.seq, r.time_ns);
+    std::string line =
+        fmt::format("{{\"type\":\"{}\",\"type_id\":{},\"offset\":{},\"size\":{},\"seq\":{},\"time_ns\":{}",
+                    model::record_type_name(r.type), r.type, r.offset, r.size, r.seq, r.time_ns);
     line += body_json(r);
     line += "}\n";
     return line;
@@ -152,7 +153,7 @@ int decode(const std::string& path)
     return kExitOk;
 }
 
-} // namespace
+}  // namespace
 
 Action add_decode(CLI::App& app)
 {
@@ -193,4 +194,4 @@ Action add_decode(CLI::App& app)
     };
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

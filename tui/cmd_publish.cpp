@@ -108,8 +108,9 @@ int publish(PublishArgs a)
     };
     // Ends the input on --duration, and when the publisher failed for good.
     std::thread watchdog([&] {
-        auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                               std::chrono::duration<double>(a.duration_s));
+        auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                   std::chrono::duration<double>(a.duration_s));
         while (!done.load() && !stop.load()) {
             if (publisher->failed() || (a.duration_s > 0 && std::chrono::steady_clock::now() >= deadline))
                 stop.store(true);
@@ -143,18 +144,17 @@ int publish(PublishArgs a)
     return status;
 }
 
-} // namespace
+}  // namespace
 
 Action add_publish(CLI::App& app)
 {
     auto a = std::make_shared<PublishArgs>();
-    CLI::App* cmd = app.add_subcommand(
-        "publish", "Send this host's process events (or any stream, --from) to NATS JetStream");
+    CLI::App* cmd =
+        app.add_subcommand("publish", "Send this host's process events (or any stream, --from) to NATS JetStream");
     cmd->add_option("--nats", a->publish.connect.url, "NATS server, e.g. nats://broker:4222 or tls://broker:4222")
         ->required();
     CLI::Option* source = add_live_source_options(*cmd, a->live);
-    cmd->add_option("--from", a->from, "Relay this stream instead: FILE, - (stdin) or tcp:HOST:PORT")
-        ->excludes(source);
+    cmd->add_option("--from", a->from, "Relay this stream instead: FILE, - (stdin) or tcp:HOST:PORT")->excludes(source);
     cmd->add_option("--host", a->publish.host, "Publish as this host name (default: the stream's own)");
     cmd->add_option("--spool", a->publish.spool.dir, "Keep unacknowledged batches in DIR (outages, restarts)");
     cmd->add_option("--spool-max", a->publish.spool.max_bytes,
@@ -178,7 +178,8 @@ Action add_publish(CLI::App& app)
                     "Seconds of stream time between checkpoints (complete snapshots a follower can start at; 0: none)")
         ->check(CLI::Range(0.0, 86'400.0 * 365))
         ->capture_default_str();
-    cmd->add_option("--duration", a->duration_s, "Stop after this many seconds (default: until the input ends or SIGTERM)")
+    cmd->add_option("--duration", a->duration_s,
+                    "Stop after this many seconds (default: until the input ends or SIGTERM)")
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--drain-timeout", a->drain_s, "At the end, seconds to wait for the server to take the rest")
         ->check(CLI::NonNegativeNumber)
@@ -187,4 +188,4 @@ Action add_publish(CLI::App& app)
     return [a] { return publish(*a); };
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

@@ -123,9 +123,9 @@ int record(const RecordOptions& opt)
     std::atomic<bool> done{false};
     if (opt.duration_s > 0) {
         timer = std::thread([&] {
-            const auto deadline = std::chrono::steady_clock::now() +
-                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                      std::chrono::duration<double>(opt.duration_s));
+            const auto deadline =
+                std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                       std::chrono::duration<double>(opt.duration_s));
             while (!done.load() && !stop.load() && std::chrono::steady_clock::now() < deadline)
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
             stop.store(true);
@@ -137,7 +137,7 @@ int record(const RecordOptions& opt)
     return status;
 }
 
-} // namespace
+}  // namespace
 
 Action add_record(CLI::App& app)
 {
@@ -178,4 +178,4 @@ Action add_record(CLI::App& app)
     };
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

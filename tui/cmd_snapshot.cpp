@@ -88,8 +88,8 @@ int snapshot_from(const SnapshotOptions& opt)
     model::ExportInfo info;
     info.time_ns = tree.now();
     if (tree.header()) info.host = tree.header()->host;
-    info.source = fmt::format("{} ({})", in.description(),
-                              tree.header() ? model::to_string(tree.header()->source) : "no header");
+    info.source =
+        fmt::format("{} ({})", in.description(), tree.header() ? model::to_string(tree.header()->source) : "no header");
     print_tree(tree, opt, info);
     if (!result.ok()) {
         fmt::print(stderr, "proctree snapshot: {}: {}\n", opt.from == "-" ? "stdin" : opt.from, result.describe());
@@ -127,9 +127,9 @@ int snapshot_at(const SnapshotOptions& opt)
     model::ExportInfo info;
     info.time_ns = *t;
     if (tree.header()) info.host = tree.header()->host;
-    info.source = fmt::format("{} ({}) at {}", in.description(),
-                              tree.header() ? model::to_string(tree.header()->source) : "no header",
-                              model::format_clock(*t));
+    info.source =
+        fmt::format("{} ({}) at {}", in.description(),
+                    tree.header() ? model::to_string(tree.header()->source) : "no header", model::format_clock(*t));
     print_tree(tree, opt, info);
     if (corrupt) {
         fmt::print(stderr, "proctree snapshot: {}: {}\n", name, corrupt->describe());
@@ -181,7 +181,8 @@ int snapshot_nats(const SnapshotOptions& opt)
     info.time_ns = opt.at.empty() ? collect::wall_clock_ns() : caught.time_ns;
     info.source = from->describe() + at_text;
     info.host_filter = opt.host;
-    std::string out = opt.format == "json" ? model::export_fleet_json(fleet, info) : model::export_fleet_text(fleet, info);
+    std::string out =
+        opt.format == "json" ? model::export_fleet_json(fleet, info) : model::export_fleet_text(fleet, info);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
     return kExitOk;
@@ -218,12 +219,13 @@ int snapshot_live(const SnapshotOptions& opt)
     return kExitOk;
 }
 
-} // namespace
+}  // namespace
 
 Action add_snapshot(CLI::App& app)
 {
     auto opt = std::make_shared<SnapshotOptions>();
-    auto* cmd = app.add_subcommand("snapshot", "Print the process tree once: this machine's, or a stream's final state");
+    auto* cmd =
+        app.add_subcommand("snapshot", "Print the process tree once: this machine's, or a stream's final state");
     cmd->add_option("--from", opt->from,
                     "Replay this stream (file, recorder directory, - for standard input, "
                     "nats://SERVER[:PORT]/HOST or /* for every host) instead of /proc");
@@ -265,4 +267,4 @@ Action add_snapshot(CLI::App& app)
     };
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

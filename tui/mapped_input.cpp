@@ -2,7 +2,6 @@
 
 #include "stream_input.hpp"
 
-
 #include <sys/mman.h>
 #include <sys/stat.h>
 
@@ -57,4 +56,4 @@ std::span<const std::byte> MappedInput::bytes() const
     return {reinterpret_cast<const std::byte*>(read_.data()), read_.size()};
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

@@ -34,4 +34,4 @@ private:
     std::string description_;
 };
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

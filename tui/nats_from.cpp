@@ -44,7 +44,7 @@ std::optional<std::string> percent_decode(std::string_view s)
     return out;
 }
 
-} // namespace
+}  // namespace
 
 std::string NatsFrom::subject() const
 {
@@ -147,7 +147,8 @@ std::optional<std::uint64_t> resolve_time(const NatsFrom& from, const nats::Conn
     if (text.starts_with('+')) base = oldest_record_ns(from, connect);
     std::string why;
     auto t = model::parse_time(start.time, base, now, why);
-    if (t && *t > now + kSecondNs) why = fmt::format("'{}' is in the future (now: {} UTC)", start.time, model::format_clock(now));
+    if (t && *t > now + kSecondNs)
+        why = fmt::format("'{}' is in the future (now: {} UTC)", start.time, model::format_clock(now));
     if (!t || !why.empty()) {
         result.error = fmt::format("{} {}", option, why);
         result.bad_input = true;
@@ -211,7 +212,7 @@ std::string check_retained(const NatsFrom& from, const std::map<std::string, std
                        from.describe(), model::format_clock(oldest));
 }
 
-} // namespace
+}  // namespace
 
 CatchUpResult catch_up(const NatsFrom& from, const nats::ConnectOptions& connect, model::Fleet& fleet,
                        model::RecordHandler* also, const FollowStart& start)
@@ -235,7 +236,8 @@ CatchUpResult catch_up(const NatsFrom& from, const nats::ConnectOptions& connect
     for (bool done = false; !done;) {
         switch (sub->next(m, std::chrono::seconds(10))) {
         case nats::Subscriber::Next::Timeout:
-            result.error = fmt::format("{}: the server stopped delivering before the end of what it holds", from.describe());
+            result.error =
+                fmt::format("{}: the server stopped delivering before the end of what it holds", from.describe());
             return result;
         case nats::Subscriber::Next::Failed: result.error = sub->error(); return result;
         case nats::Subscriber::Next::Got: break;
@@ -245,8 +247,7 @@ CatchUpResult catch_up(const NatsFrom& from, const nats::ConnectOptions& connect
         auto info = nats::describe_payload(m.data);
         if (info && info->records) first_seen.try_emplace(info->host, info->first_time_ns);
         // One host at a time: nothing after --at can matter.
-        if (plan->until_ns && !from.all_hosts && info && info->records && info->first_time_ns > *plan->until_ns)
-            break;
+        if (plan->until_ns && !from.all_hosts && info && info->records && info->first_time_ns > *plan->until_ns) break;
         auto applied = fleet.apply_message(m.data, also);
         if (applied.error) {
             result.error = fmt::format("{}: message {} on {}: {}", from.describe(), m.stream_seq, m.subject,
@@ -268,7 +269,8 @@ class NatsFollowSource final : public collect::Source {
 public:
     NatsFollowSource(std::unique_ptr<nats::Subscriber> sub, std::string host,
                      std::function<void(std::string_view)> notice)
-        : sub_(std::move(sub)), host_(std::move(host)), notice_(std::move(notice)) {}
+        : sub_(std::move(sub)), host_(std::move(host)), notice_(std::move(notice))
+    {}
 
     pt_source kind() const override { return PT_SOURCE_UNKNOWN; }
 
@@ -330,7 +332,7 @@ private:
     bool header_sent_ = false;
 };
 
-} // namespace
+}  // namespace
 
 std::unique_ptr<collect::Source> make_nats_follow_source(const NatsFrom& from, const nats::ConnectOptions& connect,
                                                          std::function<void(std::string_view)> notice,
@@ -355,4 +357,4 @@ std::unique_ptr<collect::Source> make_nats_follow_source(const NatsFrom& from, c
     return std::make_unique<NatsFollowSource>(std::move(sub), from.host, std::move(notice));
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

@@ -40,14 +40,19 @@ void add_nats_connect_options(CLI::App* cmd, nats::ConnectOptions& options);
 // day within the last 24 hours, or a UTC date and time); At also applies
 // no record after it.
 struct FollowStart {
-    enum class From { Everything, Newest, Since, At } from = From::Everything;
+    enum class From {
+        Everything,
+        Newest,
+        Since,
+        At
+    } from = From::Everything;
     std::string time;
 };
 
 struct CatchUpResult {
-    std::string error;         // "" on success, else one line
-    bool bad_input = false;    // the error is the user's time (exit status 2)
-    std::uint64_t time_ns = 0; // Since / At: the time resolved
+    std::string error;          // "" on success, else one line
+    bool bad_input = false;     // the error is the user's time (exit status 2)
+    std::uint64_t time_ns = 0;  // Since / At: the time resolved
 };
 
 // Applies what the stream holds for `from` (up to what is stored when it
@@ -61,6 +66,7 @@ CatchUpResult catch_up(const NatsFrom& from, const nats::ConnectOptions& connect
 // It starts at the host's newest checkpoint, or as `start` says.
 std::unique_ptr<collect::Source> make_nats_follow_source(const NatsFrom& from, const nats::ConnectOptions& connect,
                                                          std::function<void(std::string_view)> notice,
-                                                         std::string& error, FollowStart start = {FollowStart::From::Newest, ""});
+                                                         std::string& error,
+                                                         FollowStart start = {FollowStart::From::Newest, ""});
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

@@ -39,7 +39,7 @@ bool ends_with(const std::string& s, std::string_view tail)
     return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-} // namespace
+}  // namespace
 
 std::string recording_file_name(std::uint64_t index) { return fmt::format("proctree-{:08}.ptr", index); }
 
@@ -81,8 +81,8 @@ DirectoryStream::DirectoryStream(const std::string& dir) : dir_(dir)
 {
     files_ = list_recording_files(dir, error_);
     if (error_.empty() && files_.empty())
-        error_ = fmt::format("{} holds no .ptr stream files (proctree record --rotate-mb N -o {}/ writes them)",
-                             dir, dir);
+        error_ =
+            fmt::format("{} holds no .ptr stream files (proctree record --rotate-mb N -o {}/ writes them)", dir, dir);
 }
 
 DirectoryStream::~DirectoryStream()
@@ -192,4 +192,4 @@ long DirectoryStream::read(void* buf, std::size_t cap)
     return static_cast<long>(n);
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

@@ -41,21 +41,21 @@ public:
 
 private:
     bool open_next();
-    bool fill();               // reads more of the current file; false on error
-    void release_records();    // moves whole records from in_ to out_
-    bool finish_file();        // the current file ended: drop a torn tail (not the last file)
+    bool fill();             // reads more of the current file; false on error
+    void release_records();  // moves whole records from in_ to out_
+    bool finish_file();      // the current file ended: drop a torn tail (not the last file)
 
     std::string dir_;
     std::vector<std::string> files_;
-    std::size_t next_ = 0;     // index in files_ of the next file to open
+    std::size_t next_ = 0;  // index in files_ of the next file to open
     int fd_ = -1;
-    bool at_eof_ = false;      // the current file has no more bytes
-    bool header_done_ = false; // the current file's stream header was passed or skipped
+    bool at_eof_ = false;          // the current file has no more bytes
+    bool header_done_ = false;     // the current file's stream header was passed or skipped
     bool header_emitted_ = false;  // the one stream header went out
-    bool raw_ = false;         // lengths stopped making sense: pass bytes as they are
-    std::string in_;           // read from the current file, not yet released
-    std::string out_;          // released, not yet returned by read()
+    bool raw_ = false;             // lengths stopped making sense: pass bytes as they are
+    std::string in_;               // read from the current file, not yet released
+    std::string out_;              // released, not yet returned by read()
     std::string error_;
 };
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

@@ -35,4 +35,4 @@ ReadResult read_stream(StreamInput& in, model::RecordHandler& handler)
     return result;
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

@@ -28,8 +28,14 @@ class LambdaHandler : public model::RecordHandler {
 public:
     std::function<void(const model::StreamHeader&)> header;
     std::function<void(const model::Record&)> record;
-    void on_header(const model::StreamHeader& h) override { if (header) header(h); }
-    void on_record(const model::Record& r) override { if (record) record(r); }
+    void on_header(const model::StreamHeader& h) override
+    {
+        if (header) header(h);
+    }
+    void on_record(const model::Record& r) override
+    {
+        if (record) record(r);
+    }
 };
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

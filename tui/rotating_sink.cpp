@@ -27,17 +27,13 @@ std::string RotatingSink::too_small() const
 class RotatingSink::FileWriter final : public collect::ByteSink {
 public:
     explicit FileWriter(RotatingSink& owner) : owner_(owner) {}
-    bool write(const void* data, std::size_t len) override
-    {
-        return owner_.put(static_cast<const char*>(data), len);
-    }
+    bool write(const void* data, std::size_t len) override { return owner_.put(static_cast<const char*>(data), len); }
 
 private:
     RotatingSink& owner_;
 };
 
-std::unique_ptr<RotatingSink> RotatingSink::open(const Options& options, SnapshotWriter snapshot,
-                                                 std::string& error)
+std::unique_ptr<RotatingSink> RotatingSink::open(const Options& options, SnapshotWriter snapshot, std::string& error)
 {
     if (::mkdir(options.dir.c_str(), 0755) != 0 && errno != EEXIST) {
         error = fmt::format("cannot create directory {}: {}", options.dir, std::strerror(errno));
@@ -51,7 +47,8 @@ std::unique_ptr<RotatingSink> RotatingSink::open(const Options& options, Snapsho
 }
 
 RotatingSink::RotatingSink(Options options, SnapshotWriter snapshot, std::uint64_t next_index)
-    : options_(std::move(options)), snapshot_(std::move(snapshot)), next_index_(next_index) {}
+    : options_(std::move(options)), snapshot_(std::move(snapshot)), next_index_(next_index)
+{}
 
 RotatingSink::~RotatingSink() { close_file(); }
 
@@ -145,8 +142,8 @@ bool RotatingSink::close_file()
     file_->flush();
     bool ok = !file_->failed() || fail(fmt::format("writing {} failed: {}", options_.dir, file_->error()));
     file_.reset();
-    if (::close(fd_) != 0 && ok) ok = fail(fmt::format("closing a file in {} failed: {}", options_.dir,
-                                                       std::strerror(errno)));
+    if (::close(fd_) != 0 && ok)
+        ok = fail(fmt::format("closing a file in {} failed: {}", options_.dir, std::strerror(errno)));
     fd_ = -1;
     return ok;
 }
@@ -172,8 +169,7 @@ bool RotatingSink::put(const char* data, std::size_t len)
     if (failed()) return false;
     if (file_bytes_ + len > options_.max_file_bytes)  // the bound holds for every byte
         return fail(too_small());
-    if (!file_->write(data, len))
-        return fail(fmt::format("writing {} failed: {}", options_.dir, file_->error()));
+    if (!file_->write(data, len)) return fail(fmt::format("writing {} failed: {}", options_.dir, file_->error()));
     file_bytes_ += len;
     return true;
 }
@@ -192,4 +188,4 @@ void RotatingSink::flush()
     if (file_->failed()) fail(fmt::format("writing {} failed: {}", options_.dir, file_->error()));
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

@@ -30,8 +30,7 @@ public:
 
     // Creates dir if needed and prunes old files; the first file is opened
     // on the first write. nullptr with error set when dir is unusable.
-    static std::unique_ptr<RotatingSink> open(const Options& options, SnapshotWriter snapshot,
-                                              std::string& error);
+    static std::unique_ptr<RotatingSink> open(const Options& options, SnapshotWriter snapshot, std::string& error);
     ~RotatingSink() override;
 
     bool write(const void* data, std::size_t len) override;
@@ -46,9 +45,9 @@ public:
 private:
     RotatingSink(Options options, SnapshotWriter snapshot, std::uint64_t next_index);
     bool write_record(const char* record, std::uint32_t size);
-    bool start_file();          // the next numbered file, with header and snapshot
+    bool start_file();  // the next numbered file, with header and snapshot
     bool close_file();
-    bool prune(std::size_t room);  // removes the oldest files until `room` more fit under keep
+    bool prune(std::size_t room);                 // removes the oldest files until `room` more fit under keep
     bool put(const char* data, std::size_t len);  // into the current file, counted
     bool fail(std::string message);
     std::string too_small() const;
@@ -59,11 +58,11 @@ private:
     SnapshotWriter snapshot_;
     std::uint64_t next_index_;
     std::uint64_t files_started_ = 0;
-    std::string header_;        // the producer's stream header, repeated in every file
+    std::string header_;  // the producer's stream header, repeated in every file
     int fd_ = -1;
     std::unique_ptr<collect::FdSink> file_;
     std::uint64_t file_bytes_ = 0;
-    std::uint64_t file_seq_ = 0;   // records are renumbered 0, 1, ... in each file
+    std::uint64_t file_seq_ = 0;  // records are renumbered 0, 1, ... in each file
     // The producer's seq of this file's first record from it, and the file's
     // seq for it: image facts name their record by seq and are renumbered too.
     std::optional<std::pair<std::uint64_t, std::uint64_t>> file_seq_base_;
@@ -71,4 +70,4 @@ private:
     std::string error_;
 };
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

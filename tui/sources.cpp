@@ -23,7 +23,7 @@ std::vector<std::string> source_names()
     return names;
 }
 
-} // namespace
+}  // namespace
 
 std::span<const collect::SourceFactory> linked_sources()
 {
@@ -58,9 +58,8 @@ CLI::Option* add_live_source_options(CLI::App& cmd, LiveSourceArgs& args)
     std::string help = "Live source: auto (the first of";
     for (std::size_t i = 1; i < names.size(); ++i) help += (i == 1 ? " " : ", ") + names[i];
     help += " that can start here), or one of those";
-    CLI::Option* source = cmd.add_option("--source", args.source, help)
-                              ->check(CLI::IsMember(names))
-                              ->capture_default_str();
+    CLI::Option* source =
+        cmd.add_option("--source", args.source, help)->check(CLI::IsMember(names))->capture_default_str();
     cmd.add_option("--interval", args.interval_ms, "Poll source: milliseconds between /proc scans")
         ->check(CLI::Range(kMinIntervalMs, kMaxIntervalMs))
         ->capture_default_str();
@@ -75,4 +74,4 @@ collect::SourceOptions live_source_options(const LiveSourceArgs& args)
     return so;
 }
 
-} // namespace proctree
+}  // namespace proctree

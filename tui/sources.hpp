@@ -35,4 +35,4 @@ CLI::Option* add_live_source_options(CLI::App& cmd, LiveSourceArgs& args);
 // The source options they ask for (kind and poll interval).
 collect::SourceOptions live_source_options(const LiveSourceArgs& args);
 
-} // namespace proctree
+}  // namespace proctree

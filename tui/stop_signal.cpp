@@ -7,7 +7,7 @@ namespace proctree::cli {
 namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void on_stop_signal(int) { g_stop.store(true); }
-} // namespace
+}  // namespace
 
 std::atomic<bool>& stop_requested() { return g_stop; }
 
@@ -21,4 +21,4 @@ void install_stop_handlers()
     signal(SIGPIPE, SIG_IGN);
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

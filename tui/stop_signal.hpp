@@ -13,4 +13,4 @@ std::atomic<bool>& stop_requested();
 // write() fail with EPIPE and the producer stop cleanly.
 void install_stop_handlers();
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

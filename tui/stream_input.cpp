@@ -30,7 +30,10 @@ int connect_tcp(const std::string& host, const std::string& port, std::string& e
     int last_errno = 0;
     for (addrinfo* a = found; a; a = a->ai_next) {
         fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) { last_errno = errno; continue; }
+        if (fd < 0) {
+            last_errno = errno;
+            continue;
+        }
         if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
         last_errno = errno;
         ::close(fd);
@@ -38,12 +41,12 @@ int connect_tcp(const std::string& host, const std::string& port, std::string& e
     }
     freeaddrinfo(found);
     if (fd < 0)
-        error = fmt::format("cannot connect to {}:{}: {} (is the agent running with --listen?)", host,
-                            port, std::strerror(last_errno));
+        error = fmt::format("cannot connect to {}:{}: {} (is the agent running with --listen?)", host, port,
+                            std::strerror(last_errno));
     return fd;
 }
 
-} // namespace
+}  // namespace
 
 bool stdin_is_open() { return ::fcntl(STDIN_FILENO, F_GETFD) >= 0 || errno != EBADF; }
 
@@ -69,7 +72,7 @@ StreamInput StreamInput::open(const std::string& spec)
         in.fd_ = connect_tcp(host, rest.substr(colon + 1), in.error_);
         in.owned_ = true;
         in.description_ = "tcp " + rest;
-    } else if (struct stat st {}; ::stat(spec.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    } else if (struct stat st{}; ::stat(spec.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
         auto directory = std::make_unique<DirectoryStream>(spec);
         if (!directory->ok()) {
             in.error_ = directory->error();
@@ -94,9 +97,8 @@ StreamInput StreamInput::open(const std::string& spec)
 }
 
 StreamInput::StreamInput(StreamInput&& other) noexcept
-    : fd_(other.fd_), owned_(other.owned_), regular_file_(other.regular_file_),
-      error_(std::move(other.error_)), description_(std::move(other.description_)),
-      directory_(std::move(other.directory_))
+    : fd_(other.fd_), owned_(other.owned_), regular_file_(other.regular_file_), error_(std::move(other.error_)),
+      description_(std::move(other.description_)), directory_(std::move(other.directory_))
 {
     other.fd_ = -1;
     other.owned_ = false;
@@ -139,4 +141,4 @@ long StreamInput::read(void* buf, std::size_t cap)
     }
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

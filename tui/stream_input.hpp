@@ -49,4 +49,4 @@ private:
     std::unique_ptr<DirectoryStream> directory_;
 };
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

@@ -20,4 +20,4 @@ void store(char* p, T v)
     std::memcpy(p, &v, sizeof v);
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

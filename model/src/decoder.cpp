@@ -12,7 +12,7 @@ namespace proctree::model {
 
 namespace {
 
-constexpr std::uint32_t kMaxHeaderSize = 4096;  // room for future fields; bounds allocation
+constexpr std::uint32_t kMaxHeaderSize = 4096;                // room for future fields; bounds allocation
 constexpr std::size_t kKeptPending = 2 * PT_MAX_RECORD_SIZE;  // room the split-record buffer keeps
 
 template <class T>
@@ -49,7 +49,8 @@ struct RawRecord {
 class StringCursor {
 public:
     StringCursor(const RawRecord& raw, std::uint32_t fixed)
-        : p_(reinterpret_cast<const char*>(raw.p) + fixed), left_(raw.size - fixed) {}
+        : p_(reinterpret_cast<const char*>(raw.p) + fixed), left_(raw.size - fixed)
+    {}
     bool take(std::uint64_t len, std::string_view& out)
     {
         if (len > left_) return false;
@@ -68,8 +69,8 @@ private:
 // malformed, or an empty string after setting r.body.
 std::string too_short(const RawRecord& raw, std::uint32_t fixed)
 {
-    return fmt::format("{} record of {} bytes is shorter than its fixed part ({} bytes)",
-                       record_type_name(raw.type), raw.size, fixed);
+    return fmt::format("{} record of {} bytes is shorter than its fixed part ({} bytes)", record_type_name(raw.type),
+                       raw.size, fixed);
 }
 
 std::string bad_strings(const RawRecord& raw)
@@ -230,12 +231,9 @@ std::string decode_body(const RawRecord& raw, Record& r)
     }
 }
 
-} // namespace
+}  // namespace
 
-std::string DecodeError::describe() const
-{
-    return fmt::format("corrupt stream at byte {}: {}", offset, message);
-}
+std::string DecodeError::describe() const { return fmt::format("corrupt stream at byte {}: {}", offset, message); }
 
 bool StreamDecoder::fail(std::uint64_t offset, std::string message)
 {
@@ -278,10 +276,9 @@ bool StreamDecoder::finish()
     if (!pending_.empty()) {
         std::uint32_t want = 0;
         if (pending_.size() >= 8) want = load<std::uint32_t>(pending_.data() + 4);
-        return fail(consumed_, want ? fmt::format("truncated record: stream ends after {} of its {} bytes",
-                                                  pending_.size(), want)
-                                    : fmt::format("truncated record header: stream ends after {} bytes",
-                                                  pending_.size()));
+        return fail(consumed_,
+                    want ? fmt::format("truncated record: stream ends after {} of its {} bytes", pending_.size(), want)
+                         : fmt::format("truncated record header: stream ends after {} bytes", pending_.size()));
     }
     return true;
 }
@@ -308,15 +305,13 @@ std::size_t StreamDecoder::decode_header(const std::byte* data, std::size_t len,
         return 0;
     }
     if (h.version_major != PT_WIRE_VERSION_MAJOR) {
-        fail(consumed_ + 8, fmt::format("unsupported wire version {}.{} (this proctree reads {}.x)",
-                                        h.version_major, h.version_minor, PT_WIRE_VERSION_MAJOR));
+        fail(consumed_ + 8, fmt::format("unsupported wire version {}.{} (this proctree reads {}.x)", h.version_major,
+                                        h.version_minor, PT_WIRE_VERSION_MAJOR));
         return 0;
     }
     std::uint32_t need = PT_STREAM_HEADER_FIXED + PT_ALIGN8(std::uint32_t{h.host_len});
-    if (h.header_size < need || h.header_size % 8 != 0 || h.header_size > kMaxHeaderSize ||
-        h.host_len > PT_MAX_HOST) {
-        fail(consumed_ + 12,
-             fmt::format("bad stream header size {} (host name {} bytes)", h.header_size, h.host_len));
+    if (h.header_size < need || h.header_size % 8 != 0 || h.header_size > kMaxHeaderSize || h.host_len > PT_MAX_HOST) {
+        fail(consumed_ + 12, fmt::format("bad stream header size {} (host name {} bytes)", h.header_size, h.host_len));
         return 0;
     }
     if (len < h.header_size) return 0;
@@ -370,4 +365,4 @@ std::size_t StreamDecoder::decode_from(const std::byte* data, std::size_t len, R
     return pos;
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

@@ -22,7 +22,7 @@ LogEntry entry_for(const ProcessTree& tree, std::uint64_t time_ns, LogKind kind,
     return e;
 }
 
-} // namespace
+}  // namespace
 
 std::string_view to_string(LogKind kind)
 {
@@ -88,8 +88,7 @@ void EventLog::add(const Record& r, const ProcessTree& tree)
         LogEntry e = entry_for(tree, r.time_ns, LogKind::Rename, n->proc);
         const Process* p = tree.find(e.proc);
         const ProcessHistory* h = p ? p->history() : nullptr;
-        if (h && !h->renames.empty() && h->renames.back().time_ns == r.time_ns)
-            e.detail = h->renames.back().before;
+        if (h && !h->renames.empty() && h->renames.back().time_ns == r.time_ns) e.detail = h->renames.back().before;
         push(std::move(e));
     } else if (const auto* m = std::get_if<ProcessReparent>(&r.body)) {
         LogEntry e = entry_for(tree, r.time_ns, LogKind::Reparent, m->proc);
@@ -112,4 +111,4 @@ bool in_subtree(const ProcessTree& tree, Identity proc, const Process* top)
     return false;
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

@@ -14,9 +14,9 @@ namespace proctree::model {
 namespace {
 
 constexpr std::array<const char*, 32> kSignalNames = {
-    "",     "HUP",  "INT",    "QUIT", "ILL",  "TRAP", "ABRT", "BUS",  "FPE",    "KILL", "USR1",
-    "SEGV", "USR2", "PIPE",   "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN",
-    "TTOU", "URG",  "XCPU",   "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR",  "SYS"};
+    "",     "HUP",  "INT",  "QUIT", "ILL",    "TRAP",   "ABRT",  "BUS",  "FPE",  "KILL", "USR1",
+    "SEGV", "USR2", "PIPE", "ALRM", "TERM",   "STKFLT", "CHLD",  "CONT", "STOP", "TSTP", "TTIN",
+    "TTOU", "URG",  "XCPU", "XFSZ", "VTALRM", "PROF",   "WINCH", "IO",   "PWR",  "SYS"};
 
 std::string_view state_tag(RowState s)
 {
@@ -47,11 +47,11 @@ std::string export_header_text(const ProcessTree& tree, const ExportInfo& info, 
     std::string f = tree.filter().describe();
     return fmt::format("# proctree export\n# time: {}\n# host: {}\n# source: {}\n# filter: {}\n"
                        "# rows: {} shown of {} processes\n",
-                       format_utc(info.time_ns), escape(info.host), escape(info.source),
-                       f.empty() ? "none" : escape(f), rows, tree.size());
+                       format_utc(info.time_ns), escape(info.host), escape(info.source), f.empty() ? "none" : escape(f),
+                       rows, tree.size());
 }
 
-} // namespace
+}  // namespace
 
 std::string format_duration(std::uint64_t ns)
 {
@@ -107,7 +107,8 @@ std::string describe_exit(const Process& p)
         if (p.exit_flags & PT_EXIT_CORE_DUMPED) s += ", core dumped";
         return s;
     }
-    if (p.exit_code < 0 || p.exit_code > 255) return fmt::format("exit 0x{:08X}", static_cast<std::uint32_t>(p.exit_code));
+    if (p.exit_code < 0 || p.exit_code > 255)
+        return fmt::format("exit 0x{:08X}", static_cast<std::uint32_t>(p.exit_code));
     return fmt::format("exit {}", p.exit_code);
 }
 
@@ -152,8 +153,8 @@ std::string image_facts_json(const ImageFacts* f)
     if (!f) return "null";
     switch (f->status) {
     case PT_FACTS_HASHED:
-        return fmt::format("{{\"status\":\"hashed\",\"size\":{},\"sha256\":\"{}\",{}}}", f->size,
-                           sha256_hex(f->sha256), json_member("path", f->path));
+        return fmt::format("{{\"status\":\"hashed\",\"size\":{},\"sha256\":\"{}\",{}}}", f->size, sha256_hex(f->sha256),
+                           json_member("path", f->path));
     case PT_FACTS_UNREADABLE:
         return fmt::format("{{\"status\":\"unreadable\",\"error\":{},{}}}", f->error, json_member("path", f->path));
     case PT_FACTS_SKIPPED: return "{\"status\":\"skipped\"}";
@@ -178,11 +179,11 @@ std::string execs_json(const Process& p)
 // parent when it was moved up, the renames and image loads kept.
 std::string details_json(const Process& p)
 {
-    std::string out = fmt::format(",\"creator_pid\":{},\"creator_tid\":{},\"original_parent\":", p.creator_pid,
-                                  p.creator_tid);
-    out += p.original_parent == Identity{} ? std::string("null")
-                                           : fmt::format("{{\"pid\":{},\"start_ns\":{}}}", p.original_parent.pid,
-                                                         p.original_parent.start_ns);
+    std::string out =
+        fmt::format(",\"creator_pid\":{},\"creator_tid\":{},\"original_parent\":", p.creator_pid, p.creator_tid);
+    out += p.original_parent == Identity{}
+               ? std::string("null")
+               : fmt::format("{{\"pid\":{},\"start_ns\":{}}}", p.original_parent.pid, p.original_parent.start_ns);
     const ProcessHistory* h = p.history();
     out += ",\"renames\":[";
     for (std::size_t i = 0; h && i < h->renames.size(); ++i)
@@ -195,7 +196,7 @@ std::string details_json(const Process& p)
     return out + fmt::format("],\"images_dropped\":{}", h ? h->images_dropped : 0);
 }
 
-} // namespace
+}  // namespace
 
 std::string export_text(const ProcessTree& tree, const ExportInfo& info)
 {
@@ -236,17 +237,16 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
         }
         if (!first) out += ',';
         const Process& p = *r.proc;
-        out += fmt::format("{{\"pid\":{},\"start_ns\":{},\"ppid\":{},\"parent_start_ns\":{},"
-                           "\"original_ppid\":{},\"original_parent_start_ns\":{},\"reparented_ns\":{},{},"
-                           "{},{},{},\"uid\":{},\"threads\":{},\"state\":\"{}\","
-                           "\"collapsed\":{}",
-                           p.id.pid, p.id.start_ns, p.current_parent.pid, p.current_parent.start_ns,
-                           p.recorded_parent.pid, p.recorded_parent.start_ns,
-                           p.reparented_ns ? std::to_string(p.reparented_ns) : std::string("null"),
-                           json_member("name", p.name), json_member("cmdline", p.cmdline),
-                           json_member("image", p.image), json_member("user", p.user),
-                           p.uid == PT_UID_UNKNOWN ? std::string("null") : std::to_string(p.uid), p.threads,
-                           state_word(r.state), r.collapsed ? "true" : "false");
+        out += fmt::format(
+            "{{\"pid\":{},\"start_ns\":{},\"ppid\":{},\"parent_start_ns\":{},"
+            "\"original_ppid\":{},\"original_parent_start_ns\":{},\"reparented_ns\":{},{},"
+            "{},{},{},\"uid\":{},\"threads\":{},\"state\":\"{}\","
+            "\"collapsed\":{}",
+            p.id.pid, p.id.start_ns, p.current_parent.pid, p.current_parent.start_ns, p.recorded_parent.pid,
+            p.recorded_parent.start_ns, p.reparented_ns ? std::to_string(p.reparented_ns) : std::string("null"),
+            json_member("name", p.name), json_member("cmdline", p.cmdline), json_member("image", p.image),
+            json_member("user", p.user), p.uid == PT_UID_UNKNOWN ? std::string("null") : std::to_string(p.uid),
+            p.threads, state_word(r.state), r.collapsed ? "true" : "false");
         if (p.exited) {
             bool known = !(p.exit_flags & PT_EXIT_CODE_UNKNOWN);
             bool signaled = p.exit_flags & PT_EXIT_SIGNALED;
@@ -268,4 +268,4 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
     return out;
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

@@ -13,8 +13,8 @@ bool starts_checkpoint(const Record& r)
     return s && s->begin && s->reason == PT_SNAPSHOT_CHECKPOINT;
 }
 
-SequenceGate::Verdict SequenceGate::check(const std::string& host, std::uint64_t clock_origin_ns,
-                                          std::uint64_t seq, bool starts_checkpoint)
+SequenceGate::Verdict SequenceGate::check(const std::string& host, std::uint64_t clock_origin_ns, std::uint64_t seq,
+                                          bool starts_checkpoint)
 {
     auto [it, fresh] = next_.try_emplace({host, clock_origin_ns}, starts_checkpoint ? seq : 0);
     Verdict v;
@@ -54,9 +54,10 @@ namespace {
 // Applies the records of one message that pass the gate.
 class GatedFeeder final : public RecordHandler {
 public:
-    GatedFeeder(std::function<Fleet::Host*(const StreamHeader&)> host_for, SequenceGate& gate,
-                Fleet::Applied& applied, RecordHandler* also, std::uint64_t until_ns)
-        : host_for_(std::move(host_for)), gate_(gate), applied_(applied), also_(also), until_ns_(until_ns) {}
+    GatedFeeder(std::function<Fleet::Host*(const StreamHeader&)> host_for, SequenceGate& gate, Fleet::Applied& applied,
+                RecordHandler* also, std::uint64_t until_ns)
+        : host_for_(std::move(host_for)), gate_(gate), applied_(applied), also_(also), until_ns_(until_ns)
+    {}
 
     void on_header(const StreamHeader& header) override
     {
@@ -102,7 +103,7 @@ private:
     Fleet::Host* host_ = nullptr;
 };
 
-} // namespace
+}  // namespace
 
 Fleet::Applied Fleet::apply_message(std::string_view payload, RecordHandler* also)
 {
@@ -166,4 +167,4 @@ std::uint64_t Fleet::generation() const
     return g;
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

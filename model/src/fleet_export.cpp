@@ -17,21 +17,19 @@ std::string age(std::uint64_t now_ns, std::uint64_t then_ns)
     return format_duration(now_ns - then_ns) + " ago";
 }
 
-} // namespace
+}  // namespace
 
 std::string export_fleet_text(const Fleet& fleet, const FleetExportInfo& info)
 {
-    std::string out = fmt::format("# proctree fleet\n# time: {}\n# source: {}\n# hosts: {}\n",
-                                  format_utc(info.time_ns), escape(info.source),
-                                  info.host_filter.empty() ? "all" : escape(info.host_filter));
+    std::string out = fmt::format("# proctree fleet\n# time: {}\n# source: {}\n# hosts: {}\n", format_utc(info.time_ns),
+                                  escape(info.source), info.host_filter.empty() ? "all" : escape(info.host_filter));
     for (const auto& name : fleet.hosts()) {
         if (!info.host_filter.empty() && name != info.host_filter) continue;
         const HostStatus& st = *fleet.status(name);
         const ProcessTree& tree = *fleet.tree(name);
-        out += fmt::format("== host {}  os {}  source {}  processes {}  lost {}{}  last record {}\n",
-                           escape(name), to_string(st.header.os), to_string(st.header.source), tree.size(),
-                           fleet.lost(name), st.stale ? " (until the next resync)" : "",
-                           age(info.time_ns, st.last_record_ns));
+        out += fmt::format("== host {}  os {}  source {}  processes {}  lost {}{}  last record {}\n", escape(name),
+                           to_string(st.header.os), to_string(st.header.source), tree.size(), fleet.lost(name),
+                           st.stale ? " (until the next resync)" : "", age(info.time_ns, st.last_record_ns));
         ExportInfo one;
         one.time_ns = info.time_ns;
         one.host = name;
@@ -58,14 +56,13 @@ std::string export_fleet_json(const Fleet& fleet, const FleetExportInfo& info)
         out += fmt::format("{}{{\"host\":{},\"os\":\"{}\",\"source\":\"{}\",\"clock_origin_ns\":{},\"processes\":{},"
                            "\"records\":{},\"duplicates\":{},\"lost\":{},\"stale\":{},\"last_record_ns\":{},"
                            "\"tree\":{}}}",
-                           first ? "" : ",", json_quote(name), to_string(st.header.os),
-                           to_string(st.header.source), st.header.clock_origin_ns, tree.size(), st.records,
-                           st.duplicates, fleet.lost(name), st.stale ? "true" : "false", st.last_record_ns,
-                           tree_json);
+                           first ? "" : ",", json_quote(name), to_string(st.header.os), to_string(st.header.source),
+                           st.header.clock_origin_ns, tree.size(), st.records, st.duplicates, fleet.lost(name),
+                           st.stale ? "true" : "false", st.last_record_ns, tree_json);
         first = false;
     }
     out += "]}\n";
     return out;
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

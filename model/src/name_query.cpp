@@ -23,7 +23,7 @@ std::string_view trim(std::string_view s)
     return s;
 }
 
-} // namespace
+}  // namespace
 
 NameQuery parse_name_query(std::string_view text)
 {
@@ -46,9 +46,11 @@ NameQuery parse_name_query(std::string_view text)
 
 bool NameQuery::matches(std::string_view name, std::string_view cmdline, bool use_cmdline) const
 {
-    auto holds = [&](const std::string& term) { return icontains(name, term) || (use_cmdline && icontains(cmdline, term)); };
+    auto holds = [&](const std::string& term) {
+        return icontains(name, term) || (use_cmdline && icontains(cmdline, term));
+    };
     if (std::any_of(none.begin(), none.end(), holds)) return false;
     return any.empty() || std::any_of(any.begin(), any.end(), holds);
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

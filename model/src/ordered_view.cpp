@@ -11,8 +11,8 @@ namespace proctree::model {
 namespace {
 
 struct Node {
-    std::size_t row;                      // index into the start-ordered rows
-    std::vector<std::size_t> children;    // node indices
+    std::size_t row;                    // index into the start-ordered rows
+    std::vector<std::size_t> children;  // node indices
 };
 
 std::string prefix_for(const std::vector<bool>& bars, std::uint32_t depth, bool last)
@@ -36,7 +36,7 @@ std::vector<Row> flat_rows(std::vector<Row> rows, const ProcessLess& less)
     return rows;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<Row> ordered_rows(const ProcessTree& tree, const ProcessLess& less, bool flat)
 {
@@ -54,7 +54,9 @@ std::vector<Row> ordered_rows(const ProcessTree& tree, const ProcessLess& less, 
         nodes[parent].children.push_back(nodes.size() - 1);
         open.push_back(nodes.size() - 1);
     }
-    auto by_key = [&](std::size_t a, std::size_t b) { return less(*rows[nodes[a].row].proc, *rows[nodes[b].row].proc); };
+    auto by_key = [&](std::size_t a, std::size_t b) {
+        return less(*rows[nodes[a].row].proc, *rows[nodes[b].row].proc);
+    };
     for (Node& n : nodes) std::stable_sort(n.children.begin(), n.children.end(), by_key);
     // Pre-order again, with the glyphs of the new sibling order.
     std::vector<Row> out;
@@ -85,4 +87,4 @@ std::vector<Row> ordered_rows(const ProcessTree& tree, const ProcessLess& less, 
     return out;
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

@@ -45,4 +45,4 @@ std::string_view record_type_name(std::uint16_t type)
     }
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

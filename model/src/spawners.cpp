@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::uint64_t kSecNs = 1'000'000'000ull;
 
-} // namespace
+}  // namespace
 
 void SpawnerCounts::add(const Record& r, const ProcessTree& tree)
 {
@@ -71,13 +71,11 @@ std::vector<Spawner> SpawnerCounts::top(std::uint64_t now_ns, std::size_t n, boo
         if (by_recent ? s.recent > 0 : s.total > 0) all.push_back(std::move(s));
     }
     auto key = [by_recent](const Spawner& s) { return by_recent ? s.recent : s.total; };
-    auto better = [&](const Spawner& a, const Spawner& b) {
-        return key(a) != key(b) ? key(a) > key(b) : a.id < b.id;
-    };
+    auto better = [&](const Spawner& a, const Spawner& b) { return key(a) != key(b) ? key(a) > key(b) : a.id < b.id; };
     n = std::min(n, all.size());
     std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(), better);
     all.resize(n);
     return all;
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

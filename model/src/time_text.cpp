@@ -100,16 +100,17 @@ std::optional<std::uint64_t> date_time(Scanner& in)
         !(in.take(' ') || in.take('T')) || !time_of_day(in, tod) || !in.done())
         return std::nullopt;
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
-    std::int64_t days = days_from_civil(static_cast<std::int64_t>(y), static_cast<unsigned>(mo),
-                                        static_cast<unsigned>(d));
-    std::int64_t next_month = mo == 12 ? days_from_civil(static_cast<std::int64_t>(y) + 1, 1, 1)
-                                       : days_from_civil(static_cast<std::int64_t>(y), static_cast<unsigned>(mo) + 1, 1);
+    std::int64_t days =
+        days_from_civil(static_cast<std::int64_t>(y), static_cast<unsigned>(mo), static_cast<unsigned>(d));
+    std::int64_t next_month = mo == 12
+                                  ? days_from_civil(static_cast<std::int64_t>(y) + 1, 1, 1)
+                                  : days_from_civil(static_cast<std::int64_t>(y), static_cast<unsigned>(mo) + 1, 1);
     if (days >= next_month) return std::nullopt;  // February 30th
     if (static_cast<std::uint64_t>(days) > (kLatest - tod) / kDay) return std::nullopt;
     return static_cast<std::uint64_t>(days) * kDay + tod;
 }
 
-} // namespace
+}  // namespace
 
 std::optional<std::uint64_t> parse_time(std::string_view text, std::uint64_t start_ns, std::uint64_t end_ns,
                                         std::string& error)
@@ -147,8 +148,8 @@ std::optional<std::uint64_t> Timeline::resolve(std::string_view text, std::strin
     std::uint64_t from = first_ns_ / kSecond * kSecond;  // the start's second, as a user would type it
     if (*t < from || *t > last_ns_) {
         auto when = [](std::uint64_t ns) { return format_utc(ns).substr(0, 10) + " " + format_clock(ns); };
-        error = fmt::format("{} is outside the recording ({} to {} UTC)", escape(text.substr(0, 40)),
-                            when(first_ns_), when(last_ns_));
+        error = fmt::format("{} is outside the recording ({} to {} UTC)", escape(text.substr(0, 40)), when(first_ns_),
+                            when(last_ns_));
         return std::nullopt;
     }
     return std::max(*t, first_ns_);
@@ -160,4 +161,4 @@ std::string format_clock(std::uint64_t ns)
     return fmt::format("{:02}:{:02}:{:02}.{:03}", ms / 3'600'000, ms / 60'000 % 60, ms / 1000 % 60, ms % 1000);
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

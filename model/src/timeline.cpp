@@ -18,7 +18,8 @@ public:
     // only counted: the log would drop them anyway.
     explicit ApplyTo(const SeekTarget& target, std::uint64_t* records = nullptr, std::uint64_t* first_ns = nullptr,
                      std::uint64_t lines_dropped = 0)
-        : target_(target), records_(records), first_ns_(first_ns), lines_dropped_(lines_dropped) {}
+        : target_(target), records_(records), first_ns_(first_ns), lines_dropped_(lines_dropped)
+    {}
     void on_record(const Record& r) override
     {
         if (records_ && (*records_)++ == 0) *first_ns_ = r.time_ns;
@@ -35,7 +36,7 @@ private:
     std::uint64_t lines_dropped_;
 };
 
-} // namespace
+}  // namespace
 
 RecordWalker::RecordWalker(std::span<const std::byte> stream) : stream_(stream)
 {
@@ -151,8 +152,8 @@ void Timeline::plan_next(std::size_t checkpoint_bytes)
     std::uint64_t consumed = offset_ - walker_.first_record();
     if (records_ > 0 && consumed > 0 && checkpoint_bytes > 0) {
         double bytes_per_record = static_cast<double>(consumed) / static_cast<double>(records_);
-        double records_left = static_cast<double>(stream_.size() - std::min<std::uint64_t>(offset_, stream_.size())) /
-                              bytes_per_record;
+        double records_left =
+            static_cast<double>(stream_.size() - std::min<std::uint64_t>(offset_, stream_.size())) / bytes_per_record;
         std::size_t room = config_.memory_budget - std::min(config_.memory_budget, checkpoint_bytes_);
         double slots = std::floor(static_cast<double>(room) / (static_cast<double>(checkpoint_bytes) * 1.25));
         double even = slots >= 1 ? std::ceil(records_left / slots) : records_left + 1;
@@ -210,4 +211,4 @@ std::uint64_t Timeline::seek(const SeekTarget& target, std::uint64_t t) const
     return offset;
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

@@ -35,7 +35,7 @@ bool starts_before(const Process& a, const Process& b)
     return a.id.start_ns != b.id.start_ns ? a.id.start_ns < b.id.start_ns : a.created_ns < b.created_ns;
 }
 
-} // namespace
+}  // namespace
 
 std::string Filter::describe() const
 {
@@ -115,7 +115,7 @@ void ProcessTree::restore(const ProcessTree& checkpoint)
     std::uint64_t generation = generation_;
     bool keep = config_.keep_exited;
     copy_from(checkpoint);
-    set_keep_exited(keep);  // the viewer's choice, like the filter
+    set_keep_exited(keep);                                           // the viewer's choice, like the filter
     generation_ = std::max(generation, checkpoint.generation_) + 1;  // a view must notice the change
     for (auto& [id, p] : by_id_) p.collapsed_ = false;
     for (auto& [id, p] : superseded_) p.collapsed_ = false;
@@ -308,8 +308,7 @@ bool ProcessTree::name_matches(const Process& p) const
 {
     if (!match_active_) return true;
     if (filter_.hide_kernel_threads && (p.flags & PT_PROC_KERNEL_THREAD)) return false;
-    if (!filter_.users.empty() &&
-        std::find(filter_.users.begin(), filter_.users.end(), p.user) == filter_.users.end())
+    if (!filter_.users.empty() && std::find(filter_.users.begin(), filter_.users.end(), p.user) == filter_.users.end())
         return false;
     return query_.matches(p.name, p.cmdline, filter_.match_cmdline);
 }
@@ -635,4 +634,4 @@ void ProcessTree::recount_all()
     root_.rows_[1] = root_.child_rows_[1];
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

@@ -14,7 +14,7 @@ namespace {
 
 std::size_t heap_bytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
 
-} // namespace
+}  // namespace
 
 std::shared_ptr<const ImageFacts> FactsPool::get(const ImageFactsRecord& f)
 {
@@ -53,8 +53,8 @@ std::size_t ProcessTree::history_bytes(const Process& p)
 {
     const ProcessHistory* h = p.history_.get();
     if (!h) return 0;
-    std::size_t bytes = sizeof(*h) + 32 + h->renames.capacity() * sizeof(NameChange) +
-                        h->images.capacity() * sizeof(LoadedImage);
+    std::size_t bytes =
+        sizeof(*h) + 32 + h->renames.capacity() * sizeof(NameChange) + h->images.capacity() * sizeof(LoadedImage);
     for (const NameChange& c : h->renames) bytes += heap_bytes(c.before) + heap_bytes(c.after);
     for (const LoadedImage& i : h->images) bytes += heap_bytes(i.path);
     return bytes;
@@ -158,5 +158,4 @@ void ProcessTree::note_image(const Record& r, const ImageLoad& load)
     h.images.push_back(LoadedImage{r.time_ns, load.base, load.size, load.flags, std::string(load.path)});
 }
 
-
-} // namespace proctree::model
+}  // namespace proctree::model

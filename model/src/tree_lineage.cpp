@@ -70,4 +70,4 @@ void ProcessTree::reparent(Process* p, Identity parent, std::uint64_t time_ns)
     place(p);
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

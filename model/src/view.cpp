@@ -19,7 +19,7 @@ public:
 namespace {
 
 struct Scope {
-    const Process* top = nullptr;  // subtree root the view is limited to (nullptr: whole tree)
+    const Process* top = nullptr;         // subtree root the view is limited to (nullptr: whole tree)
     std::vector<const Process*> context;  // PID filter: ancestors shown above `top`
     int k = 0;                            // which row count: 0 all, 1 name filter
 };
@@ -83,7 +83,7 @@ Row make_row(const ProcessTree& tree, const Process* p, std::uint32_t depth, boo
     return row;
 }
 
-} // namespace
+}  // namespace
 
 std::size_t TreeView::row_count() const { return scope_rows(tree_, scope_of(tree_)); }
 
@@ -107,7 +107,8 @@ std::vector<Row> TreeView::rows(std::size_t first, std::size_t count) const
     if (s.top) {
         for (std::size_t i = 0; i < s.context.size() && out.size() < count; ++i) {
             bars.assign(i + 1, false);
-            if (i >= idx) out.push_back(make_row(tree_, s.context[i], static_cast<std::uint32_t>(i), true, bars, true, k));
+            if (i >= idx)
+                out.push_back(make_row(tree_, s.context[i], static_cast<std::uint32_t>(i), true, bars, true, k));
         }
         if (out.size() == count) return out;
         idx = idx > s.context.size() ? idx - s.context.size() : 0;
@@ -217,4 +218,4 @@ std::optional<std::size_t> TreeView::index_of(Identity id) const
     return index + (s.top ? s.context.size() : 0);
 }
 
-} // namespace proctree::model
+}  // namespace proctree::model

@@ -102,7 +102,7 @@ Measured measure(bool exited)
     return m;
 }
 
-} // namespace
+}  // namespace
 
 int main()
 {

@@ -118,7 +118,8 @@ void BM_ScreenOfRowsNameFilter100k(benchmark::State& state)
     populate(tree, 100'000);
     tree.set_filter(Filter{"init", false, std::nullopt});
     StreamBuilder b;
-    for (std::uint32_t i = 0; i < 1000; ++i) b.create(T0 + 1, {200'000 + i, T0 + 1}, {1 + i * 97, T0 + 1 + i * 97}, "needle");
+    for (std::uint32_t i = 0; i < 1000; ++i)
+        b.create(T0 + 1, {200'000 + i, T0 + 1}, {1 + i * 97, T0 + 1 + i * 97}, "needle");
     StreamDecoder d;
     TreeFeeder a(tree);
     d.feed(b.bytes(), a);
@@ -216,6 +217,6 @@ void BM_MemoryPerProcessLikeTheViewer(benchmark::State& state)
 }
 BENCHMARK(BM_MemoryPerProcessLikeTheViewer)->Arg(10'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
-} // namespace
+}  // namespace
 
 BENCHMARK_MAIN();

@@ -51,15 +51,14 @@ static int worker(int use_vfork, long n, const char *pidfile)
         }
         pids[i] = pid;
         int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     }
     FILE *f = fopen(pidfile, "a");
     if (!f) {
         perror(pidfile);
         return 1;
     }
-    setvbuf(f, NULL, _IOFBF, 1 << 20);  /* one append per worker: lines never interleave */
+    setvbuf(f, NULL, _IOFBF, 1 << 20); /* one append per worker: lines never interleave */
     for (long i = 0; i < n; i++) fprintf(f, "%d %d\n", (int)getpid(), (int)pids[i]);
     return fclose(f) == 0 ? 0 : 1;
 }

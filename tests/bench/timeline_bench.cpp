@@ -23,10 +23,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-double ms_since(Clock::time_point t0)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 // This thread's CPU time: the machine may be shared, wall time then overstates.
 double cpu_ms()
@@ -63,9 +60,9 @@ void run(std::size_t records)
 {
     testing::RandomStreamShape shape;
     shape.records = records;
-    shape.pid_space = 4096;       // a busy machine: a few thousand processes
-    shape.mean_gap_ns = 200'000;  // 5,000 records/s: 10 M records are ~33 min
-    shape.rare_per_mille = 0;     // churn only (no resync snapshots)
+    shape.pid_space = 4096;         // a busy machine: a few thousand processes
+    shape.mean_gap_ns = 200'000;    // 5,000 records/s: 10 M records are ~33 min
+    shape.rare_per_mille = 0;       // churn only (no resync snapshots)
     shape.living_parent_in_10 = 9;  // most parents alive: a tree, not thousands of roots
     auto t0 = Clock::now();
     std::string stream = testing::RandomStream(7, shape).build();
@@ -119,8 +116,8 @@ void run(std::size_t records)
     fmt::print("records {:>10}  stream {:>6.0f} MB  span {:.0f} s  processes at the end {}\n", timeline.records(),
                stream.size() / 1e6, span / 1e9, viewer.size());
     fmt::print("  index build {:>8.0f} ms  ({:.2f} M records/s)  checkpoints {}, at most {} records apart, {:.1f} MB\n",
-               index_ms, timeline.records() / index_ms / 1e3, timeline.checkpoints(),
-               timeline.records_per_checkpoint(), timeline.checkpoint_bytes() / 1e6);
+               index_ms, timeline.records() / index_ms / 1e3, timeline.checkpoints(), timeline.records_per_checkpoint(),
+               timeline.checkpoint_bytes() / 1e6);
     fmt::print("  seek (200 random)        median {:>7.2f} ms  p99 {:>7.2f} ms  max {:>7.2f} ms\n", seek_med,
                percentile(seek_ms, 0.99), *std::max_element(seek_ms.begin(), seek_ms.end()));
     fmt::print("  seek CPU time            median {:>7.2f} ms  p99 {:>7.2f} ms  max {:>7.2f} ms\n",
@@ -136,7 +133,7 @@ void run(std::size_t records)
                gen_ms);
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv)
 {

@@ -145,7 +145,9 @@ void run(benchmark::State& state, bool paint)
     }
     state.counters["apply_us"] = apply_total / static_cast<double>(state.iterations());
     state.counters["processes"] = static_cast<double>(f.session.tree().size());
-    if (paint) state.counters["tty_bytes"] = static_cast<double>(painted_bytes.load()) / static_cast<double>(state.iterations());
+    if (paint)
+        state.counters["tty_bytes"] =
+            static_cast<double>(painted_bytes.load()) / static_cast<double>(state.iterations());
     if (screen) {
         screen->close();
         screen.reset();
@@ -162,6 +164,6 @@ void BM_LayoutPaint(benchmark::State& state) { run(state, true); }
 BENCHMARK(BM_Layout)->Arg(0)->Arg(1)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(600);
 BENCHMARK(BM_LayoutPaint)->Arg(0)->Arg(1)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(600);
 
-} // namespace
+}  // namespace
 
 BENCHMARK_MAIN();

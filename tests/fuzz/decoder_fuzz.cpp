@@ -37,12 +37,13 @@ struct Apply : proctree::model::RecordHandler {
         tree.apply(r);
         log.add(r, tree);
         spawners.add(r, tree);
-        if (r.seq % 7 == 3) tree.toggle_collapsed(proctree::model::Identity{static_cast<std::uint32_t>(r.seq), r.time_ns});
+        if (r.seq % 7 == 3)
+            tree.toggle_collapsed(proctree::model::Identity{static_cast<std::uint32_t>(r.seq), r.time_ns});
         if (r.seq % 11 == 5) tree.set_keep_exited(!tree.keep_exited());
     }
 };
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

@@ -51,7 +51,7 @@ void write_file(const std::string& path, const std::uint8_t* data, std::size_t l
     std::fclose(f);
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

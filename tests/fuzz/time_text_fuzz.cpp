@@ -32,7 +32,7 @@ std::string_view trimmed(std::string_view s)
     return s;
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {

@@ -109,10 +109,11 @@ pt_bpf_exit exit_event(std::uint32_t pid, std::uint32_t tid, std::int32_t status
 struct EbpfTranslator : ::testing::Test {
     MemorySink sink;
     WireWriter out{sink};
-    ebpf::Translator tr{out, clocks(), [](std::uint32_t uid) { return uid == 1000 ? std::string("alice") : std::string(); }};
+    ebpf::Translator tr{out, clocks(),
+                        [](std::uint32_t uid) { return uid == 1000 ? std::string("alice") : std::string(); }};
 };
 
-} // namespace
+}  // namespace
 
 TEST(EbpfClocks, StartTimeTruncatesToTicksLikeProc)
 {
@@ -156,10 +157,10 @@ TEST(EbpfTranslate, ArgvJoinedLikeProcCmdline)
 {
     using namespace std::string_literals;
     EXPECT_EQ(ebpf::join_argv("sh\0-c\0echo hi\0"s, false), "sh -c echo hi");
-    EXPECT_EQ(ebpf::join_argv("a\0\0\0"s, false), "a");       // trailing NULs dropped, as ProcFs does
-    EXPECT_EQ(ebpf::join_argv("a\0\0b\0"s, false), "a  b");   // an empty argument stays visible
+    EXPECT_EQ(ebpf::join_argv("a\0\0\0"s, false), "a");      // trailing NULs dropped, as ProcFs does
+    EXPECT_EQ(ebpf::join_argv("a\0\0b\0"s, false), "a  b");  // an empty argument stays visible
     EXPECT_EQ(ebpf::join_argv("x \xC3\xA9"s, true), "x \xC3\xA9");
-    EXPECT_EQ(ebpf::join_argv("x \xC3"s, true), "x ");        // split UTF-8 sequence dropped
+    EXPECT_EQ(ebpf::join_argv("x \xC3"s, true), "x ");  // split UTF-8 sequence dropped
     EXPECT_EQ(ebpf::join_argv("x \xE2\x82"s, true), "x ");
 }
 
@@ -247,8 +248,7 @@ TEST_F(EbpfTranslator, ExitsAndThreads)
     EXPECT_EQ(t2.h.type, PT_REC_THREAD_EXIT);
     EXPECT_EQ(t2.exit_code, 2);
     // sequence numbers are consecutive
-    for (std::size_t i = 0; i < sink.records.size(); ++i)
-        EXPECT_EQ(as<pt_record_header>(sink.records[i]).seq, i);
+    for (std::size_t i = 0; i < sink.records.size(); ++i) EXPECT_EQ(as<pt_record_header>(sink.records[i]).seq, i);
 }
 
 TEST_F(EbpfTranslator, AnExitCarriesTheKernelsCpuTimeAndPeakRss)

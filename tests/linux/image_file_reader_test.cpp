@@ -52,7 +52,7 @@ void write_file(const std::string& path, const std::string& bytes)
     std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
-} // namespace
+}  // namespace
 
 TEST(LinuxImageFileReader, DigestEqualsSha256sumAndIdentityMatchesStat)
 {

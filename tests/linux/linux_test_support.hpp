@@ -117,4 +117,4 @@ private:
     std::filesystem::path root_;
 };
 
-} // namespace proctree::testing
+}  // namespace proctree::testing

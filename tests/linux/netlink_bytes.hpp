@@ -101,4 +101,4 @@ inline void set_connector(Datagram& d, std::uint32_t idx, std::uint32_t val)
     std::memcpy(d.data() + NLMSG_HDRLEN + offsetof(cn_msg, id) + offsetof(cb_id, val), &val, sizeof val);
 }
 
-} // namespace proctree::testing
+}  // namespace proctree::testing

@@ -33,8 +33,7 @@ public:
     // The script starts once `started` says so (the initial snapshot is out).
     ScriptedChannel(std::vector<Step> steps, std::atomic<bool>& stop, std::function<bool()> started)
         : steps_(std::move(steps)), stop_(stop), started_(std::move(started))
-    {
-    }
+    {}
 
     long receive(std::byte* buf, std::size_t cap, int) override
     {
@@ -81,7 +80,9 @@ std::uint64_t ticks_at(const ProcFs& fs, std::uint64_t mono)
 // The exec-only subscription: hands out its datagrams, then says it is done.
 class ExecChannel final : public EventChannel {
 public:
-    ExecChannel(std::vector<Datagram> datagrams, std::atomic<bool>& done) : datagrams_(std::move(datagrams)), done_(done) {}
+    ExecChannel(std::vector<Datagram> datagrams, std::atomic<bool>& done)
+        : datagrams_(std::move(datagrams)), done_(done)
+    {}
     long receive(std::byte* buf, std::size_t cap, int) override
     {
         if (next_ >= datagrams_.size()) {
@@ -109,8 +110,7 @@ std::vector<Rec> run_script(FakeProc& proc, std::vector<ScriptedChannel::Step> s
     MemorySink sink;
     // The source flushes right after its initial snapshot.
     auto started = [&sink] { return sink.flushes.load() > 0; };
-    auto source = make_netlink_source_on(options,
-                                         std::make_unique<ScriptedChannel>(std::move(steps), stop, started),
+    auto source = make_netlink_source_on(options, std::make_unique<ScriptedChannel>(std::move(steps), stop, started),
                                          proc.root(), std::move(exec_channel));
     EXPECT_EQ(source->run(sink, stop), 0);
     return decode(sink.bytes);
@@ -136,7 +136,7 @@ const T& body(const Rec& r)
 
 constexpr std::uint64_t kSecond = 1'000'000'000ull;
 
-} // namespace
+}  // namespace
 
 TEST(NetlinkSource, TranslatesForkExecCommThreadsAndExits)
 {
@@ -148,21 +148,19 @@ TEST(NetlinkSource, TranslatesForkExecCommThreadsAndExits)
     const std::uint64_t child_ticks = ticks_at(fs, t_fork);
 
     auto recs = after_initial_snapshot(run_script(
-        proc, {
-                  [&] { proc.add(200, 100, "worker", child_ticks, std::string("worker\0-x\0", 10), "/usr/bin/worker"); },
-                  fork_datagram(t_fork, 100, 100, 200, 200),
-                  exec_datagram(t_fork + 1000, 200),
-                  comm_datagram(t_fork + 2000, 200, "renamed"),
-                  fork_datagram(t_fork + 3000, 100, 100, 201, 200),  // a thread of 200
-                  comm_datagram(t_fork + 3500, 201, "thread-name", 200),  // not the process's name
-                  exit_datagram(t_fork + 4000, 201, 200, 0),
-                  exit_datagram(t_fork + 5000, 200, 200, 3 << 8),
-                  // 300 is gone before its exec is read: it keeps the name it had.
-                  fork_datagram(t_fork + 6000, 100, 100, 300, 300),
-                  exec_datagram(t_fork + 7000, 300),
-                  exit_datagram(t_fork + 8000, 300, 300, 9),
-                  exit_datagram(t_fork + 9000, 999, 999, 0),  // never reported: nothing to retire
-              }));
+        proc,
+        {
+            [&] { proc.add(200, 100, "worker", child_ticks, std::string("worker\0-x\0", 10), "/usr/bin/worker"); },
+            fork_datagram(t_fork, 100, 100, 200, 200), exec_datagram(t_fork + 1000, 200),
+            comm_datagram(t_fork + 2000, 200, "renamed"),
+            fork_datagram(t_fork + 3000, 100, 100, 201, 200),       // a thread of 200
+            comm_datagram(t_fork + 3500, 201, "thread-name", 200),  // not the process's name
+            exit_datagram(t_fork + 4000, 201, 200, 0), exit_datagram(t_fork + 5000, 200, 200, 3 << 8),
+            // 300 is gone before its exec is read: it keeps the name it had.
+            fork_datagram(t_fork + 6000, 100, 100, 300, 300), exec_datagram(t_fork + 7000, 300),
+            exit_datagram(t_fork + 8000, 300, 300, 9),
+            exit_datagram(t_fork + 9000, 999, 999, 0),  // never reported: nothing to retire
+        }));
 
     ASSERT_EQ(recs.size(), 9u);
     const auto& create = body<model::ProcessCreate>(recs[0]);
@@ -170,7 +168,8 @@ TEST(NetlinkSource, TranslatesForkExecCommThreadsAndExits)
     EXPECT_EQ(create.proc, (model::Identity{200, child_start}));
     EXPECT_EQ(create.parent, (model::Identity{100, fs.start_ns_from_ticks(50)}));
     EXPECT_EQ(recs[0].name, "bash");  // at fork, a copy of its parent
-    EXPECT_EQ(recs[0].r.time_ns - t_fork, recs[1].r.time_ns - (t_fork + 1000));  // kernel event times, shifted to the wall clock
+    EXPECT_EQ(recs[0].r.time_ns - t_fork,
+              recs[1].r.time_ns - (t_fork + 1000));  // kernel event times, shifted to the wall clock
 
     EXPECT_EQ(body<model::ProcessExec>(recs[1]).proc, create.proc);
     EXPECT_EQ(recs[1].name, "worker");
@@ -215,13 +214,12 @@ TEST(NetlinkSource, ANameSeenAfterTheForkIsKeptWhenTheExecComesTooLate)
     const std::uint64_t off = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
     const std::uint64_t tick = 1'000'000'000ull / fs.ticks_per_second();
     const std::uint64_t t_fork = ((30 * kSecond + off) / tick + 1) * tick - off + 1000;
-    auto recs = after_initial_snapshot(run_script(
-        proc, {
-                  [&] { proc.add(200, 100, "true", ticks_at(fs, t_fork)); },
-                  fork_datagram(t_fork, 100, 100, 200, 200),
-                  [&] { proc.remove(200); },
-                  exec_datagram(t_fork + 1000, 200),
-              }));
+    auto recs = after_initial_snapshot(run_script(proc, {
+                                                            [&] { proc.add(200, 100, "true", ticks_at(fs, t_fork)); },
+                                                            fork_datagram(t_fork, 100, 100, 200, 200),
+                                                            [&] { proc.remove(200); },
+                                                            exec_datagram(t_fork + 1000, 200),
+                                                        }));
     ASSERT_GE(recs.size(), 2u);
     EXPECT_EQ(recs[0].name, "bash");
     EXPECT_EQ(recs[1].name, "true");
@@ -297,22 +295,23 @@ TEST(NetlinkSource, DetailsReadByTheExecThreadNameAProcessGoneBeforeTheReaderLoo
     const std::uint64_t t_fork = 50 * kSecond + 5'000'000;
     proc.add(200, 100, "true", ticks_at(fs, t_fork), nul_joined({"/bin/true", "--quick"}), "/usr/bin/true");
     std::atomic<bool> exec_done{false};
-    auto exec_channel = std::make_unique<ExecChannel>(std::vector<Datagram>{exec_datagram(t_fork + 500, 200)}, exec_done);
-    auto recs = after_initial_snapshot(run_script(
-        proc,
-        {
-            [&] {
-                // The exec thread has read 200's details; now 200 is gone.
-                const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-                while (!exec_done.load() && std::chrono::steady_clock::now() < deadline)
-                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-                proc.remove(200);
-            },
-            fork_datagram(t_fork, 100, 100, 200, 200),
-            exec_datagram(t_fork + 500, 200),
-            exit_datagram(t_fork + 900, 200, 200, 0),
-        },
-        std::move(exec_channel)));
+    auto exec_channel =
+        std::make_unique<ExecChannel>(std::vector<Datagram>{exec_datagram(t_fork + 500, 200)}, exec_done);
+    auto recs = after_initial_snapshot(
+        run_script(proc,
+                   {
+                       [&] {
+                           // The exec thread has read 200's details; now 200 is gone.
+                           const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+                           while (!exec_done.load() && std::chrono::steady_clock::now() < deadline)
+                               std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                           proc.remove(200);
+                       },
+                       fork_datagram(t_fork, 100, 100, 200, 200),
+                       exec_datagram(t_fork + 500, 200),
+                       exit_datagram(t_fork + 900, 200, 200, 0),
+                   },
+                   std::move(exec_channel)));
     // 200 was already there for the initial snapshot: its fork adds nothing.
     ASSERT_EQ(recs.size(), 2u);
     EXPECT_EQ(body<model::ProcessExec>(recs[0]).proc.pid, 200u);

@@ -22,7 +22,10 @@ struct Watched {
     WireWriter out{watch};
 
     Watched() { out.stream_header(PT_OS_LINUX, PT_SOURCE_NETLINK, kT, 0, "box"); }
-    pt_ident id(std::uint32_t pid, std::uint64_t ticks) const { return pt_ident{pid, 0, fs.start_ns_from_ticks(ticks)}; }
+    pt_ident id(std::uint32_t pid, std::uint64_t ticks) const
+    {
+        return pt_ident{pid, 0, fs.start_ns_from_ticks(ticks)};
+    }
     void create(std::uint32_t pid, std::uint64_t ticks, std::uint32_t ppid, std::uint64_t pticks)
     {
         pt_create_args a{};
@@ -41,7 +44,7 @@ struct Watched {
     }
 };
 
-} // namespace
+}  // namespace
 
 TEST(ParentWatch, AnOrphanIsReportedUnderTheParentItsStatNamesOnceItMoved)
 {

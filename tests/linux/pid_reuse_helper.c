@@ -70,11 +70,11 @@ int main(int argc, char **argv)
     unsigned long long tick = 1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK);
     if (!sleepers) return 1;
     for (int round = 0; round < max_rounds && hits < want; round++) {
-        while (boottime_ns() % tick > tick / 10) {}  /* the start of a tick: room for both */
+        while (boottime_ns() % tick > tick / 10) {} /* the start of a tick: room for both */
         pid_t quick = spawn(argv[1], NULL);
         siginfo_t info;
         if (quick < 0 || waitid(P_PID, (id_t)quick, &info, WEXITED | WNOWAIT) != 0) return 1;
-        long long quick_ticks = start_ticks(quick);  /* a zombie still has its stat */
+        long long quick_ticks = start_ticks(quick); /* a zombie still has its stat */
         waitpid(quick, NULL, 0);
         if (set_last_pid(quick - 1) != 0) {
             perror("pid_reuse_helper: /proc/sys/kernel/ns_last_pid");

@@ -46,7 +46,7 @@ struct Fixture {
     }
 };
 
-} // namespace
+}  // namespace
 
 TEST(ProcTracker, NothingChangedNothingWritten)
 {
@@ -63,9 +63,9 @@ TEST(ProcTracker, NewGoneExecdRenamedAndReusedPids)
     f.proc.remove(1);                                                                // gone (test only)
     f.proc.add(1, 0, "init", 0);                                                     // (back: unchanged)
     f.proc.remove(150);
-    f.proc.add(150, 100, "sleep", 90, nul_joined({"sleep", "5"}), "/bin/sleep");      // pid reused
-    f.proc.add(100, 1, "zsh", 50, nul_joined({"zsh"}), "/bin/zsh");                  // exec'd
-    f.proc.add(160, 1, "kworker/0:1-events", 70);                                    // renamed only
+    f.proc.add(150, 100, "sleep", 90, nul_joined({"sleep", "5"}), "/bin/sleep");  // pid reused
+    f.proc.add(100, 1, "zsh", 50, nul_joined({"zsh"}), "/bin/zsh");               // exec'd
+    f.proc.add(160, 1, "kworker/0:1-events", 70);                                 // renamed only
     ASSERT_TRUE(f.tracker.poll_difference());
     auto recs = f.live();
     ASSERT_EQ(recs.size(), 5u);
@@ -117,7 +117,7 @@ TEST(ProcTracker, ResyncIsBracketedAndLossComesFirst)
 TEST(ProcTracker, APolledOrphanIsReparentedAfterItsParentsExit)
 {
     Fixture f;
-    f.proc.remove(100);                   // bash exits
+    f.proc.remove(100);                                                           // bash exits
     f.proc.add(150, 1, "sleep", 60, nul_joined({"sleep", "100"}), "/bin/sleep");  // the kernel gave sleep to init
     ASSERT_TRUE(f.tracker.poll_difference());
     auto recs = f.live();

@@ -35,7 +35,10 @@ TEST(ParseStat, RejectsTruncatedText)
 
 TEST(JoinCmdline, JoinsArgvWithSpacesAndDropsTrailingNuls)
 {
-    EXPECT_EQ(join_cmdline(std::string("sleep\0" "10\0", 9)), "sleep 10");
+    EXPECT_EQ(join_cmdline(std::string("sleep\0"
+                                       "10\0",
+                                       9)),
+              "sleep 10");
     EXPECT_EQ(join_cmdline(std::string("a\0\0\0", 4)), "a");
     EXPECT_EQ(join_cmdline(""), "");
 }
@@ -63,7 +66,8 @@ TEST(ProcFs, StartTimeIsBootTimePlusTicks)
 TEST(ProcFs, ReadsEveryFieldAndLeavesUnreadableOnesEmpty)
 {
     FakeProc proc;
-    proc.add(10, 1, "server", 500, proctree::testing::nul_joined({"/usr/bin/server", "--port", "80"}), "/usr/bin/server", 0, 0, 4);
+    proc.add(10, 1, "server", 500, proctree::testing::nul_joined({"/usr/bin/server", "--port", "80"}),
+             "/usr/bin/server", 0, 0, 4);
     proc.add(11, 10, "worker", 600);  // no exe link, empty cmdline (zombie-like)
     ProcFs fs(proc.root());
     auto a = fs.read(10);

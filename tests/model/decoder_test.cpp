@@ -50,7 +50,7 @@ Collected decode_all(std::string_view bytes, StreamDecoder& d)
     return c;
 }
 
-} // namespace
+}  // namespace
 
 TEST(Decoder, RoundTripsEveryRecordKind)
 {

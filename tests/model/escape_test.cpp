@@ -31,7 +31,7 @@ TEST(Escape, ALiteralBackslashIsEscapedSoEachFormHasOneReading)
 {
     EXPECT_EQ(escape("C:\\Windows\\cmd.exe"), "C:\\\\Windows\\\\cmd.exe");
     EXPECT_EQ(escape("\x1b[2J"), "\\e[2J");   // a real ESC
-    EXPECT_EQ(escape("\\e[2J"), "\\\\e[2J");   // backslash, then e
+    EXPECT_EQ(escape("\\e[2J"), "\\\\e[2J");  // backslash, then e
     EXPECT_EQ(escape("\\x41"), "\\\\x41");
 }
 
@@ -56,7 +56,10 @@ std::string unescape(std::string_view e)
         case 't': out += '\t'; break;
         case 'n': out += '\n'; break;
         case 'r': out += '\r'; break;
-        case 'x': out += static_cast<char>(std::stoi(std::string(e.substr(i + 1, 2)), nullptr, 16)); i += 2; break;
+        case 'x':
+            out += static_cast<char>(std::stoi(std::string(e.substr(i + 1, 2)), nullptr, 16));
+            i += 2;
+            break;
         case 'u': {
             std::size_t close = e.find('}', i);
             auto cp = static_cast<char32_t>(std::stoul(std::string(e.substr(i + 2, close - i - 2)), nullptr, 16));
@@ -86,7 +89,7 @@ std::string random_bytes(std::mt19937& rng)
     return s;
 }
 
-} // namespace
+}  // namespace
 
 TEST(Escape, TenThousandRandomByteStringsReadBackExactly)
 {
@@ -99,16 +102,18 @@ TEST(Escape, TenThousandRandomByteStringsReadBackExactly)
 
 TEST(Escape, C1ControlsAndBidiOverridesAreEscaped)
 {
-    EXPECT_EQ(escape("\xc2\x9b" "31m"), "\\u{009b}31m");  // 8-bit CSI
+    EXPECT_EQ(escape("\xc2\x9b"
+                     "31m"),
+              "\\u{009b}31m");                                           // 8-bit CSI
     EXPECT_EQ(escape("abc\xe2\x80\xaetxt.exe"), "abc\\u{202e}txt.exe");  // RIGHT-TO-LEFT OVERRIDE
 }
 
 TEST(Escape, InvalidUtf8BytesAreShownAsHex)
 {
     EXPECT_EQ(escape("\xff\xfe"), "\\xff\\xfe");
-    EXPECT_EQ(escape("\xc0\xaf"), "\\xc0\\xaf");          // overlong '/'
-    EXPECT_EQ(escape("\xed\xa0\x80"), "\\xed\\xa0\\x80"); // surrogate
-    EXPECT_EQ(escape("ab\xe6\x97"), "ab\\xe6\\x97");      // cut in the middle
+    EXPECT_EQ(escape("\xc0\xaf"), "\\xc0\\xaf");           // overlong '/'
+    EXPECT_EQ(escape("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // surrogate
+    EXPECT_EQ(escape("ab\xe6\x97"), "ab\\xe6\\x97");       // cut in the middle
 }
 
 TEST(Escape, JsonHoldsTheExactTextWithStandardEscapes)
@@ -118,7 +123,9 @@ TEST(Escape, JsonHoldsTheExactTextWithStandardEscapes)
     EXPECT_EQ(json_quote("\\e[2J"), "\"\\\\e[2J\"");  // not the same JSON as a real ESC
     EXPECT_EQ(json_quote("t\tn\nr\rb\bf\f"), "\"t\\tn\\nr\\rb\\bf\\f\"");
     EXPECT_EQ(json_quote(std::string_view("\0\x7f", 2)), "\"\\u0000\\u007f\"");
-    EXPECT_EQ(json_quote("\xc2\x9b" "abc\xe2\x80\xae"), "\"\\u009babc\\u202e\"");
+    EXPECT_EQ(json_quote("\xc2\x9b"
+                         "abc\xe2\x80\xae"),
+              "\"\\u009babc\\u202e\"");
     EXPECT_EQ(json_quote("naïve 日本語😀"), "\"naïve 日本語😀\"");
 }
 

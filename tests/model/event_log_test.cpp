@@ -22,7 +22,7 @@ struct Logged {
     }
 };
 
-} // namespace
+}  // namespace
 
 TEST(EventLog, OneLinePerRecordWithNamesParentsAndExitStatus)
 {

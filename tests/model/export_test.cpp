@@ -23,7 +23,7 @@ ProcessTree& fill(ProcessTree& tree)
     feed(tree, b);
     return tree;
 }
-} // namespace
+}  // namespace
 
 TEST(Export, TextHasHeaderAndOneEscapedLinePerRow)
 {
@@ -98,7 +98,10 @@ TEST(Export, LifetimeCountsFromTheCreateRecordWhenTheCreationWasSeen)
     // From a snapshot only the start time is known.
     ProcessTree old;
     StreamBuilder s;
-    s.snapshot(T0 + 5, true).create(T0 + 5, {3, T0}, {0, 0}, "old").snapshot(T0 + 5, false).exit(T0 + 2'000'000'000, {3, T0}, 0);
+    s.snapshot(T0 + 5, true)
+        .create(T0 + 5, {3, T0}, {0, 0}, "old")
+        .snapshot(T0 + 5, false)
+        .exit(T0 + 2'000'000'000, {3, T0}, 0);
     feed(old, s);
     EXPECT_EQ(process_lifetime_ns(*old.find({3, T0})), 2'000'000'000u);
 }
@@ -164,7 +167,7 @@ std::string exact(const nlohmann::json& obj, const std::string& key)
     return obj[key].get<std::string>();
 }
 
-} // namespace
+}  // namespace
 
 TEST(Export, TenThousandRandomByteStringsRoundTripThroughTheJsonExport)
 {
@@ -213,7 +216,8 @@ TEST(Export, APolledProcessLivesFromItsStartTimeMarkedApproximate)
     // A poll finds `sleep 1.5` a second after it started, and gone 1.5 s in.
     ProcessTree tree;
     StreamBuilder b("box", PT_OS_LINUX, PT_SOURCE_POLL);
-    b.create(T0 + 1'000'000'000, {9, T0}, {0, 0}, "sleep").exit(T0 + 1'500'000'000, {9, T0}, 0, 0, PT_EXIT_CODE_UNKNOWN);
+    b.create(T0 + 1'000'000'000, {9, T0}, {0, 0}, "sleep")
+        .exit(T0 + 1'500'000'000, {9, T0}, 0, 0, PT_EXIT_CODE_UNKNOWN);
     feed(tree, b);
     const Process& p = *tree.find({9, T0});
     EXPECT_EQ(process_lifetime_ns(p), 1'500'000'000u);

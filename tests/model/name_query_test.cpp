@@ -45,7 +45,7 @@ TEST(TreeFilter, UsersAndKernelThreads)
     Filter f;
     f.hide_kernel_threads = true;
     tree.set_filter(f);
-    EXPECT_TRUE(tree.filter().empty());  // a view setting, not a search
+    EXPECT_TRUE(tree.filter().empty());         // a view setting, not a search
     EXPECT_EQ(TreeView(tree).row_count(), 3u);  // init, bash, make
     f.users = {"alice"};
     tree.set_filter(f);

@@ -37,7 +37,7 @@ std::vector<std::string> lines(const std::vector<Row>& rows)
 bool by_name(const Process& a, const Process& b) { return a.name < b.name; }
 bool by_pid_desc(const Process& a, const Process& b) { return a.id.pid > b.id.pid; }
 
-} // namespace
+}  // namespace
 
 TEST(OrderedView, SiblingsSortedWithGlyphsRecomputed)
 {
@@ -85,8 +85,8 @@ TEST(OrderedView, FilterAndCollapseKept)
     tree.set_filter({});
     tree.set_collapsed({5, T0 + 4}, true);
     auto rows = ordered_rows(tree, by_name, false);
-    EXPECT_EQ(lines(rows), (std::vector<std::string>{"init", "├─ atd", "├─ cron", "└─ sshd", "   └─ bash",
-                                                     "      └─ vim"}));
+    EXPECT_EQ(lines(rows),
+              (std::vector<std::string>{"init", "├─ atd", "├─ cron", "└─ sshd", "   └─ bash", "      └─ vim"}));
     EXPECT_TRUE(rows[2].collapsed);
 }
 

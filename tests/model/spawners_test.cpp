@@ -21,7 +21,7 @@ struct Counted {
     }
 };
 
-} // namespace
+}  // namespace
 
 TEST(Spawners, CountsChildrenRecentlyAndSinceTheStart)
 {

@@ -38,9 +38,9 @@ std::string dump(const ProcessTree& tree)
         const Process& p = *r.proc;
         out += fmt::format("{}:{} d={} st={} par={}:{} orig={}:{} rec={}:{} c={} x={} thr={} fl={} col={}\n", p.id.pid,
                            p.id.start_ns, r.depth, int(r.state), p.parent() ? p.parent()->id.pid : 0,
-                           p.parent() ? p.parent()->id.start_ns : 0, p.original_parent.pid,
-                           p.original_parent.start_ns, p.recorded_parent.pid, p.recorded_parent.start_ns,
-                           p.created_ns, p.exited_ns, p.threads, p.flags, r.collapsed);
+                           p.parent() ? p.parent()->id.start_ns : 0, p.original_parent.pid, p.original_parent.start_ns,
+                           p.recorded_parent.pid, p.recorded_parent.start_ns, p.created_ns, p.exited_ns, p.threads,
+                           p.flags, r.collapsed);
     }
     return out;
 }
@@ -87,7 +87,10 @@ Filter some_filter(std::mt19937& rng)
     switch (rng() % 3) {
     case 0: break;
     case 1: f.name = "a"; break;
-    default: f.name = "cc"; f.pid = 2 + rng() % 48; break;
+    default:
+        f.name = "cc";
+        f.pid = 2 + rng() % 48;
+        break;
     }
     return f;
 }
@@ -143,7 +146,8 @@ std::string dump(const EventLog& log, const SpawnerCounts& spawners, std::uint64
 class SessionLike final : public RecordHandler {
 public:
     SessionLike(ProcessTree& tree, EventLog& log, SpawnerCounts& spawners, std::uint64_t t)
-        : tree_(tree), log_(log), spawners_(spawners), t_(t) {}
+        : tree_(tree), log_(log), spawners_(spawners), t_(t)
+    {}
     void on_header(const StreamHeader& h) override { tree_.apply_header(h); }
     void on_record(const Record& r) override
     {
@@ -162,7 +166,7 @@ private:
     bool stopped_ = false;
 };
 
-} // namespace
+}  // namespace
 
 TEST(Timeline, ASeekRebuildsTheEventLogAndSpawnerCountsAReplayBuilds)
 {

@@ -38,4 +38,4 @@ inline std::vector<std::string> row_names(const model::ProcessTree& tree)
     return out;
 }
 
-} // namespace proctree::testing
+}  // namespace proctree::testing

@@ -24,7 +24,7 @@ TreeConfig keeping(std::size_t history = 100'000)
 Id id(std::uint32_t pid) { return Id{pid, T0 + pid}; }
 Identity ident(std::uint32_t pid) { return Identity{pid, T0 + pid}; }
 
-} // namespace
+}  // namespace
 
 TEST(TreeHistory, AKeptProcessStaysInPlaceRedThenDimmedWithItsExit)
 {
@@ -92,8 +92,7 @@ TEST(TreeHistory, ADeadParentStaysWhileItHasLivingOrKeptDescendants)
     feed(tree, b);
     tree.advance(T0 + 10 * kH);
     EXPECT_EQ(tree.stats().history_dropped, 2u);
-    EXPECT_EQ(row_names(tree),
-              (std::vector<std::string>{"0:init", "1:parent", "2:child", "3:grandchild", "1:other"}));
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:parent", "2:child", "3:grandchild", "1:other"}));
     EXPECT_EQ(parent_name(tree, ident(4)), "child");
     EXPECT_TRUE(tree.find(ident(4))->original_parent == Identity{});
 
@@ -229,7 +228,8 @@ TEST(TreeHistory, ProcessesThatRanOneImageShareOneCopyOfItsFactsAndAnExecDropsTh
     b.create(T0, id(1), {}, "python3", script);
     for (std::uint32_t pid : {2u, 3u, 4u}) {
         std::uint64_t execd = b.next_seq() + 1;
-        b.create(T0 + pid, id(pid), id(1), "python3", script).exec(T0 + pid, id(pid), "sleep", "sleep 9", "/usr/bin/sleep");
+        b.create(T0 + pid, id(pid), id(1), "python3", script)
+            .exec(T0 + pid, id(pid), "sleep", "sleep 9", "/usr/bin/sleep");
         // pid 4 ran the binary after it was replaced: other contents
         b.facts(T0 + pid, id(pid), execd, PT_FACTS_HASHED, "/usr/bin/sleep", 100, pid == 4 ? other : sha);
     }

@@ -21,7 +21,7 @@ StreamBuilder double_fork()
         .create(T0 + 3, {12, T0 + 3}, {11, T0 + 2}, "orphan");
     return b;
 }
-} // namespace
+}  // namespace
 
 TEST(TreeLineage, AReparentedOrphanMovesUnderItsNewParentAtOnceAndKeepsWhoSpawnedIt)
 {
@@ -100,7 +100,7 @@ TEST(TreeLineage, AReparentingIntoItsOwnSubtreeNeverMakesACycle)
 {
     ProcessTree tree;
     StreamBuilder b = double_fork();
-    b.reparent(T0 + 10, {10, T0 + 1}, {12, T0 + 3}, kInit)  // corrupt: under its own grandchild
+    b.reparent(T0 + 10, {10, T0 + 1}, {12, T0 + 3}, kInit)             // corrupt: under its own grandchild
         .reparent(T0 + 11, {12, T0 + 3}, {12, T0 + 3}, {11, T0 + 2});  // under itself: ignored
     feed(tree, b);
     EXPECT_EQ(parent_name(tree, {10, T0 + 1}), "<root>");

@@ -12,7 +12,7 @@ namespace {
 constexpr std::uint64_t kMs = 1'000'000;
 constexpr std::uint64_t kH = 3000 * kMs;  // default highlight
 constexpr std::uint64_t T0 = 1'700'000'000'000'000'000ull;
-} // namespace
+}  // namespace
 
 TEST(Tree, ChildrenHangUnderTheirParentInCreationOrder)
 {
@@ -124,7 +124,9 @@ TEST(Tree, ResyncSnapshotAfterAPidReusedWithinOneTickMatchesTheLivingProcess)
 {
     ProcessTree tree;
     StreamBuilder b;
-    b.snapshot(T0, true).create(T0, {1, T0 - 100}, {0, 0}, "init").snapshot(T0, false)
+    b.snapshot(T0, true)
+        .create(T0, {1, T0 - 100}, {0, 0}, "init")
+        .snapshot(T0, false)
         .create(T0 + 1 * kMs, {42, T0}, {1, T0 - 100}, "quick")
         .exit(T0 + 2 * kMs, {42, T0}, 0)
         .create(T0 + 3 * kMs, {42, T0}, {1, T0 - 100}, "newproc")
@@ -163,7 +165,9 @@ TEST(Tree, LiveCreateRacingTheSnapshotThatListedItIsTheSameProcess)
 {
     ProcessTree tree;
     StreamBuilder b;
-    b.snapshot(T0, true).create(T0, {42, T0}, {0, 0}, "listed").snapshot(T0, false)
+    b.snapshot(T0, true)
+        .create(T0, {42, T0}, {0, 0}, "listed")
+        .snapshot(T0, false)
         .create(T0 + 1 * kMs, {42, T0}, {0, 0}, "listed");
     feed(tree, b);
     EXPECT_EQ(tree.size(), 1u);
@@ -208,7 +212,7 @@ TEST(Tree, ExitedProcessLeavesAfterHighlightAndChildrenMoveToNearestLivingAncest
         .exit(T0 + 20, {3, T0 + 2}, 1);  // then parent
     feed(tree, b);
     EXPECT_EQ(parent_name(tree, {4, T0 + 3}), "parent");  // still shown, red
-    tree.advance(T0 + 10 + kH);                             // grandparent's highlight over
+    tree.advance(T0 + 10 + kH);                           // grandparent's highlight over
     EXPECT_FALSE(tree.find({2, T0 + 1}));
     EXPECT_EQ(parent_name(tree, {3, T0 + 2}), "init");
     tree.advance(T0 + 20 + kH);
@@ -266,7 +270,10 @@ TEST(Tree, SnapshotProcessesAreNeverNew)
 {
     ProcessTree tree;
     StreamBuilder b;
-    b.snapshot(T0, true).create(T0, {1, T0 - 5000}, {0, 0}, "old").snapshot(T0, false).create(T0 + 1, {2, T0 + 1}, {1, T0 - 5000}, "fresh");
+    b.snapshot(T0, true)
+        .create(T0, {1, T0 - 5000}, {0, 0}, "old")
+        .snapshot(T0, false)
+        .create(T0 + 1, {2, T0 + 1}, {1, T0 - 5000}, "fresh");
     feed(tree, b);
     EXPECT_EQ(tree.state(*tree.find({1, T0 - 5000})), ProcState::Normal);
     EXPECT_EQ(tree.state(*tree.find({2, T0 + 1})), ProcState::New);
@@ -364,8 +371,8 @@ TEST(Tree, ImageFactsAttachToTheImageOfTheRecordTheyName)
     ProcessTree tree;
     std::string sh_sha(32, '\x11'), ls_sha(32, '\x22');
     StreamBuilder b;
-    b.create(T0, {5, T0}, {0, 0}, "sh", "sh", "root", "/bin/sh");        // seq 0
-    b.exec(T0 + 1, {5, T0}, "ls", "ls -l", "/bin/ls");                    // seq 1
+    b.create(T0, {5, T0}, {0, 0}, "sh", "sh", "root", "/bin/sh");          // seq 0
+    b.exec(T0 + 1, {5, T0}, "ls", "ls -l", "/bin/ls");                     // seq 1
     b.facts(T0 + 2, {5, T0}, 1, PT_FACTS_HASHED, "/bin/ls", 100, ls_sha);  // the current image
     b.facts(T0 + 3, {5, T0}, 0, PT_FACTS_HASHED, "/bin/sh", 50, sh_sha);   // late: the replaced one
     b.facts(T0 + 4, {5, T0}, 9, PT_FACTS_HASHED, "/bin/zz", 1, ls_sha);    // names no record of it
@@ -442,8 +449,8 @@ TEST(Tree, ReleaseSpareGivesBackTheRoomAChurnLeft)
     EXPECT_EQ(child_names(tree.first_root()), (std::vector<std::string>{"late"}));
 }
 
-} // namespace
-} // namespace proctree::testing
+}  // namespace
+}  // namespace proctree::testing
 
 TEST(Tree, AnExitedProcessKeepsItsCpuTimeAndPeakRssInCopiesUnknownStaysUnknown)
 {

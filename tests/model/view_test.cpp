@@ -31,14 +31,14 @@ std::vector<std::string> glyph_lines(const ProcessTree& tree)
     return out;
 }
 
-} // namespace
+}  // namespace
 
 TEST(View, TreeGlyphsLikePstree)
 {
     ProcessTree tree;
     feed(tree, family());
-    EXPECT_EQ(glyph_lines(tree), (std::vector<std::string>{"init", "├─ sshd", "│  └─ bash", "│     └─ vim",
-                                                             "└─ cron", "   └─ backup"}));
+    EXPECT_EQ(glyph_lines(tree),
+              (std::vector<std::string>{"init", "├─ sshd", "│  └─ bash", "│     └─ vim", "└─ cron", "   └─ backup"}));
 }
 
 TEST(View, NameFilterShowsMatchesWithAncestorsAsContext)
@@ -79,8 +79,7 @@ TEST(View, PidFilterShowsAncestorsAndWholeSubtreeIncludingLaterDescendants)
     StreamBuilder b;
     b.create(T0 + 10, {8, T0 + 10}, {4, T0 + 3}, "later-child").create(T0 + 11, {9, T0 + 11}, {5, T0 + 4}, "elsewhere");
     feed(tree, b);
-    EXPECT_EQ(row_names(tree),
-              (std::vector<std::string>{"0:init", "1:sshd", "2:bash", "3:vim", "4:later-child"}));
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:sshd", "2:bash", "3:vim", "4:later-child"}));
     tree.set_filter(Filter{});
     EXPECT_EQ(TreeView(tree).row_count(), 8u);
 }
@@ -118,7 +117,9 @@ TEST(View, StatesNewExitingNormal)
 {
     ProcessTree tree(TreeConfig{1000});
     StreamBuilder b;
-    b.snapshot(T0, true).create(T0, {1, T0 - 1}, {0, 0}, "old").snapshot(T0, false)
+    b.snapshot(T0, true)
+        .create(T0, {1, T0 - 1}, {0, 0}, "old")
+        .snapshot(T0, false)
         .create(T0 + 10, {2, T0 + 10}, {1, T0 - 1}, "young")
         .create(T0 + 10, {3, T0 + 10}, {1, T0 - 1}, "dying")
         .exit(T0 + 20, {3, T0 + 10}, 0, 9, PT_EXIT_SIGNALED);
@@ -172,7 +173,8 @@ std::vector<std::string> naive_rows(const ProcessTree& tree)
         std::vector<const Process*> chain;
         for (const Process* a = top->parent(); a; a = a->parent()) chain.push_back(a);
         std::reverse(chain.begin(), chain.end());
-        for (std::size_t i = 0; i < chain.size(); ++i) out.push_back(std::to_string(i) + ":" + std::to_string(chain[i]->id.pid));
+        for (std::size_t i = 0; i < chain.size(); ++i)
+            out.push_back(std::to_string(i) + ":" + std::to_string(chain[i]->id.pid));
         out.push_back(std::to_string(chain.size()) + ":" + std::to_string(top->id.pid));
         if (!top->collapsed()) naive_walk(top->first_child(), static_cast<std::uint32_t>(chain.size() + 1), f, out);
         return out;
@@ -189,7 +191,7 @@ std::vector<std::string> fast_rows(const ProcessTree& tree, std::size_t first, s
     return out;
 }
 
-} // namespace
+}  // namespace
 
 TEST(View, IncrementalCountsAgreeWithANaiveFlattenOnRandomHistories)
 {
@@ -207,7 +209,8 @@ TEST(View, IncrementalCountsAgreeWithANaiveFlattenOnRandomHistories)
                 Identity parent = alive.empty() || rng() % 8 == 0 ? Identity{} : alive[rng() % alive.size()];
                 auto pid = static_cast<std::uint32_t>(2 + rng() % 300);  // small space: pids get reused
                 Identity id{pid, t};
-                if (rng() % 10 == 0) parent = Identity{static_cast<std::uint32_t>(2 + rng() % 300), t + 5};  // parent "from the future"
+                if (rng() % 10 == 0)
+                    parent = Identity{static_cast<std::uint32_t>(2 + rng() % 300), t + 5};  // parent "from the future"
                 b.create(t, {id.pid, id.start_ns}, {parent.pid, parent.start_ns}, names[rng() % 5], "cmd --x");
                 alive.push_back(id);
             } else if (op < 7) {
@@ -221,7 +224,10 @@ TEST(View, IncrementalCountsAgreeWithANaiveFlattenOnRandomHistories)
                 switch (rng() % 4) {
                 case 0: break;
                 case 1: f.name = "ALPHA"; break;
-                case 2: f.name = "x"; f.match_cmdline = rng() % 2; break;
+                case 2:
+                    f.name = "x";
+                    f.match_cmdline = rng() % 2;
+                    break;
                 case 3: f.pid = alive[rng() % alive.size()].pid; break;
                 }
                 tree.set_filter(f);
@@ -235,7 +241,8 @@ TEST(View, IncrementalCountsAgreeWithANaiveFlattenOnRandomHistories)
             std::size_t first = expected.empty() ? 0 : rng() % expected.size();
             std::size_t count = 1 + rng() % 15;
             std::vector<std::string> slice(expected.begin() + static_cast<long>(first),
-                                           expected.begin() + static_cast<long>(std::min(expected.size(), first + count)));
+                                           expected.begin() +
+                                               static_cast<long>(std::min(expected.size(), first + count)));
             ASSERT_EQ(fast_rows(tree, first, count), slice) << "seed " << seed << " step " << step;
             if (!expected.empty()) {
                 const Row r = TreeView(tree).rows(first, 1)[0];

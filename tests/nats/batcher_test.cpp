@@ -121,5 +121,5 @@ TEST(Batcher, ACheckpointStartsAMessage)
     EXPECT_EQ(second->first_time_ns, 2000u);
 }
 
-} // namespace
-} // namespace proctree::nats
+}  // namespace
+}  // namespace proctree::nats

@@ -24,7 +24,7 @@ TEST(CheckpointIndex, EntriesRoundTripAndNameTheirHost)
 TEST(CheckpointIndex, WhatIsNotOursIsRefused)
 {
     std::string good = format_index_entry({"h", 1, 2, 3, 4});
-    EXPECT_FALSE(parse_index_entry("proctree.v1.h", good));      // a data subject
+    EXPECT_FALSE(parse_index_entry("proctree.v1.h", good));  // a data subject
     EXPECT_FALSE(parse_index_entry("other.v1.h.ckpt", good));
     EXPECT_FALSE(parse_index_entry("proctree.v1.a.b.ckpt", good));
     EXPECT_FALSE(parse_index_entry("proctree.v1.h.ckpt", "stream_seq=1 time_ns=x"));
@@ -35,8 +35,8 @@ TEST(CheckpointIndex, WhatIsNotOursIsRefused)
 
 TEST(CheckpointIndex, TheNewestCheckpointAtOrBeforeATime)
 {
-    std::vector<CheckpointEntry> index{{"a", 10, 100, 0, 1}, {"b", 11, 100, 0, 1}, {"a", 20, 200, 50, 1},
-                                       {"a", 30, 300, 90, 1}};
+    std::vector<CheckpointEntry> index{
+        {"a", 10, 100, 0, 1}, {"b", 11, 100, 0, 1}, {"a", 20, 200, 50, 1}, {"a", 30, 300, 90, 1}};
     EXPECT_EQ(checkpoint_before(index, "a", std::nullopt)->stream_seq, 30u);
     EXPECT_EQ(checkpoint_before(index, "a", 299)->stream_seq, 20u);
     EXPECT_EQ(checkpoint_before(index, "a", 200)->stream_seq, 20u);
@@ -45,5 +45,5 @@ TEST(CheckpointIndex, TheNewestCheckpointAtOrBeforeATime)
     EXPECT_FALSE(checkpoint_before(index, "c", std::nullopt));
 }
 
-} // namespace
-} // namespace proctree::nats
+}  // namespace
+}  // namespace proctree::nats

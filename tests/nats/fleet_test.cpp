@@ -92,8 +92,10 @@ TEST(Fleet, AGapIsLostUntilTheNextCompleteSnapshot)
     EXPECT_EQ(fleet.lost("h"), 3u);
     EXPECT_TRUE(fleet.status("h")->stale);
     StreamBuilder resync("h", PT_OS_LINUX, PT_SOURCE_EBPF, 1000);
-    std::string tail = resync.snapshot(2000, true, PT_SNAPSHOT_RESYNC).create(2000, {1, 10}, {0, 0}, "init")
-                           .snapshot(2000, false, PT_SNAPSHOT_RESYNC).bytes();
+    std::string tail = resync.snapshot(2000, true, PT_SNAPSHOT_RESYNC)
+                           .create(2000, {1, 10}, {0, 0}, "init")
+                           .snapshot(2000, false, PT_SNAPSHOT_RESYNC)
+                           .bytes();
     Cut r = cut(tail);
     // the resync continues the same numbering
     std::string msg = r.header;
@@ -186,5 +188,5 @@ TEST(Fleet, StopAfterAppliesNothingLater)
     EXPECT_EQ(fleet.tree("h")->size(), 6u);  // init and the jobs created at 1100..1104
 }
 
-} // namespace
-} // namespace proctree::model
+}  // namespace
+}  // namespace proctree::model

@@ -28,7 +28,8 @@ Batch make_batch(std::uint64_t first, std::uint32_t records)
     b.feed(bytes.data(), bytes.size(), out);
     for (std::uint32_t i = 0; i < records; ++i) {
         char rec[64];
-        std::uint32_t n = pt_encode_process_exit(rec, sizeof rec, first + i, 100 + first + i, pt_ident{1, 0, 2}, 0, 0, 0);
+        std::uint32_t n =
+            pt_encode_process_exit(rec, sizeof rec, first + i, 100 + first + i, pt_ident{1, 0, 2}, 0, 0, 0);
         b.feed(rec, n, out);
     }
     b.seal(out);
@@ -118,7 +119,7 @@ TEST_F(SpoolTest, OrderSurvivesARestartWithMemoryEntriesAndALossRecord)
         auto s = Spool::open(SpoolLimits{dir_.string(), 3 * one, 0}, error);
         ASSERT_TRUE(s) << error;
         for (std::uint64_t i = 0; i < 6; ++i) s->push(make_batch(i * 10, 10));  // offline: on disk
-        s->persist();                                                          // the loss record too
+        s->persist();                                                           // the loss record too
     }
     auto s = Spool::open(SpoolLimits{dir_.string(), 3 * one, 0}, error);
     ASSERT_TRUE(s) << error;
@@ -139,11 +140,15 @@ TEST_F(SpoolTest, OrderSurvivesARestartWithMemoryEntriesAndALossRecord)
 TEST_F(SpoolTest, AForeignFileInTheDirectoryIsReportedNotTaken)
 {
     std::filesystem::create_directories(dir_);
-    { std::FILE* f = std::fopen((dir_ / "00000000000000000001.ptbatch").c_str(), "w"); std::fputs("junk", f); std::fclose(f); }
+    {
+        std::FILE* f = std::fopen((dir_ / "00000000000000000001.ptbatch").c_str(), "w");
+        std::fputs("junk", f);
+        std::fclose(f);
+    }
     std::string error;
     EXPECT_FALSE(Spool::open(SpoolLimits{dir_.string(), 1 << 20, 0}, error));
     EXPECT_NE(error.find("not a proctree batch"), std::string::npos) << error;
 }
 
-} // namespace
-} // namespace proctree::nats
+}  // namespace
+}  // namespace proctree::nats

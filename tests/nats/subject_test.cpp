@@ -6,10 +6,7 @@
 namespace proctree::nats {
 namespace {
 
-TEST(Subject, PlainNamesStayAsTheyAre)
-{
-    EXPECT_EQ(subject_for_host("web-1_a"), "proctree.v1.web-1_a");
-}
+TEST(Subject, PlainNamesStayAsTheyAre) { EXPECT_EQ(subject_for_host("web-1_a"), "proctree.v1.web-1_a"); }
 
 TEST(Subject, DotsWildcardsSpacesAndPercentAreEscaped)
 {
@@ -26,16 +23,13 @@ TEST(Subject, EscapingRoundTripsEveryByte)
 
 TEST(Subject, TokensWithTwoReadingsAreRefused)
 {
-    EXPECT_FALSE(unescape_host("%41"));   // 'A' is never escaped
-    EXPECT_FALSE(unescape_host("%2e"));   // lowercase hex is never produced
-    EXPECT_FALSE(unescape_host("a%2"));   // cut short
-    EXPECT_FALSE(unescape_host("a.b"));   // a raw dot is two tokens
+    EXPECT_FALSE(unescape_host("%41"));  // 'A' is never escaped
+    EXPECT_FALSE(unescape_host("%2e"));  // lowercase hex is never produced
+    EXPECT_FALSE(unescape_host("a%2"));  // cut short
+    EXPECT_FALSE(unescape_host("a.b"));  // a raw dot is two tokens
 }
 
-TEST(Subject, MessageIdNamesHostOriginAndRecords)
-{
-    EXPECT_EQ(message_id("db.1", 42, 7, 99), "db%2E1:42:7-99");
-}
+TEST(Subject, MessageIdNamesHostOriginAndRecords) { EXPECT_EQ(message_id("db.1", 42, 7, 99), "db%2E1:42:7-99"); }
 
-} // namespace
-} // namespace proctree::nats
+}  // namespace
+}  // namespace proctree::nats

@@ -22,7 +22,7 @@ std::string drain(int fd)
     return out;
 }
 
-} // namespace
+}  // namespace
 
 TEST(FdSink, BuffersUntilFlushThenWritesEverythingInOrder)
 {

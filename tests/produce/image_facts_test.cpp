@@ -126,7 +126,7 @@ void produce(collect::ByteSink& sink, const StreamBuilder& b)
     }
 }
 
-} // namespace
+}  // namespace
 
 TEST(ImageFacts, RecordsPassOnNumberedAndFactsNameTheirRecord)
 {

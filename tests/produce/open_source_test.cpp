@@ -79,4 +79,4 @@ TEST(OpenSource, NothingStartsListsEveryRefusal)
     EXPECT_EQ(error, "no source can start here (ebpf: needs root; netlink: needs root)");
 }
 
-} // namespace
+}  // namespace

@@ -16,10 +16,10 @@ namespace proctree::testing {
 
 struct RandomStreamShape {
     std::size_t records = 2000;
-    std::uint32_t pid_space = 48;           // few pids: reuse is common (bounds the living too)
+    std::uint32_t pid_space = 48;            // few pids: reuse is common (bounds the living too)
     std::uint64_t mean_gap_ns = 40'000'000;  // between records
-    unsigned rare_per_mille = 20;           // snapshots, losses, unknown records
-    unsigned living_parent_in_10 = 6;       // the rest: dead (orphans at the root) or arriving later
+    unsigned rare_per_mille = 20;            // snapshots, losses, unknown records
+    unsigned living_parent_in_10 = 6;        // the rest: dead (orphans at the root) or arriving later
     std::uint64_t start_ns = 1'700'000'000'000'000'000ull;
 };
 
@@ -149,4 +149,4 @@ private:
     std::vector<Id> promised_;
 };
 
-} // namespace proctree::testing
+}  // namespace proctree::testing

@@ -32,9 +32,9 @@ public:
         bytes_.assign(reinterpret_cast<const char*>(buf_), n);  // no sequence number: not a record
     }
 
-    StreamBuilder& create(std::uint64_t t, Id self, Id parent, std::string_view name,
-                          std::string_view cmdline = {}, std::string_view user = {},
-                          std::string_view image = {}, std::uint32_t threads = 1, std::uint32_t flags = 0)
+    StreamBuilder& create(std::uint64_t t, Id self, Id parent, std::string_view name, std::string_view cmdline = {},
+                          std::string_view user = {}, std::string_view image = {}, std::uint32_t threads = 1,
+                          std::uint32_t flags = 0)
     {
         pt_create_args a{};
         a.flags = flags;
@@ -49,8 +49,7 @@ public:
         a.cmdline = str(cmdline);
         return put(pt_encode_process_create(buf_, sizeof buf_, seq_, t, &a));
     }
-    StreamBuilder& exit(std::uint64_t t, Id self, std::int32_t code, std::uint16_t signal = 0,
-                        std::uint16_t flags = 0)
+    StreamBuilder& exit(std::uint64_t t, Id self, std::int32_t code, std::uint16_t signal = 0, std::uint16_t flags = 0)
     {
         return put(pt_encode_process_exit(buf_, sizeof buf_, seq_, t, wire(self), code, signal, flags));
     }
@@ -58,9 +57,9 @@ public:
     StreamBuilder& exit_usage(std::uint64_t t, Id self, std::int32_t code, std::optional<std::uint64_t> cpu_ns,
                               std::optional<std::uint64_t> peak_rss_bytes)
     {
-        pt_exit_usage u{cpu_ns.value_or(0), peak_rss_bytes.value_or(0),
-                        static_cast<std::uint16_t>((cpu_ns ? PT_EXIT_CPU_KNOWN : 0u) |
-                                                   (peak_rss_bytes ? PT_EXIT_RSS_KNOWN : 0u))};
+        pt_exit_usage u{
+            cpu_ns.value_or(0), peak_rss_bytes.value_or(0),
+            static_cast<std::uint16_t>((cpu_ns ? PT_EXIT_CPU_KNOWN : 0u) | (peak_rss_bytes ? PT_EXIT_RSS_KNOWN : 0u))};
         return put(pt_encode_process_exit_usage(buf_, sizeof buf_, seq_, t, wire(self), code, 0, 0, &u));
     }
     StreamBuilder& exec(std::uint64_t t, Id self, std::string_view name, std::string_view cmdline,
@@ -103,9 +102,8 @@ public:
     }
     // Facts about the image of the record numbered event_seq; sha256 is 32
     // bytes, or empty for statuses other than PT_FACTS_HASHED.
-    StreamBuilder& facts(std::uint64_t t, Id self, std::uint64_t event_seq, std::uint16_t status,
-                         std::string_view path, std::uint64_t file_size = 0, std::string_view sha256 = {},
-                         std::uint32_t error = 0)
+    StreamBuilder& facts(std::uint64_t t, Id self, std::uint64_t event_seq, std::uint16_t status, std::string_view path,
+                         std::uint64_t file_size = 0, std::string_view sha256 = {}, std::uint32_t error = 0)
     {
         pt_facts_args a{};
         a.proc = wire(self);
@@ -173,4 +171,4 @@ private:
     std::uint64_t seq_ = 0;
 };
 
-} // namespace proctree::testing
+}  // namespace proctree::testing

@@ -40,4 +40,4 @@ void feed_then(model::ProcessTree& tree, const StreamBuilder& b, After after)
     ASSERT_TRUE(d.finish()) << d.error()->describe();
 }
 
-} // namespace proctree::testing
+}  // namespace proctree::testing

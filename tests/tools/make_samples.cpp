@@ -73,8 +73,9 @@ StreamBuilder windows_triage()
                 "C:\\Windows\\explorer.exe", 60)
         .snapshot(T0, false);
     std::uint64_t t = T0 + 2 * kS;
-    b.create(t, {6000, t}, {5120, boot + 900 * kS}, "invoice.pdf.exe", "\"C:\\Users\\alice\\Downloads\\invoice.pdf.exe\"",
-             "alice", "C:\\Users\\alice\\Downloads\\invoice.pdf.exe")
+    b.create(t, {6000, t}, {5120, boot + 900 * kS}, "invoice.pdf.exe",
+             "\"C:\\Users\\alice\\Downloads\\invoice.pdf.exe\"", "alice",
+             "C:\\Users\\alice\\Downloads\\invoice.pdf.exe")
         .image(t + 1 * kMs, {6000, t}, "C:\\Windows\\System32\\ntdll.dll")
         .create(t + 5 * kMs, {6004, t + 5 * kMs}, {6000, t}, "cmd.exe", "cmd.exe /c whoami", "alice",
                 "C:\\Windows\\System32\\cmd.exe")
@@ -82,7 +83,8 @@ StreamBuilder windows_triage()
         .exit(t + 10 * kMs, {6000, t}, static_cast<std::int32_t>(0xC0000005u));
     // pid 6000 comes back at once as an unrelated process; a late child that
     // names "6000" as its parent but started before the new 6000 is an orphan.
-    b.create(t + 20 * kMs, {6000, t + 20 * kMs}, {700, boot + 5 * kS}, "svchost.exe", "svchost.exe -k netsvcs", "SYSTEM")
+    b.create(t + 20 * kMs, {6000, t + 20 * kMs}, {700, boot + 5 * kS}, "svchost.exe", "svchost.exe -k netsvcs",
+             "SYSTEM")
         .create(t + 21 * kMs, {6008, t + 8 * kMs}, {6000, 0}, "powershell.exe", "powershell -enc SQBFAFgA", "alice");
     return b;
 }
@@ -94,7 +96,10 @@ StreamBuilder hostile_names()
     b.create(T0, {1, T0 - kS}, {0, 0}, "init")
         .create(T0 + 1, {66, T0 + 1}, {1, T0 - kS}, "\x1b]2;owned\a", "\x1b[2J\x1b[31mred --x")
         .create(T0 + 2, {67, T0 + 2}, {1, T0 - kS}, "rlo\xe2\x80\xaetxt.exe", "bad utf8 \xff\xfe")
-        .create(T0 + 3, {68, T0 + 3}, {1, T0 - kS}, "c1\xc2\x9b" "1m", std::string_view("nul\0byte", 8));
+        .create(T0 + 3, {68, T0 + 3}, {1, T0 - kS},
+                "c1\xc2\x9b"
+                "1m",
+                std::string_view("nul\0byte", 8));
     return b;
 }
 
@@ -102,8 +107,11 @@ StreamBuilder hostile_names()
 StreamBuilder future_records()
 {
     StreamBuilder b("future", PT_OS_LINUX, PT_SOURCE_SYNTHETIC, T0);
-    b.create(T0, {1, T0}, {0, 0}, "init").unknown(T0 + 1, 200, 40).create(T0 + 2, {2, T0 + 2}, {1, T0}, "child")
-        .unknown(T0 + 3, 0xFFFF, 0).exit(T0 + 4, {2, T0 + 2}, 0);
+    b.create(T0, {1, T0}, {0, 0}, "init")
+        .unknown(T0 + 1, 200, 40)
+        .create(T0 + 2, {2, T0 + 2}, {1, T0}, "child")
+        .unknown(T0 + 3, 0xFFFF, 0)
+        .exit(T0 + 4, {2, T0 + 2}, 0);
     return b;
 }
 
@@ -157,7 +165,7 @@ StreamBuilder reparenting()
     return b;
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv)
 {
@@ -167,12 +175,12 @@ int main(int argc, char** argv)
     }
     std::string dir = argv[1];
     std::string linux_bytes = linux_build().bytes();
-    bool ok = write(dir, "linux-build.ptr", linux_bytes) && write(dir, "windows-triage.ptr", windows_triage().bytes()) &&
-              write(dir, "hostile-names.ptr", hostile_names().bytes()) &&
-              write(dir, "future-records.ptr", future_records().bytes()) &&
-              write(dir, "image-facts.ptr", image_facts().bytes()) &&
-              write(dir, "reparenting.ptr", reparenting().bytes()) &&
-              write(dir, "minor0-build.ptr", linux_build().minor_version(0).bytes());
+    bool ok =
+        write(dir, "linux-build.ptr", linux_bytes) && write(dir, "windows-triage.ptr", windows_triage().bytes()) &&
+        write(dir, "hostile-names.ptr", hostile_names().bytes()) &&
+        write(dir, "future-records.ptr", future_records().bytes()) &&
+        write(dir, "image-facts.ptr", image_facts().bytes()) && write(dir, "reparenting.ptr", reparenting().bytes()) &&
+        write(dir, "minor0-build.ptr", linux_build().minor_version(0).bytes());
     // Corrupted copies of linux-build.ptr: cut inside its last record, and a
     // record whose size field is not a multiple of 8 (the 8th record).
     ok = ok && write(dir, "corrupt-truncated.ptr", linux_bytes.substr(0, linux_bytes.size() - 13));

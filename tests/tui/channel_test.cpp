@@ -62,8 +62,7 @@ TEST(ByteChannel, WithoutResyncTheWriterWaitsAtTheBoundAndLosesNothing)
     });
     // The writer is stuck at the bound until the UI drains.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (ch.pending() + 100 <= kBound && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::yield();
+    while (ch.pending() + 100 <= kBound && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
     EXPECT_GT(ch.pending() + 100, kBound);
     EXPECT_FALSE(done.load());
     std::string got;
@@ -142,7 +141,7 @@ TEST_F(Dropping, WhileDroppingNothingIsTakenUntilTheResyncIsAsked)
     std::uint64_t dropped = ch.stats().dropped_records;
     ch.drain(d, 100);  // a little room, not half the bound
     EXPECT_TRUE(asked.empty());
-    exits(1);          // would fit, but the stream must not resume before the resync
+    exits(1);  // would fit, but the stream must not resume before the resync
     EXPECT_EQ(ch.stats().dropped_records, dropped + 1);
     ch.drain(d, 1 << 20);
     ASSERT_EQ(asked.size(), 1u);
@@ -166,7 +165,7 @@ TEST_F(Dropping, ASnapshotBegunWhileDroppingIsDroppedWhole)
     ch.drain(d, kBound / 2 - 64);  // still more than half full
     snapshot(3);
     EXPECT_EQ(ch.pending(), kept - (kBound / 2 - 64));  // not let in, in part or whole
-    ch.drain(d, 1 << 20);  // room now
+    ch.drain(d, 1 << 20);                               // room now
     ASSERT_EQ(asked.size(), 1u);
     EXPECT_EQ(asked[0], ch.stats().dropped_records);
     EXPECT_EQ(ch.pending(), 0u);
@@ -194,4 +193,4 @@ TEST_F(Dropping, WithoutAResyncFunctionItWaitsAgain)
     EXPECT_EQ(ch.stats().dropped_records, 0u);
 }
 
-} // namespace
+}  // namespace

@@ -33,7 +33,11 @@ public:
 class Collect : public model::RecordHandler {
 public:
     void on_header(const model::StreamHeader&) override {}
-    void on_record(const model::Record& r) override { records.push_back(r); owned.emplace_back(); }
+    void on_record(const model::Record& r) override
+    {
+        records.push_back(r);
+        owned.emplace_back();
+    }
     std::vector<model::Record> records;
     std::vector<std::string> owned;
 };
@@ -175,5 +179,5 @@ TEST(CheckpointSink, WhatIsNotAStreamPassesUntouched)
     EXPECT_EQ(through(bad, 10 * kS, 7), bad);
 }
 
-} // namespace
-} // namespace proctree::cli
+}  // namespace
+}  // namespace proctree::cli

@@ -15,7 +15,7 @@ TEST(Glyphs, ChosenByTheLocalesCharacterSet)
 {
     EXPECT_FALSE(viewer::Glyphs::select("UTF-8", false).ascii);
     EXPECT_FALSE(viewer::Glyphs::select("utf8", false).ascii);
-    EXPECT_TRUE(viewer::Glyphs::select("UTF-8", true).ascii);  // --ascii
+    EXPECT_TRUE(viewer::Glyphs::select("UTF-8", true).ascii);            // --ascii
     EXPECT_TRUE(viewer::Glyphs::select("ANSI_X3.4-1968", false).ascii);  // LC_ALL=C
     EXPECT_TRUE(viewer::Glyphs::select("ISO-8859-1", false).ascii);
     EXPECT_TRUE(viewer::Glyphs::select("", false).ascii);
@@ -74,4 +74,4 @@ TEST_F(LayoutFixture, WidthsAreWcwidths)
     EXPECT_EQ(g.at(2, 0).ch, U'x');
 }
 
-} // namespace
+}  // namespace

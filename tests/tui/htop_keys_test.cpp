@@ -46,7 +46,7 @@ TEST_F(HtopKeys, SearchJumpsWithoutHiding)
     EXPECT_EQ(ui.mode, Mode::Normal);
     EXPECT_TRUE(tree.filter().empty());
     EXPECT_EQ(model::TreeView(tree).row_count(), rows);  // nothing hidden
-    ui.search = "s";  // bash, sleep
+    ui.search = "s";                                     // bash, sleep
     ch('n');
     EXPECT_EQ(selected_pid(), 100u);  // wraps around to bash
     ch('n');
@@ -98,10 +98,7 @@ TEST_F(HtopKeys, PlusMinusAndStarCollapse)
     EXPECT_EQ(model::TreeView(tree).row_count(), 6u);
 }
 
-TEST_F(HtopKeys, CtrlLRepaints)
-{
-    EXPECT_EQ(key(Key::Redraw), Request::Repaint);
-}
+TEST_F(HtopKeys, CtrlLRepaints) { EXPECT_EQ(key(Key::Redraw), Request::Repaint); }
 
 TEST_F(HtopKeys, UnboundKeysHintOnce)
 {
@@ -183,7 +180,7 @@ TEST(SessionSignal, SendsTheChosenSignalToARunningProcessOnly)
     EXPECT_NE(s.status().notice.find("no signal sent"), std::string::npos);
 }
 
-} // namespace
+}  // namespace
 
 namespace {
 
@@ -236,4 +233,4 @@ TEST_F(HtopKeys, SelectionFollowsItsProcessWhenTheOrderChanges)
     EXPECT_EQ(selected_pid(), 300u);
 }
 
-} // namespace
+}  // namespace

@@ -34,4 +34,4 @@ struct KeysFixture : LayoutFixture {
     std::size_t rows() const { return model::TreeView(tree).row_count(); }
 };
 
-} // namespace proctree::testing
+}  // namespace proctree::testing

@@ -12,7 +12,6 @@ using viewer::Request;
 
 namespace {
 
-
 TEST_F(KeysFixture, ArrowsAndJkMove)
 {
     EXPECT_EQ(selected_pid(), 1u);  // the first row is selected at start
@@ -220,4 +219,4 @@ TEST(Utf8, AppendAndPop)
     EXPECT_EQ(s, "é");
 }
 
-} // namespace
+}  // namespace

@@ -19,19 +19,18 @@ TEST_F(LayoutFixture, WholeScreenText)
     status.processes = 6;
     status.creates_per_s = 0.3;
     draw();
-    const char* expected =
-        "    PID USER        START  THR  PROCESS\n"
-        "      1 root     22:11:40    1  init  /sbin/init\n"
-        "    100 alice    22:12:30    1  ├─ bash  -bash\n"
-        "    101 alice    22:12:40    1  │  ├─ vim  vim notes.txt\n"
-        "    200 alice    22:13:21    1  │  └─ sleep  sleep 1000\n"
-        "    300 bob      22:12:50    1  └─ make  make -j2\n"
-        "    301 bob      22:13:00    1     └─ cc  cc -c x.c\n"
-        "\n"
-        "\n"
-        "\n"
-        "\n"
-        " netlink │ host box │ 6 procs │ 0.3 new/s 0 exit/s │ lost 0 │ ? help\n";
+    const char* expected = "    PID USER        START  THR  PROCESS\n"
+                           "      1 root     22:11:40    1  init  /sbin/init\n"
+                           "    100 alice    22:12:30    1  ├─ bash  -bash\n"
+                           "    101 alice    22:12:40    1  │  ├─ vim  vim notes.txt\n"
+                           "    200 alice    22:13:21    1  │  └─ sleep  sleep 1000\n"
+                           "    300 bob      22:12:50    1  └─ make  make -j2\n"
+                           "    301 bob      22:13:00    1     └─ cc  cc -c x.c\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           " netlink │ host box │ 6 procs │ 0.3 new/s 0 exit/s │ lost 0 │ ? help\n";
     EXPECT_EQ(grid.text(), expected);
     EXPECT_EQ(ui.body_rows, 10);
 }
@@ -158,7 +157,10 @@ TEST_F(LayoutFixture, SelectedProcessLeavesThenNeighbourIsSelected)
 TEST_F(LayoutFixture, EscapesHostileNamesAndCommandLines)
 {
     StreamBuilder b("box\x1b]2;x\x07");
-    b.create(T0, Id{7, T0}, {}, "ev\x1b[2Jil", "run \x1b]0;owned\x07 \x9b" "31m", "root");
+    b.create(T0, Id{7, T0}, {}, "ev\x1b[2Jil",
+             "run \x1b]0;owned\x07 \x9b"
+             "31m",
+             "root");
     feed(tree, b);
     status.host = tree.header()->host;
     draw();
@@ -234,8 +236,8 @@ TEST_F(LayoutFixture, HelpScreenListsTheKeys)
     grid.resize(80, 36);
     draw();
     std::string all = grid.text();
-    for (const char* k : {"j/k", "PgUp/PgDn", "Home/End", "Enter ", "Space", "  x ", "  l ", "  T ", "Tab", "/ ", "Esc", "  s ", "  S ",
-                          "  P ", "  q ", "mouse"})
+    for (const char* k : {"j/k", "PgUp/PgDn", "Home/End", "Enter ", "Space", "  x ", "  l ", "  T ", "Tab", "/ ", "Esc",
+                          "  s ", "  S ", "  P ", "  q ", "mouse"})
         EXPECT_NE(all.find(k), std::string::npos) << k;
     EXPECT_EQ(all.find("vim notes"), std::string::npos);
 }
@@ -299,4 +301,4 @@ TEST(Grid, PutClipsAndCombines)
     EXPECT_EQ(viewer::fit_prefix("日本x", 3), "日");
 }
 
-} // namespace
+}  // namespace

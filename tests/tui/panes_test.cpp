@@ -40,7 +40,7 @@ struct PanesFixture : LayoutFixture {
     void draw_panes() { viewer::render(tree, ui, status, theme, grid, viewer::PaneSources{&log, &spawners}); }
 };
 
-} // namespace
+}  // namespace
 
 TEST_F(PanesFixture, DetailsPaneOfAKeptExitedProcess)
 {
@@ -49,31 +49,30 @@ TEST_F(PanesFixture, DetailsPaneOfAKeptExitedProcess)
     ui.selected = model::Identity{kSleep.pid, kSleep.start_ns};
     ui.pane = viewer::Pane::Details;
     draw_panes();
-    const char* expected =
-        "    PID USER        START  THR  PROCESS\n"
-        "      1 root     22:11:40    1  init  /sbin/init\n"
-        "    100 alice    22:12:30    1  ├─ bash  -bash\n"
-        "    101 alice    22:12:40    1  │  ├─ vim  vim -R notes.txt\n"
-        "    200 alice    22:13:21    1  │  └─ sleep (signal 9 (KILL) after 2.5 s)  sleep\n"
-        "    300 bob      22:12:50    1  └─ make  make -j2\n"
-        "    301 bob      22:13:00    1     └─ cc  cc -c x.c\n"
-        "\n"
-        "\n"
-        "\n"
-        "\n"
-        "\n"
-        " details: sleep (200)  lines 1-10 of 14           Tab: scroll, Enter/Esc: close\n"
-        " pid 200  started 2023-11-14 22:13:21.000 UTC  creator pid 100 tid 0\n"
-        " created (record) 2023-11-14 22:13:21.000 UTC\n"
-        " parents: bash (100) < init (1)\n"
-        " user: alice  uid unknown  threads 1\n"
-        " image:\n"
-        " image facts: sha256 a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcb\n"
-        "   dbebf, 35336 bytes\n"
-        " command line: 10 bytes\n"
-        " sleep 1000\n"
-        " exit: signal 9 (KILL) after 2.5 s\n"
-        " 0 procs │ 0 new/s 0 exit/s │ lost 0 │ ? help\n";
+    const char* expected = "    PID USER        START  THR  PROCESS\n"
+                           "      1 root     22:11:40    1  init  /sbin/init\n"
+                           "    100 alice    22:12:30    1  ├─ bash  -bash\n"
+                           "    101 alice    22:12:40    1  │  ├─ vim  vim -R notes.txt\n"
+                           "    200 alice    22:13:21    1  │  └─ sleep (signal 9 (KILL) after 2.5 s)  sleep\n"
+                           "    300 bob      22:12:50    1  └─ make  make -j2\n"
+                           "    301 bob      22:13:00    1     └─ cc  cc -c x.c\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           " details: sleep (200)  lines 1-10 of 14           Tab: scroll, Enter/Esc: close\n"
+                           " pid 200  started 2023-11-14 22:13:21.000 UTC  creator pid 100 tid 0\n"
+                           " created (record) 2023-11-14 22:13:21.000 UTC\n"
+                           " parents: bash (100) < init (1)\n"
+                           " user: alice  uid unknown  threads 1\n"
+                           " image:\n"
+                           " image facts: sha256 a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcb\n"
+                           "   dbebf, 35336 bytes\n"
+                           " command line: 10 bytes\n"
+                           " sleep 1000\n"
+                           " exit: signal 9 (KILL) after 2.5 s\n"
+                           " 0 procs │ 0 new/s 0 exit/s │ lost 0 │ ? help\n";
     EXPECT_EQ(grid.text(), expected);
     ui.pane_scroll = 100;  // clamped to the last page: the records seen for it
     draw_panes();
@@ -89,30 +88,29 @@ TEST_F(PanesFixture, EventLogPaneShowsOneLinePerRecord)
     tree.advance(T0 + 4 * kSec);
     ui.pane = viewer::Pane::Log;
     draw_panes();
-    const char* expected =
-        "    PID USER        START  THR  PROCESS\n"
-        "      1 root     22:11:40    1  init  /sbin/init\n"
-        "    100 alice    22:12:30    1  ├─ bash  -bash\n"
-        "    101 alice    22:12:40    1  │  ├─ vim  vim -R notes.txt\n"
-        "    200 alice    22:13:21    1  │  └─ sleep (signal 9 (KILL) after 2.5 s)  sleep\n"
-        "    300 bob      22:12:50    1  └─ make  make -j2\n"
-        "    301 bob      22:13:00    1     └─ cc  cc -c x.c\n"
-        "\n"
-        "\n"
-        "\n"
-        "\n"
-        "\n"
-        " log: 3 lines                                         Tab: scroll, l/Esc: close\n"
-        "\n"
-        "\n"
-        "\n"
-        "\n"
-        "\n"
-        "\n"
-        "\n"
-        " 22:13:21.000  create     200  sleep  < bash\n"
-        " 22:13:22.000  exec       101  vim  < bash  /usr/bin/vim.basic\n"
-        " 22:13:23.500  exit       200  sleep  < bash  signal 9 (KILL) after 2.5 s\n"
-        " 0 procs │ 0 new/s 0 exit/s │ lost 0 │ ? help\n";
+    const char* expected = "    PID USER        START  THR  PROCESS\n"
+                           "      1 root     22:11:40    1  init  /sbin/init\n"
+                           "    100 alice    22:12:30    1  ├─ bash  -bash\n"
+                           "    101 alice    22:12:40    1  │  ├─ vim  vim -R notes.txt\n"
+                           "    200 alice    22:13:21    1  │  └─ sleep (signal 9 (KILL) after 2.5 s)  sleep\n"
+                           "    300 bob      22:12:50    1  └─ make  make -j2\n"
+                           "    301 bob      22:13:00    1     └─ cc  cc -c x.c\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           " log: 3 lines                                         Tab: scroll, l/Esc: close\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           "\n"
+                           " 22:13:21.000  create     200  sleep  < bash\n"
+                           " 22:13:22.000  exec       101  vim  < bash  /usr/bin/vim.basic\n"
+                           " 22:13:23.500  exit       200  sleep  < bash  signal 9 (KILL) after 2.5 s\n"
+                           " 0 procs │ 0 new/s 0 exit/s │ lost 0 │ ? help\n";
     EXPECT_EQ(grid.text(), expected);
 }

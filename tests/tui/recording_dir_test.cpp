@@ -147,5 +147,5 @@ TEST(RecordingDir, EmptyOrMissingDirectorySaysWhatToDo)
     EXPECT_NE(missing.error().find("cannot read directory"), std::string::npos) << missing.error();
 }
 
-} // namespace
-} // namespace proctree::cli
+}  // namespace
+}  // namespace proctree::cli

@@ -148,5 +148,5 @@ TEST(RotatingSink, AnUnusableDirectoryIsOneLine)
     EXPECT_NE(error.find("cannot create directory"), std::string::npos) << error;
 }
 
-} // namespace
-} // namespace proctree::cli
+}  // namespace
+}  // namespace proctree::cli

@@ -291,4 +291,4 @@ TEST_F(SessionFixture, ReplayAtSpeedZeroHoldsTheClockUntilTheEnd)
     fs::remove(path);
 }
 
-} // namespace
+}  // namespace

@@ -66,4 +66,4 @@ TEST(Sources, TheOptionsGiveTheKindAndInterval)
     EXPECT_EQ(so.poll_interval, std::chrono::milliseconds(250));
 }
 
-} // namespace
+}  // namespace

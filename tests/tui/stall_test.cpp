@@ -125,7 +125,7 @@ void stall_during_a_storm(collect::SourceKind kind)
     for (int i = 0; i < 2; ++i)
         storm.push_back(spawn({"bash", "-c", "for i in $(seq 3000); do /bin/true \"$0\"; done", big}));
     pid_t survivor = spawn({"sleep", "600"});  // born during the stall, its create dropped
-    struct Reaper {  // on failure too: a later test in this process must not see it
+    struct Reaper {                            // on failure too: a later test in this process must not see it
         pid_t pid;
         ~Reaper()
         {
@@ -160,10 +160,13 @@ void stall_during_a_storm(collect::SourceKind kind)
 
     // The UI pumps again: events lost are reported and the tree converges.
     const auto me = static_cast<std::uint32_t>(::getpid());
-    ASSERT_TRUE(pump_until(s, [&] {
-        return !alive_in_tree(s, doomed) && alive_in_tree(s, survivor) &&
-               living_descendants(s.tree(), me) == std::set<std::uint32_t>{static_cast<std::uint32_t>(survivor)};
-    })) << "the tree did not converge: doomed alive " << alive_in_tree(s, doomed) << ", survivor alive "
+    ASSERT_TRUE(pump_until(s,
+                           [&] {
+                               return !alive_in_tree(s, doomed) && alive_in_tree(s, survivor) &&
+                                      living_descendants(s.tree(), me) ==
+                                          std::set<std::uint32_t>{static_cast<std::uint32_t>(survivor)};
+                           }))
+        << "the tree did not converge: doomed alive " << alive_in_tree(s, doomed) << ", survivor alive "
         << alive_in_tree(s, survivor) << ", living descendants " << describe(living_descendants(s.tree(), me))
         << " (survivor " << survivor << "), lost reported " << s.tree().stats().events_lost << ", resyncs asked "
         << s.channel_stats().resyncs_asked;
@@ -174,4 +177,4 @@ void stall_during_a_storm(collect::SourceKind kind)
 TEST(ViewerStall, NetlinkSourceDropsResyncsAndConverges) { stall_during_a_storm(collect::SourceKind::Netlink); }
 TEST(ViewerStall, EbpfSourceDropsResyncsAndConverges) { stall_during_a_storm(collect::SourceKind::Ebpf); }
 
-} // namespace
+}  // namespace

@@ -46,11 +46,11 @@ TEST_F(StatusFixture, WideTerminalShowsEverythingOnOneLine)
     grid.resize(400, 12);
     draw();
     std::string foot = grid.row_text(11);
-    for (const char* part : {"PAUSED", "poll (polling)", "host a-rather", "6 procs", "12.5 new/s 0 exit/s",
-                             "lost n/a", "filter name~sshd", "keeping exited", "saved /tmp/proctree-2023",
+    for (const char* part : {"PAUSED", "poll (polling)", "host a-rather", "6 procs", "12.5 new/s 0 exit/s", "lost n/a",
+                             "filter name~sshd", "keeping exited", "saved /tmp/proctree-2023",
                              "error: the source stopped", "refused: ebpf", "no real-time", "? help"})
         EXPECT_NE(foot.find(part), std::string::npos) << part << "\n" << foot;
-    EXPECT_EQ(ui.body_rows, 10);  // one status line
+    EXPECT_EQ(ui.body_rows, 10);                     // one status line
     EXPECT_EQ(grid.at(1, 11).style.bg, Color::Red);  // PAUSED is an alert
 }
 
@@ -105,4 +105,4 @@ TEST_F(StatusFixture, AsciiSeparatorsOutsideUtf8)
     EXPECT_EQ(grid.row_text(11), " netlink | 0 procs | 0 new/s 0 exit/s | lost 0 | ? help");
 }
 
-} // namespace
+}  // namespace

@@ -34,4 +34,4 @@ private:
     std::string path_;
 };
 
-} // namespace proctree::testing
+}  // namespace proctree::testing

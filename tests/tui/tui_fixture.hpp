@@ -81,4 +81,4 @@ struct LayoutFixture : ::testing::Test {
     }
 };
 
-} // namespace proctree::testing
+}  // namespace proctree::testing

@@ -18,10 +18,7 @@ extern "C" {
 
 PT_GLOBALS PtGlobals;
 
-ULONG64 PtNowNs(void)
-{
-    return 1'800'000'000'000'000'000ull;
-}
+ULONG64 PtNowNs(void) { return 1'800'000'000'000'000'000ull; }
 }
 
 #include "reader_fixture.hpp"
@@ -52,7 +49,7 @@ struct Decoded {
 };
 
 class CallbacksTest : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override
     {
         pt_shim_fail_after = -1;
@@ -100,11 +97,10 @@ class CallbacksTest : public ::testing::Test {
             {
                 d.records.push_back(rec);
                 if (auto* c = std::get_if<model::ProcessCreate>(&rec.body))
-                    d.strings.push_back(std::string(c->name) + "|" + std::string(c->image) + "|" + std::string(c->cmdline));
-                else if (auto* i = std::get_if<model::ImageLoad>(&rec.body))
-                    d.strings.push_back(std::string(i->path));
-                else
-                    d.strings.emplace_back();
+                    d.strings.push_back(std::string(c->name) + "|" + std::string(c->image) + "|" +
+                                        std::string(c->cmdline));
+                else if (auto* i = std::get_if<model::ImageLoad>(&rec.body)) d.strings.push_back(std::string(i->path));
+                else d.strings.emplace_back();
             }
         } collect;
         model::StreamDecoder decoder;
@@ -129,7 +125,7 @@ class CallbacksTest : public ::testing::Test {
     std::vector<PPT_READER> readers_;
 };
 
-} // namespace
+}  // namespace
 
 TEST_F(CallbacksTest, ACreationWithAnImageAndACommandLineIsOneCreateRecord)
 {

@@ -34,9 +34,9 @@ std::vector<uint8_t> sizedRecord(uint32_t pid, uint32_t size)
 {
     std::string name(size - PT_PROCESS_RENAME_FIXED, char('a' + pid % 26));
     std::vector<uint8_t> r(size);
-    EXPECT_EQ(pt_encode_process_rename(r.data(), size, 0, 1, pt_ident{pid, 0, 5},
-                                       pt_str{name.data(), (uint32_t)name.size()}),
-              size);
+    EXPECT_EQ(
+        pt_encode_process_rename(r.data(), size, 0, 1, pt_ident{pid, 0, 5}, pt_str{name.data(), (uint32_t)name.size()}),
+        size);
     return r;
 }
 
@@ -61,7 +61,7 @@ Parsed parse(const std::vector<uint8_t> &buf, uint32_t len)
 
 uint32_t pidOf(const pt_record_header *h) { return reinterpret_cast<const pt_thread *>(h)->proc.pid; }
 
-} // namespace
+}  // namespace
 
 TEST(DriverQueue, KeepsOrderAndNumbersRecords)
 {
@@ -76,8 +76,8 @@ TEST(DriverQueue, KeepsOrderAndNumbersRecords)
     auto p = parse(out, n);
     ASSERT_EQ(p.recs.size(), 10u);
     for (uint32_t i = 0; i < 10; i++) {
-        EXPECT_EQ(p.recs[i]->seq, i);        // the queue's numbering, not the builder's 999
-        EXPECT_EQ(p.recs[i]->time_ns, 1u);   // the record's own time is kept
+        EXPECT_EQ(p.recs[i]->seq, i);       // the queue's numbering, not the builder's 999
+        EXPECT_EQ(p.recs[i]->time_ns, 1u);  // the record's own time is kept
         EXPECT_EQ(pidOf(p.recs[i]), 100 + i);
     }
     EXPECT_EQ(r.q.Used, 0u);
@@ -92,16 +92,16 @@ TEST(DriverQueue, PopsOnlyWholeRecordsThatFit)
     PtQueuePush(&r.q, sizedRecord(1, 200).data(), 1);
     PtQueuePush(&r.q, sizedRecord(2, 200).data(), 1);
     std::vector<uint8_t> out(4096);
-    EXPECT_EQ(PtQueuePop(&r.q, out.data(), 199, 1), 0u); // too small for the first: nothing taken
+    EXPECT_EQ(PtQueuePop(&r.q, out.data(), 199, 1), 0u);  // too small for the first: nothing taken
     EXPECT_EQ(r.q.Records, 2u);
-    EXPECT_EQ(PtQueuePop(&r.q, out.data(), 399, 1), 200u); // one fits, not two
+    EXPECT_EQ(PtQueuePop(&r.q, out.data(), 399, 1), 200u);  // one fits, not two
     EXPECT_EQ(PtQueueNextSize(&r.q), 200u);
     EXPECT_EQ(PtQueuePop(&r.q, out.data(), 400, 1), 200u);
 }
 
 TEST(DriverQueue, RecordsWrapAroundTheRingIntact)
 {
-    Ring r(1000); // rounded down to 1000 (a multiple of 8); records of 136 bytes wrap
+    Ring r(1000);  // rounded down to 1000 (a multiple of 8); records of 136 bytes wrap
     std::vector<uint8_t> out(2000);
     uint32_t next = 0, expect = 0;
     for (int round = 0; round < 50; round++) {
@@ -115,9 +115,8 @@ TEST(DriverQueue, RecordsWrapAroundTheRingIntact)
             auto *rn = reinterpret_cast<const pt_process_rename *>(h);
             ASSERT_EQ(rn->proc.pid, expect);
             std::string want(136 - PT_PROCESS_RENAME_FIXED, char('a' + expect % 26));
-            ASSERT_EQ(std::memcmp(reinterpret_cast<const char *>(h) + PT_PROCESS_RENAME_FIXED, want.data(),
-                                  want.size()),
-                      0);
+            ASSERT_EQ(
+                std::memcmp(reinterpret_cast<const char *>(h) + PT_PROCESS_RENAME_FIXED, want.data(), want.size()), 0);
             expect++;
         }
     }
@@ -135,7 +134,7 @@ TEST(DriverQueue, DropsAreReportedOnceWithTheExactCount)
     std::vector<uint8_t> out(4096);
     uint32_t n = PtQueuePop(&r.q, out.data(), (uint32_t)out.size(), 77);
     auto p = parse(out, n);
-    ASSERT_EQ(p.recs.size(), 11u); // the 10 kept, then the events-lost record in the same read
+    ASSERT_EQ(p.recs.size(), 11u);  // the 10 kept, then the events-lost record in the same read
     auto *lost = reinterpret_cast<const pt_events_lost *>(p.recs[10]);
     EXPECT_EQ(lost->h.type, PT_REC_EVENTS_LOST);
     EXPECT_EQ(lost->count, 15u);
@@ -148,7 +147,7 @@ TEST(DriverQueue, DropsAreReportedOnceWithTheExactCount)
     for (uint32_t i = 0; i < 10; i++) PtQueuePush(&r.q, taggedRecord(100 + i).data(), 1);
     PtQueuePush(&r.q, taggedRecord(200).data(), 1);
     PtQueuePush(&r.q, taggedRecord(201).data(), 1);
-    n = PtQueuePop(&r.q, out.data(), 48 * 3, 78); // partial read frees space
+    n = PtQueuePop(&r.q, out.data(), 48 * 3, 78);  // partial read frees space
     EXPECT_EQ(n, 48u * 3);
     // the lost record waits behind the 7 still queued
     ASSERT_EQ(PtQueuePush(&r.q, taggedRecord(300).data(), 79), PT_QUEUED);
@@ -166,11 +165,11 @@ TEST(DriverQueue, DropsAreReportedOnceWithTheExactCount)
 TEST(DriverQueue, PendingLossNeedsRoomForBoth)
 {
     Ring r(48 * 3);
-    for (uint32_t i = 0; i < 4; i++) PtQueuePush(&r.q, taggedRecord(i).data(), 1); // 3 kept, 1 dropped
+    for (uint32_t i = 0; i < 4; i++) PtQueuePush(&r.q, taggedRecord(i).data(), 1);  // 3 kept, 1 dropped
     std::vector<uint8_t> out(48);
-    ASSERT_EQ(PtQueuePop(&r.q, out.data(), 48, 1), 48u); // one freed: 48 bytes, but the lost record goes first
-    EXPECT_EQ(r.q.LostPending, 0u);                      // flushed into the freed space (40 <= 48)
-    EXPECT_EQ(PtQueuePush(&r.q, taggedRecord(9).data(), 1), PT_DROPPED); // 8 bytes free: dropped, counted
+    ASSERT_EQ(PtQueuePop(&r.q, out.data(), 48, 1), 48u);  // one freed: 48 bytes, but the lost record goes first
+    EXPECT_EQ(r.q.LostPending, 0u);                       // flushed into the freed space (40 <= 48)
+    EXPECT_EQ(PtQueuePush(&r.q, taggedRecord(9).data(), 1), PT_DROPPED);  // 8 bytes free: dropped, counted
     EXPECT_EQ(r.q.LostPending, 1u);
 }
 
@@ -178,9 +177,9 @@ TEST(DriverQueue, RejectsMalformedSizesAsDrops)
 {
     Ring r(4096);
     auto rec = taggedRecord(1);
-    reinterpret_cast<pt_record_header *>(rec.data())->size = 44; // not a multiple of 8
+    reinterpret_cast<pt_record_header *>(rec.data())->size = 44;  // not a multiple of 8
     EXPECT_EQ(PtQueuePush(&r.q, rec.data(), 1), PT_DROPPED);
-    reinterpret_cast<pt_record_header *>(rec.data())->size = 16; // smaller than a header
+    reinterpret_cast<pt_record_header *>(rec.data())->size = 16;  // smaller than a header
     EXPECT_EQ(PtQueuePush(&r.q, rec.data(), 1), PT_DROPPED);
     EXPECT_EQ(r.q.Used, 0u);
     EXPECT_EQ(r.q.LostPending, 2u);

@@ -14,10 +14,7 @@ extern "C" {
 
 PT_GLOBALS PtGlobals;
 
-ULONG64 PtNowNs(void)
-{
-    return 1000;
-}
+ULONG64 PtNowNs(void) { return 1000; }
 }
 
 #include "reader_fixture.hpp"
@@ -33,7 +30,7 @@ struct Completion {
 };
 
 std::vector<Completion> g_completions;
-PPT_READER g_observed; // whose RefCount the completion hook records
+PPT_READER g_observed;  // whose RefCount the completion hook records
 
 void onComplete(PIRP irp)
 {
@@ -53,7 +50,7 @@ struct Read {
 };
 
 class ReaderTest : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override
     {
         pt_shim_fail_after = -1;
@@ -112,7 +109,7 @@ class ReaderTest : public ::testing::Test {
     std::vector<PPT_READER> readers_;
 };
 
-} // namespace
+}  // namespace
 
 // A record that cannot be built (pool exhausted) is a lost event: a reader
 // waiting in a pended read must get the events-lost record at once, not after
@@ -229,7 +226,7 @@ TEST_F(ReaderTest, ReadCopiesAtMostOneChunk)
     }
     ASSERT_EQ(r->Queue.DroppedTotal, 0u);
 
-    std::vector<uint8_t> buf(16u * 1024 * 1024); // a 16 MB read
+    std::vector<uint8_t> buf(16u * 1024 * 1024);  // a 16 MB read
     uint64_t records = 0, expectSeq = 0;
     int reads = 0;
     for (;;) {
@@ -239,7 +236,7 @@ TEST_F(ReaderTest, ReadCopiesAtMostOneChunk)
         }
         reads++;
         EXPECT_LE(got, PT_READ_CHUNK_MAX);
-        if (r->Queue.Used != 0) { // not the last: filled up to the bound
+        if (r->Queue.Used != 0) {  // not the last: filled up to the bound
             EXPECT_GT(got, PT_READ_CHUNK_MAX - PT_MAX_RECORD_SIZE);
         }
         for (ULONG off = 0; off < got;) {

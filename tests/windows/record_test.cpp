@@ -65,7 +65,7 @@ PT_FACTS createFacts(const UNICODE_STRING *image, const UNICODE_STRING *cmd)
 }
 
 class RecordTest : public ::testing::Test {
-  protected:
+protected:
     void SetUp() override { pt_shim_fail_after = -1; }
     void TearDown() override
     {
@@ -74,7 +74,7 @@ class RecordTest : public ::testing::Test {
     }
 };
 
-} // namespace
+}  // namespace
 
 TEST_F(RecordTest, CreateCarriesEveryFact)
 {
@@ -106,13 +106,13 @@ TEST_F(RecordTest, CreateCarriesEveryFact)
 TEST_F(RecordTest, ConvertsUtf16ToUtf8)
 {
     U16 image(u"C:\\Temp\\Gr\u00fc\u00dfe\\\u65e5\u672c.exe");
-    U16 cmd(u"run \U0001F600 \xD800!"); // a surrogate pair, then a lone high surrogate
+    U16 cmd(u"run \U0001F600 \xD800!");  // a surrogate pair, then a lone high surrogate
     auto b = build(createFacts(&image.us, &cmd.us));
     ASSERT_EQ(b.status, STATUS_SUCCESS);
     auto *c = reinterpret_cast<const pt_process_create *>(b.bytes.data());
     EXPECT_EQ(field(b.bytes, 88, c->name_len), "\xE6\x97\xA5\xE6\x9C\xAC.exe");
-    EXPECT_EQ(field(b.bytes, 88 + c->name_len, c->image_len),
-              "C:\\Temp\\Gr\xC3\xBC\xC3\x9F" "e\\\xE6\x97\xA5\xE6\x9C\xAC.exe");
+    EXPECT_EQ(field(b.bytes, 88 + c->name_len, c->image_len), "C:\\Temp\\Gr\xC3\xBC\xC3\x9F"
+                                                              "e\\\xE6\x97\xA5\xE6\x9C\xAC.exe");
     EXPECT_EQ(field(b.bytes, 88 + c->name_len + c->image_len, c->cmdline_len), "run \xF0\x9F\x98\x80 \xEF\xBF\xBD!");
 }
 
@@ -147,9 +147,9 @@ TEST_F(RecordTest, LongStringsAreCutAndFlagged)
     EXPECT_LE(c->image_len, PT_MAX_STRING);
     EXPECT_LE(c->h.size, PT_MAX_RECORD_SIZE);
     std::string got = field(b.bytes, 88 + c->name_len + c->image_len, c->cmdline_len);
-    EXPECT_EQ(got, std::string(PT_MAX_STRING - 1, 'x')); // the pair did not fit whole: not split
+    EXPECT_EQ(got, std::string(PT_MAX_STRING - 1, 'x'));  // the pair did not fit whole: not split
     std::string img = field(b.bytes, 88 + c->name_len, c->image_len);
-    EXPECT_EQ(img.size() % 2, 1u); // "C:\" + whole 2-byte characters only
+    EXPECT_EQ(img.size() % 2, 1u);  // "C:\" + whole 2-byte characters only
 }
 
 TEST_F(RecordTest, ExitThreadAndImage)
@@ -163,7 +163,7 @@ TEST_F(RecordTest, ExitThreadAndImage)
     ASSERT_EQ(b.status, STATUS_SUCCESS);
     auto *x = reinterpret_cast<const pt_process_exit *>(b.bytes.data());
     EXPECT_EQ(x->h.size, PT_PROCESS_EXIT_FIXED);
-    EXPECT_EQ(x->flags & (PT_EXIT_CPU_KNOWN | PT_EXIT_RSS_KNOWN), 0); // the driver does not collect usage
+    EXPECT_EQ(x->flags & (PT_EXIT_CPU_KNOWN | PT_EXIT_RSS_KNOWN), 0);  // the driver does not collect usage
     EXPECT_EQ(x->proc.pid, 9u);
     EXPECT_EQ(x->proc.start_ns, 99u);
     EXPECT_EQ(x->exit_code, (int32_t)0xC0000005);
@@ -201,7 +201,7 @@ TEST_F(RecordTest, ExitThreadAndImage)
 TEST_F(RecordTest, RejectsUnknownTypes)
 {
     PT_FACTS f{};
-    f.Type = PT_REC_SNAPSHOT_BEGIN; // not something a callback reports
+    f.Type = PT_REC_SNAPSHOT_BEGIN;  // not something a callback reports
     EXPECT_EQ(build(f).status, STATUS_INVALID_PARAMETER);
     f.Type = 999;
     EXPECT_EQ(build(f).status, STATUS_INVALID_PARAMETER);
@@ -211,7 +211,7 @@ TEST_F(RecordTest, AllocationFailureLeaksNothing)
 {
     U16 image(u"C:\\a.exe");
     for (long n = 0; n < 2; n++) {
-        pt_shim_fail_after = n; // fail the first, then the second allocation
+        pt_shim_fail_after = n;  // fail the first, then the second allocation
         EXPECT_EQ(build(createFacts(&image.us, nullptr)).status, STATUS_INSUFFICIENT_RESOURCES);
         EXPECT_EQ(pt_shim_live_allocations, 0);
     }

@@ -24,7 +24,7 @@ pt_create_args args(const std::string& name, const std::string& cmdline)
     return a;
 }
 
-} // namespace
+}  // namespace
 
 TEST(WireEncode, CreateRecordLayoutSizeAndZeroPadding)
 {
@@ -63,7 +63,7 @@ TEST(WireEncode, LongStringsAreCutAtAUtf8BoundaryAndFlagged)
 {
     std::string cmd;
     while (cmd.size() < PT_MAX_STRING + 10) cmd += "é";  // 2-byte sequences
-    cmd = "x" + cmd;                                    // so the cut lands mid-sequence
+    cmd = "x" + cmd;                                     // so the cut lands mid-sequence
     std::vector<unsigned char> buf(PT_MAX_RECORD_SIZE);
     auto a = args("n", cmd);
     std::uint32_t n = pt_encode_process_create(buf.data(), buf.size(), 0, 0, &a);
@@ -88,8 +88,8 @@ TEST(WireEncode, FourMaximalStringsStillFitOneRecord)
 TEST(WireEncode, StreamHeaderIsPaddedToEight)
 {
     std::vector<unsigned char> buf(128, 0xAA);
-    std::uint32_t n = pt_encode_stream_header(buf.data(), buf.size(), PT_OS_WINDOWS, PT_SOURCE_WINDOWS_DRIVER, 5, 6,
-                                              str("WIN-01"));
+    std::uint32_t n =
+        pt_encode_stream_header(buf.data(), buf.size(), PT_OS_WINDOWS, PT_SOURCE_WINDOWS_DRIVER, 5, 6, str("WIN-01"));
     EXPECT_EQ(n, 48u);
     pt_stream_header h;
     std::memcpy(&h, buf.data(), sizeof h);

@@ -95,8 +95,8 @@ void read_keys(CliDoc& doc)
     lines.erase(lines.begin());  // the title
     std::size_t col = description_column(lines);
     for (const std::string& line : lines) {
-        bool table = col > 2 && line.size() > col && line[col - 1] == ' ' && line[col] != ' ' &&
-                     line.rfind("  ", 0) == 0;
+        bool table =
+            col > 2 && line.size() > col && line[col - 1] == ' ' && line[col] != ' ' && line.rfind("  ", 0) == 0;
         std::string keys = table ? trim(line.substr(0, col)) : "";
         if (table && !keys.empty()) {
             doc.keys.push_back(KeyDoc{keys, line.substr(col)});
@@ -108,7 +108,7 @@ void read_keys(CliDoc& doc)
     }
 }
 
-} // namespace
+}  // namespace
 
 CliDoc describe_cli()
 {
@@ -122,4 +122,4 @@ CliDoc describe_cli()
     return doc;
 }
 
-} // namespace proctree::docgen
+}  // namespace proctree::docgen

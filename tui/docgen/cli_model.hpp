@@ -14,9 +14,9 @@ struct OptionDoc {
     std::vector<std::string> names;  // "-o", "--output"; empty for a positional
     std::string positional;          // "stream"
     std::string description;
-    std::string value;               // "" for a flag; "TEXT", "N"
+    std::string value;                 // "" for a flag; "TEXT", "N"
     std::vector<std::string> choices;  // {auto,ebpf,...}
-    std::string range;               // "10 - 60000"
+    std::string range;                 // "10 - 60000"
     std::string default_value;
     bool required = false;
 };
@@ -42,4 +42,4 @@ struct CliDoc {
 
 CliDoc describe_cli();
 
-} // namespace proctree::docgen
+}  // namespace proctree::docgen

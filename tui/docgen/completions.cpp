@@ -68,16 +68,16 @@ std::string zsh_specs(const CommandDoc& c, const char* indent)
             out += fmt::format("{}':{}:_files' \\\n", indent, zsh_text(o.positional));
             continue;
         }
-        std::string action = o.value.empty()              ? ""
-                             : !o.choices.empty()        ? fmt::format(":{}:({})", o.value, join(o.choices))
-                             : o.value == "TEXT"         ? ":file:_files"
-                                                         : ":number: ";
+        std::string action = o.value.empty()      ? ""
+                             : !o.choices.empty() ? fmt::format(":{}:({})", o.value, join(o.choices))
+                             : o.value == "TEXT"  ? ":file:_files"
+                                                  : ":number: ";
         for (const std::string& n : o.names) out += fmt::format("{}'{}[{}]{}' \\\n", indent, n, text, action);
     }
     return out;
 }
 
-} // namespace
+}  // namespace
 
 std::string bash_completion(const CliDoc& doc)
 {
@@ -117,10 +117,11 @@ _proctree() {{
 
 std::string zsh_completion(const CliDoc& doc)
 {
-    std::string out = fmt::format("#compdef proctree\n# zsh completion for proctree {} (generated from its command line)\n\n"
-                                  "_proctree() {{\n    local curcontext=\"$curcontext\" state line\n"
-                                  "    local -a commands\n    commands=(\n",
-                                  doc.version);
+    std::string out =
+        fmt::format("#compdef proctree\n# zsh completion for proctree {} (generated from its command line)\n\n"
+                    "_proctree() {{\n    local curcontext=\"$curcontext\" state line\n"
+                    "    local -a commands\n    commands=(\n",
+                    doc.version);
     for (std::size_t i = 1; i < doc.commands.size(); ++i)
         out += fmt::format("        '{}:{}'\n", doc.commands[i].name, zsh_text(doc.commands[i].description));
     out += "    )\n    _arguments -C \\\n" + zsh_specs(doc.commands.front(), "        ") +
@@ -136,4 +137,4 @@ std::string zsh_completion(const CliDoc& doc)
     return out;
 }
 
-} // namespace proctree::docgen
+}  // namespace proctree::docgen

@@ -16,4 +16,4 @@ std::string man_page_scdoc(const CliDoc& doc, std::string tmpl);
 std::string bash_completion(const CliDoc& doc);
 std::string zsh_completion(const CliDoc& doc);
 
-} // namespace proctree::docgen
+}  // namespace proctree::docgen

@@ -21,7 +21,7 @@ bool write_file(const std::string& path, const std::string& text)
     return static_cast<bool>(out);
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv)
 {

@@ -79,8 +79,7 @@ std::string examples_block(const CliDoc& doc)
 {
     std::string out;
     for (const CommandDoc& c : doc.commands)
-        for (const cli::Example& e : c.examples)
-            out += fmt::format("*{}*\n\t{}.\n\n", esc(e.command), esc(e.purpose));
+        for (const cli::Example& e : c.examples) out += fmt::format("*{}*\n\t{}.\n\n", esc(e.command), esc(e.purpose));
     if (!out.empty()) out.erase(out.size() - 2);
     return out;
 }
@@ -91,7 +90,7 @@ void replace(std::string& text, const std::string& marker, const std::string& wi
         text.replace(at, marker.size(), with);
 }
 
-} // namespace
+}  // namespace
 
 std::string man_page_scdoc(const CliDoc& doc, std::string text)
 {
@@ -103,4 +102,4 @@ std::string man_page_scdoc(const CliDoc& doc, std::string text)
     return text;
 }
 
-} // namespace proctree::docgen
+}  // namespace proctree::docgen

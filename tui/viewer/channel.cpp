@@ -39,7 +39,7 @@ Pieces look_at(const char* data, std::size_t len)
     return p;
 }
 
-} // namespace
+}  // namespace
 
 ByteChannel::ByteChannel(std::size_t bound) : bound_(bound)
 {
@@ -204,4 +204,4 @@ void ByteChannel::shut()
     room_.notify_all();
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -69,7 +69,7 @@ public:
 
     struct Stats {
         std::size_t bound = 0;
-        std::size_t most_pending = 0;      // high-water mark of pending bytes
+        std::size_t most_pending = 0;       // high-water mark of pending bytes
         std::uint64_t dropped_records = 0;  // in all, since the start
         std::uint64_t dropped_bytes = 0;
         std::uint64_t resyncs_asked = 0;
@@ -98,11 +98,11 @@ private:
 
     // Dropping mode (a live source).
     std::function<void(std::uint64_t)> ask_resync_;
-    bool header_seen_ = false;      // the stream header is never dropped
-    bool in_snapshot_ = false;      // a snapshot let in: taken whole
-    bool skip_snapshot_ = false;    // a snapshot begun while dropping: dropped whole
-    std::uint64_t unasked_ = 0;     // dropped, no resync asked for yet
+    bool header_seen_ = false;    // the stream header is never dropped
+    bool in_snapshot_ = false;    // a snapshot let in: taken whole
+    bool skip_snapshot_ = false;  // a snapshot begun while dropping: dropped whole
+    std::uint64_t unasked_ = 0;   // dropped, no resync asked for yet
     Stats stats_;
 };
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

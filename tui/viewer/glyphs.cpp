@@ -43,4 +43,4 @@ std::string tree_prefix(std::string_view model_prefix, const Glyphs& glyphs)
     return out;
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

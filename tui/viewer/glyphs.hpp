@@ -33,4 +33,4 @@ std::string locale_codeset();
 // The model's tree prefix ("│  ├─ ", always Unicode) in these glyphs.
 std::string tree_prefix(std::string_view model_prefix, const Glyphs& glyphs);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

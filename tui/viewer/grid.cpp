@@ -56,7 +56,7 @@ void for_each_glyph(std::string_view text, F&& f)
     }
 }
 
-} // namespace
+}  // namespace
 
 void append_utf8(std::string& s, char32_t c)
 {
@@ -104,8 +104,7 @@ int Grid::put(int x, int y, std::string_view text, Style style, int limit)
     for_each_glyph(text, [&](Glyph g) {
         if (g.escaped) {  // whole or not at all
             if (x + g.width > limit) return false;
-            for (char c : unprintable(g.cp))
-                row[x++] = Cell{static_cast<char32_t>(c), 0, 1, style};
+            for (char c : unprintable(g.cp)) row[x++] = Cell{static_cast<char32_t>(c), 0, 1, style};
             last = -1;
             return true;
         }
@@ -240,4 +239,4 @@ std::string_view fit_prefix(std::string_view text, int columns)
     return text.substr(0, end);
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

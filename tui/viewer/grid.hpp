@@ -14,7 +14,17 @@
 
 namespace proctree::viewer {
 
-enum class Color : std::uint8_t { Default, Black, Red, Green, Yellow, Blue, Magenta, Cyan, White };
+enum class Color : std::uint8_t {
+    Default,
+    Black,
+    Red,
+    Green,
+    Yellow,
+    Blue,
+    Magenta,
+    Cyan,
+    White
+};
 
 struct Style {
     Color fg = Color::Default;
@@ -29,9 +39,9 @@ struct Style {
 // Plain data (trivially copyable): clearing, copying and comparing grids
 // stays cheap at 30 frames a second.
 struct Cell {
-    char32_t ch = U' ';        // the code point; 0 for the continuation of a wide cell
-    std::uint32_t marks = 0;   // combining marks: 1 + index into the grid's mark table; 0: none
-    std::uint8_t width = 1;    // 1 or 2; 0 for a continuation
+    char32_t ch = U' ';       // the code point; 0 for the continuation of a wide cell
+    std::uint32_t marks = 0;  // combining marks: 1 + index into the grid's mark table; 0: none
+    std::uint8_t width = 1;   // 1 or 2; 0 for a continuation
     Style style;
 };
 
@@ -94,4 +104,4 @@ int text_width(std::string_view text);
 // The longest prefix of `text` that fits in `columns` (whole code points).
 std::string_view fit_prefix(std::string_view text, int columns);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

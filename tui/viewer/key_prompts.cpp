@@ -39,7 +39,7 @@ bool menu_step(const Event& e, std::size_t& choice, std::size_t n)
     return true;
 }
 
-} // namespace
+}  // namespace
 
 void Controller::set_name_filter(const std::string& name)
 {
@@ -264,4 +264,4 @@ Request Controller::sort_menu(const Event& e)
     return Request::None;
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

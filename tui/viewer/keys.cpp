@@ -30,7 +30,7 @@ Request Controller::handle(const Event& e)
     if (e.key == Key::Resize) return Request::Redraw;
     if (ui_.too_small)
         return (e.key == Key::Char && e.ch == 'q') || (e.key == Key::Function && e.ch == 10) ? Request::Quit
-                                                                                                : Request::None;
+                                                                                             : Request::None;
     {
         ViewRows view = rows_view();
         sync_selection(view, ui_, ui_.body_rows);
@@ -170,7 +170,8 @@ Request Controller::normal_char(char32_t c)
     case '+': return set_collapsed_selected(false);
     case '-': return set_collapsed_selected(true);
     case '*': return toggle_all_collapsed();
-    case '/': case '\\': return open_name_filter();
+    case '/':
+    case '\\': return open_name_filter();
     case 'p':
         ui_.mode = Mode::EditPid;
         ui_.saved_filter = tree_.filter();
@@ -196,7 +197,8 @@ Request Controller::normal_char(char32_t c)
     case 'x': tree_.set_keep_exited(!tree_.keep_exited()); return Request::Redraw;
     case 'l': return toggle_pane(Pane::Log);
     case 'T': return toggle_pane(Pane::Spawners);
-    case '?': case 'h': ui_.mode = Mode::Help; return Request::Redraw;
+    case '?':
+    case 'h': ui_.mode = Mode::Help; return Request::Redraw;
     case 'q': return Request::Quit;
     default: break;
     }
@@ -222,8 +224,11 @@ Request Controller::function_key(int n)
     case 9: return open_signal_menu();
     case 10: return Request::Quit;
     case 2: return hint_once(0x100 + 2, "F2: no setup screen; see --help and ~/.config/proctree/config");
-    case 7: case 8: return hint_once(0x100 + n, fmt::format("F{}: no nice here; use renice on the PID", n));
-    default: return hint_once(0x100 + static_cast<std::uint32_t>(n), fmt::format("F{}: not a key here; ? lists the keys", n));
+    case 7:
+    case 8: return hint_once(0x100 + n, fmt::format("F{}: no nice here; use renice on the PID", n));
+    default:
+        return hint_once(0x100 + static_cast<std::uint32_t>(n),
+                         fmt::format("F{}: not a key here; ? lists the keys", n));
     }
 }
 
@@ -327,4 +332,4 @@ void Controller::scroll(std::ptrdiff_t delta)
     }
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -17,7 +17,7 @@ namespace proctree::viewer {
 
 enum class Key : std::uint8_t {
     None,
-    Char,       // a character, in Event::ch
+    Char,  // a character, in Event::ch
     Up,
     Down,
     Left,
@@ -32,10 +32,10 @@ enum class Key : std::uint8_t {
     WheelUp,
     WheelDown,
     Tab,
-    Click,      // a button-1 press at (x, y)
+    Click,  // a button-1 press at (x, y)
     Resize,
-    Function,   // F1..F12, the number in Event::ch
-    Redraw      // Ctrl-L
+    Function,  // F1..F12, the number in Event::ch
+    Redraw     // Ctrl-L
 };
 
 struct Event {
@@ -53,7 +53,16 @@ struct Event {
 // What the session has to do after an event (besides redrawing).
 // Repaint: the terminal's contents may be garbled (Ctrl-L), paint it all.
 // Signal: send ui.signal_choice to ui.signal_target.
-enum class Request : std::uint8_t { None, Redraw, Repaint, Quit, ExportText, ExportJson, Seek, Signal };
+enum class Request : std::uint8_t {
+    None,
+    Redraw,
+    Repaint,
+    Quit,
+    ExportText,
+    ExportJson,
+    Seek,
+    Signal
+};
 
 class Controller {
 public:
@@ -63,7 +72,7 @@ public:
     Request handle(const Event& e);
 
     static constexpr int kWheelStep = 3;
-    static constexpr std::size_t kScrollStep = 8;       // columns per Left/Right
+    static constexpr std::size_t kScrollStep = 8;         // columns per Left/Right
     static constexpr std::size_t kMaxScroll = 64 * 1024;  // command lines are cut before that
 
 private:
@@ -106,4 +115,4 @@ private:
 // grid.hpp).
 void pop_utf8(std::string& s);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -31,8 +31,7 @@ bool prompting(const UiState& ui)
 // The status line, and the prompt while one is open.
 int footer_height(const UiState& ui) { return prompting(ui) ? 2 : 1; }
 
-void paint_footer(const UiState& ui, const StatusInfo& status, const model::Filter& filter,
-                  const Theme& theme, Grid& g)
+void paint_footer(const UiState& ui, const StatusInfo& status, const model::Filter& filter, const Theme& theme, Grid& g)
 {
     int y = g.height() - 1;
     g.cursor.reset();
@@ -59,14 +58,15 @@ void paint_footer(const UiState& ui, const StatusInfo& status, const model::Filt
 void paint_header(Grid& g, const UiState& ui, const Theme& theme)
 {
     g.fill(0, 0, -1, theme.header);
-    std::string h = fmt::format("{:>{}} {:<{}} {:>{}} {:>{}}  {}", "PID", kPidW, "USER", kUserW, "START",
-                                kStartW, "THR", kThrW, "PROCESS");
+    std::string h = fmt::format("{:>{}} {:<{}} {:>{}} {:>{}}  {}", "PID", kPidW, "USER", kUserW, "START", kStartW,
+                                "THR", kThrW, "PROCESS");
     if (!ui.order.is_default()) {
         const SortColumn& c = sort_column(ui.order.key);
         bool descending = c.descending != ui.order.inverted;
         h += fmt::format("  [{}{}]", ui.order.flat ? "list" : "tree",
-                         c.key == SortKey::Start && !descending ? std::string()
-                                                                : fmt::format(", by {} {}", c.label, descending ? "desc" : "asc"));
+                         c.key == SortKey::Start && !descending
+                             ? std::string()
+                             : fmt::format(", by {} {}", c.label, descending ? "desc" : "asc"));
     }
     if (ui.hscroll > 0) h += fmt::format("  (command lines from column {}; Left/Right)", ui.hscroll + 1);
     g.put(0, 0, h, theme.header);
@@ -87,8 +87,7 @@ std::string_view skip_columns(std::string_view text, std::size_t columns)
     return text.substr(head.size());
 }
 
-void paint_row(const model::ProcessTree& tree, const Row& row, int y, const UiState& ui, const Theme& theme,
-               Grid& g)
+void paint_row(const model::ProcessTree& tree, const Row& row, int y, const UiState& ui, const Theme& theme, Grid& g)
 {
     const Process& p = *row.proc;
     Style st = theme.row_style(row.state);
@@ -98,8 +97,8 @@ void paint_row(const model::ProcessTree& tree, const Row& row, int y, const UiSt
     int x = g.put(0, y, fmt::format("{:>{}} ", p.id.pid, kPidW), st);
     g.put(x, y, user, st, x + kUserW);
     x += kUserW + 1;
-    x = g.put(x, y, fmt::format("{:>{}} {:>{}}  ", format_start(p.id.start_ns, tree.now()), kStartW,
-                                p.threads, kThrW), st);
+    x = g.put(x, y, fmt::format("{:>{}} {:>{}}  ", format_start(p.id.start_ns, tree.now()), kStartW, p.threads, kThrW),
+              st);
     bool selected = ui.selected && row.proc->id == *ui.selected;
     std::size_t raw = (static_cast<std::size_t>(g.width()) + ui.hscroll) * 4;
     std::string label = row_label(tree, row, theme, raw);
@@ -130,8 +129,8 @@ void paint_help(Grid& g, int top, int rows, UiState& ui, const Theme& theme)
 void paint_too_small(Grid& g, const Theme& theme)
 {
     g.clear(theme.normal);
-    std::string msg = fmt::format("Terminal too small: {}x{}, proctree needs at least {}x{}.", g.width(),
-                                  g.height(), kMinWidth, kMinHeight);
+    std::string msg = fmt::format("Terminal too small: {}x{}, proctree needs at least {}x{}.", g.width(), g.height(),
+                                  kMinWidth, kMinHeight);
     // Wrap on the available width so that even a tiny terminal says so.
     int y = 0;
     std::string_view rest = msg;
@@ -145,7 +144,7 @@ void paint_too_small(Grid& g, const Theme& theme)
     if (y < g.height()) g.put(0, y, "q quits", theme.normal);
 }
 
-} // namespace
+}  // namespace
 
 std::string format_start(std::uint64_t start_ns, std::uint64_t now_ns)
 {
@@ -170,7 +169,7 @@ std::string_view clip_raw(std::string_view raw, std::size_t max)
     return raw.substr(0, max);
 }
 
-} // namespace
+}  // namespace
 
 std::string row_label(const model::ProcessTree& tree, const Row& row, const Theme& theme, std::size_t max_raw)
 {
@@ -270,8 +269,8 @@ void sync_selection(const ViewRows& view, UiState& ui, int body_rows)
     if (ui.top > max_top) ui.top = max_top;
 }
 
-void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& status, const Theme& theme,
-            Grid& g, const PaneSources& sources)
+void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& status, const Theme& theme, Grid& g,
+            const PaneSources& sources)
 {
     g.clear(theme.normal);  // cheap: cells are plain data
     ui.too_small = g.width() < kMinWidth || g.height() < kMinHeight;
@@ -285,7 +284,8 @@ void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& statu
     ui.body_rows = g.height() - 1 - footer;
     ui.pane_rows = 0;
     int menu = std::min(menu_height(ui), ui.body_rows - 1);
-    int pane_total = menu <= 0 && ui.pane != Pane::None && ui.mode != Mode::Help && ui.body_rows >= 6 ? ui.body_rows / 2 : 0;
+    int pane_total =
+        menu <= 0 && ui.pane != Pane::None && ui.mode != Mode::Help && ui.body_rows >= 6 ? ui.body_rows / 2 : 0;
     ui.body_rows -= pane_total + std::max(0, menu);
     paint_header(g, ui, theme);
     if (ui.mode == Mode::Help) {
@@ -308,8 +308,7 @@ void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& statu
     paint_footer(ui, status, tree.filter(), theme, g);
 }
 
-bool render_footer(const model::Filter& filter, UiState& ui, const StatusInfo& status, const Theme& theme,
-                   Grid& g)
+bool render_footer(const model::Filter& filter, UiState& ui, const StatusInfo& status, const Theme& theme, Grid& g)
 {
     if (ui.too_small || ui.mode == Mode::Help) return false;
     int body = ui.body_rows + (ui.pane_rows > 0 ? ui.pane_rows + 1 : 0);
@@ -318,4 +317,4 @@ bool render_footer(const model::Filter& filter, UiState& ui, const StatusInfo& s
     return true;
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -33,14 +33,13 @@ void sync_selection(const ViewRows& view, UiState& ui, int body_rows);
 
 // Lays out the whole screen into `grid` (its size is the terminal's).
 // Updates ui's geometry and selection.
-void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& status, const Theme& theme,
-            Grid& grid, const PaneSources& sources = {});
+void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& status, const Theme& theme, Grid& grid,
+            const PaneSources& sources = {});
 
 // Only the footer (status and prompt), for a paused screen whose tree part
 // stays as it was. Returns false when the footer height would change (then
 // a full render is needed).
-bool render_footer(const model::Filter& filter, UiState& ui, const StatusInfo& status, const Theme& theme,
-                   Grid& grid);
+bool render_footer(const model::Filter& filter, UiState& ui, const StatusInfo& status, const Theme& theme, Grid& grid);
 
 // The text of one tree row, as the screen shows it after the columns (also
 // used by tests): prefix, marker, name, exit description, command line.
@@ -53,4 +52,4 @@ std::string row_label(const model::ProcessTree& tree, const model::Row& row, con
 std::string format_start(std::uint64_t start_ns, std::uint64_t now_ns);  // "19:30:44" or "Nov21"
 std::vector<std::string> help_lines();
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

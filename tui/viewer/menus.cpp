@@ -35,7 +35,7 @@ void paint_sort_menu(const UiState& ui, const Theme& theme, int top, int rows, G
     }
 }
 
-} // namespace
+}  // namespace
 
 void paint_menu(const model::ProcessTree& tree, const UiState& ui, const Theme& theme, int top, int rows, Grid& g)
 {
@@ -59,4 +59,4 @@ void paint_menu(const model::ProcessTree& tree, const UiState& ui, const Theme& 
     }
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

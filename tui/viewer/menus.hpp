@@ -15,4 +15,4 @@ int menu_height(const UiState& ui);
 // Paints the open menu in rows [top, top + rows).
 void paint_menu(const model::ProcessTree& tree, const UiState& ui, const Theme& theme, int top, int rows, Grid& g);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

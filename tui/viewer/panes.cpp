@@ -80,8 +80,10 @@ void add_lineage(std::vector<std::string>& out, const model::ProcessTree& tree, 
         wrap(out, "original parent: " + (o ? who(*o) : fmt::format("{} (gone)", p.original_parent.pid)), width);
     }
     if (p.reparented_ns)
-        wrap(out, fmt::format("spawned by pid {}; {} at {}", p.recorded_parent.pid, model::describe_reparenting(p),
-                              clock_ms(p.reparented_ns)), width);
+        wrap(out,
+             fmt::format("spawned by pid {}; {} at {}", p.recorded_parent.pid, model::describe_reparenting(p),
+                         clock_ms(p.reparented_ns)),
+             width);
     else if (p.recorded_parent.pid != 0 && (!p.parent() || p.parent()->id.pid != p.recorded_parent.pid))
         wrap(out, fmt::format("recorded parent: pid {}", p.recorded_parent.pid), width);
 }
@@ -114,23 +116,27 @@ void add_images(std::vector<std::string>& out, const Process& p, int width)
     out.push_back(fmt::format("images loaded: {}{}", h->images.size() + h->images_dropped,
                               h->images_dropped ? fmt::format(" ({} not kept)", h->images_dropped) : ""));
     for (const model::LoadedImage& i : h->images)
-        wrap(out, fmt::format("  {}  base 0x{:x}  size {}  {}", clock_ms(i.time_ns), i.base, i.size,
-                              model::escape(i.path)), width, 4);
+        wrap(out,
+             fmt::format("  {}  base 0x{:x}  size {}  {}", clock_ms(i.time_ns), i.base, i.size, model::escape(i.path)),
+             width, 4);
 }
 
-} // namespace
+}  // namespace
 
 std::vector<std::string> details_lines(const model::ProcessTree& tree, const Process& p, int width)
 {
     std::vector<std::string> out;
-    wrap(out, fmt::format("pid {}  started {}  creator pid {} tid {}", p.id.pid, stamp_ms(p.id.start_ns),
-                          p.creator_pid, p.creator_tid), width);
+    wrap(out,
+         fmt::format("pid {}  started {}  creator pid {} tid {}", p.id.pid, stamp_ms(p.id.start_ns), p.creator_pid,
+                     p.creator_tid),
+         width);
     if (p.created_ns && !p.from_snapshot) wrap(out, "created (record) " + stamp_ms(p.created_ns), width);
     add_lineage(out, tree, p, width);
     std::string uid = p.uid == PT_UID_UNKNOWN ? std::string("unknown") : std::to_string(p.uid);
-    wrap(out, fmt::format("user: {}  uid {}  threads {}", p.user.empty() ? "?" : model::escape(p.user), uid,
-                          p.threads), width);
-    wrap(out, "image: " + model::escape(p.image) + (p.flags & PT_PROC_IMAGE_TRUNCATED ? " (truncated by the producer)" : ""),
+    wrap(out, fmt::format("user: {}  uid {}  threads {}", p.user.empty() ? "?" : model::escape(p.user), uid, p.threads),
+         width);
+    wrap(out,
+         "image: " + model::escape(p.image) + (p.flags & PT_PROC_IMAGE_TRUNCATED ? " (truncated by the producer)" : ""),
          width);
     if (std::string facts = model::describe_image_facts(p.image_facts.get()); !facts.empty())
         wrap(out, "image facts: " + facts, width);
@@ -147,8 +153,10 @@ std::vector<std::string> details_lines(const model::ProcessTree& tree, const Pro
     Counts kids;
     for (const Process* c = p.first_child(); c; c = c->next_sibling()) (c->exited ? kids.exited : kids.living)++;
     Counts all = descendants(p);
-    wrap(out, fmt::format("children: {} living, {} exited; descendants: {} living, {} exited", kids.living,
-                          kids.exited, all.living, all.exited), width);
+    wrap(out,
+         fmt::format("children: {} living, {} exited; descendants: {} living, {} exited", kids.living, kids.exited,
+                     all.living, all.exited),
+         width);
     add_records(out, p, width);
     add_images(out, p, width);
     return out;
@@ -188,7 +196,7 @@ std::vector<std::string> log_lines(const model::ProcessTree& tree, const model::
     return out;
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer
 
 namespace proctree::viewer {
 
@@ -220,14 +228,13 @@ void paint_details(const model::ProcessTree& tree, UiState& ui, const Theme& the
     std::size_t last = std::min(lines.size(), ui.pane_scroll + shown);
     std::string title = p ? fmt::format("details: {} ({})", model::escape(p->name), p->id.pid) : "details";
     paint_title(g, top, fmt::format("{}  lines {}-{} of {}", title, ui.pane_scroll + 1, last, lines.size()),
-                ui.pane_focus ? "Up/Dn PgUp/PgDn Home/End scroll, Tab: tree" : "Tab: scroll, Enter/Esc: close",
-                theme);
+                ui.pane_focus ? "Up/Dn PgUp/PgDn Home/End scroll, Tab: tree" : "Tab: scroll, Enter/Esc: close", theme);
     for (std::size_t i = ui.pane_scroll; i < last; ++i)
         g.put(1, top + 1 + static_cast<int>(i - ui.pane_scroll), lines[i], theme.normal);
 }
 
-void paint_log(const model::ProcessTree& tree, UiState& ui, const model::EventLog* log, const Theme& theme,
-               int top, int body, Grid& g)
+void paint_log(const model::ProcessTree& tree, UiState& ui, const model::EventLog* log, const Theme& theme, int top,
+               int body, Grid& g)
 {
     std::size_t matching = 0;
     auto shown = static_cast<std::size_t>(body);
@@ -247,8 +254,8 @@ void paint_log(const model::ProcessTree& tree, UiState& ui, const model::EventLo
     for (const std::string& l : lines) g.put(1, y++, l, theme.normal);
 }
 
-void paint_spawners(const model::ProcessTree& tree, UiState& ui, const model::SpawnerCounts* counts,
-                    const Theme& theme, int top, int body, Grid& g)
+void paint_spawners(const model::ProcessTree& tree, UiState& ui, const model::SpawnerCounts* counts, const Theme& theme,
+                    int top, int body, Grid& g)
 {
     paint_title(g, top, "top spawners: children created",
                 ui.pane_focus ? "Up/Dn choose, Enter: show in the tree, Tab: tree" : "Tab: choose, T/Esc: close",
@@ -259,15 +266,19 @@ void paint_spawners(const model::ProcessTree& tree, UiState& ui, const model::Sp
     int y = top + 1;
     for (bool recent : {true, false}) {
         if (y >= top + 1 + body) break;
-        g.put(1, y++, fmt::format("{:<24} {:>7} {:>8} {:>8} {:>8}", recent ? "in the last 10 s" : "since the start",
-                                  "PID", "LAST 10s", "PER s", "TOTAL"), theme.context);
+        g.put(1, y++,
+              fmt::format("{:<24} {:>7} {:>8} {:>8} {:>8}", recent ? "in the last 10 s" : "since the start", "PID",
+                          "LAST 10s", "PER s", "TOTAL"),
+              theme.context);
         for (const model::Spawner& s : counts->top(tree.now(), each, recent)) {
             if (y >= top + 1 + body) break;
             bool sel = ui.pane_focus && ui.pane_targets.size() == ui.pane_sel;
             ui.pane_targets.push_back(s.id);
             std::string name = model::escape(s.name);
-            g.put(1, y, fmt::format("{:<24} {:>7} {:>8} {:>8.1f} {:>8}", std::string(fit_prefix(name, 24)), s.id.pid,
-                                    s.recent, s.rate, s.total), theme.normal);
+            g.put(1, y,
+                  fmt::format("{:<24} {:>7} {:>8} {:>8.1f} {:>8}", std::string(fit_prefix(name, 24)), s.id.pid,
+                              s.recent, s.rate, s.total),
+                  theme.normal);
             if (sel) g.add_reverse(0, y, -1);
             ++y;
         }
@@ -277,10 +288,10 @@ void paint_spawners(const model::ProcessTree& tree, UiState& ui, const model::Sp
     }
 }
 
-} // namespace
+}  // namespace
 
-void paint_pane(const model::ProcessTree& tree, UiState& ui, const PaneSources& sources, const Theme& theme,
-                int top, int rows, Grid& g)
+void paint_pane(const model::ProcessTree& tree, UiState& ui, const PaneSources& sources, const Theme& theme, int top,
+                int rows, Grid& g)
 {
     int body = rows - 1;
     ui.pane_rows = body;
@@ -293,4 +304,4 @@ void paint_pane(const model::ProcessTree& tree, UiState& ui, const PaneSources& 
     }
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -36,7 +36,7 @@ std::string log_line(const model::LogEntry& e);
 
 // Paints the pane in rows [top, top + rows) (the first is its title line);
 // clamps ui's pane scroll and selection to what there is.
-void paint_pane(const model::ProcessTree& tree, UiState& ui, const PaneSources& sources, const Theme& theme,
-                int top, int rows, Grid& g);
+void paint_pane(const model::ProcessTree& tree, UiState& ui, const PaneSources& sources, const Theme& theme, int top,
+                int rows, Grid& g);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -25,7 +25,7 @@ private:
 
 constexpr std::size_t kIndexStep = 65536;  // records per indexing step (the stop flag is checked between)
 
-} // namespace
+}  // namespace
 
 std::uint64_t PlayClock::at(std::uint64_t steady_ns) const
 {
@@ -73,8 +73,7 @@ std::unique_ptr<Playback> Playback::open(const std::string& path, double speed, 
 
 Playback::Playback(cli::MappedInput input, double speed, model::TreeConfig tree)
     : input_(std::move(input)), speed_(speed), walker_(input_.bytes()), offset_(walker_.first_record()),
-      loading_(speed <= 0), clock_(speed > 0 ? speed : 1.0),
-      timeline_(input_.bytes(), model::TimelineConfig{tree})
+      loading_(speed <= 0), clock_(speed > 0 ? speed : 1.0), timeline_(input_.bytes(), model::TimelineConfig{tree})
 {
     indexer_ = std::thread([this] {
         while (!stop_.load() && timeline_.build(kIndexStep))
@@ -130,8 +129,7 @@ void Playback::set_paused(bool paused, std::uint64_t steady_ns) { clock_.pause(p
 
 std::string Playback::not_indexed() const
 {
-    return fmt::format("indexing the recording for time travel ({}%): try again in a moment",
-                       per_mille_.load() / 10);
+    return fmt::format("indexing the recording for time travel ({}%): try again in a moment", per_mille_.load() / 10);
 }
 
 void Playback::seek(const model::SeekTarget& state, std::uint64_t t, std::uint64_t steady_ns)
@@ -178,4 +176,4 @@ std::string Playback::describe(std::uint64_t steady_ns) const
     return fmt::format("replay {}x at {} UTC", speed_ > 0 ? speed_ : 1.0, model::format_clock(now(steady_ns)));
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

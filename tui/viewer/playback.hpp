@@ -88,13 +88,13 @@ private:
     std::uint64_t offset_;
     std::uint64_t played_ns_ = 0;  // the latest record time handed
     bool started_ = false;
-    bool loading_;                 // --speed 0 before the end
+    bool loading_;  // --speed 0 before the end
     PlayClock clock_;
-    model::Timeline timeline_;     // the indexer's until ready_
+    model::Timeline timeline_;  // the indexer's until ready_
     std::atomic<bool> ready_{false};
     std::atomic<bool> stop_{false};
     std::atomic<int> per_mille_{0};
     std::thread indexer_;
 };
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

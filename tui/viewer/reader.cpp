@@ -43,7 +43,8 @@ bool sleep_until(Steady::time_point until, const std::atomic<bool>& stop)
 class Pacer final : public model::RecordHandler {
 public:
     Pacer(ByteChannel& channel, double speed, const std::atomic<bool>& stop)
-        : channel_(channel), speed_(speed), stop_(stop) {}
+        : channel_(channel), speed_(speed), stop_(stop)
+    {}
 
     void add(const char* data, std::size_t n) { held_.append(data, n); }
     void on_record(const model::Record& r) override
@@ -54,10 +55,9 @@ public:
             w0_ = Steady::now();
         }
         if (!stopped_ && r.time_ns > t0_) {
-            auto delay = std::chrono::nanoseconds(
-                static_cast<std::int64_t>(static_cast<double>(r.time_ns - t0_) / speed_));
-            if (!sleep_until(w0_ + std::chrono::duration_cast<Steady::duration>(delay), stop_))
-                stopped_ = true;
+            auto delay =
+                std::chrono::nanoseconds(static_cast<std::int64_t>(static_cast<double>(r.time_ns - t0_) / speed_));
+            if (!sleep_until(w0_ + std::chrono::duration_cast<Steady::duration>(delay), stop_)) stopped_ = true;
         }
         forward(r.offset + r.size);
     }
@@ -85,7 +85,7 @@ private:
     Steady::time_point w0_;
 };
 
-} // namespace
+}  // namespace
 
 void pump_stream(cli::StreamInput& input, ByteChannel& channel, double speed, const std::atomic<bool>& stop)
 {
@@ -169,4 +169,4 @@ Reader::~Reader()
     if (source_) channel_.drop_when_full({});  // the source it would ask is going
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

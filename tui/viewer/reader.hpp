@@ -45,4 +45,4 @@ private:
 // tests). Returns when the input ends, fails, or stop is set.
 void pump_stream(cli::StreamInput& input, ByteChannel& channel, double speed, const std::atomic<bool>& stop);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -25,8 +25,7 @@ void restore_on_crash(int sig)
 {
     int fd = g_tty_fd;
     if (fd >= 0) {
-        static const char reset[] =
-            "\033[?1000l\033[?1002l\033[?1003l\033[?1006l\033[0m\033[?25h\033[?1049l\r\n";
+        static const char reset[] = "\033[?1000l\033[?1002l\033[?1003l\033[?1006l\033[0m\033[?25h\033[?1049l\r\n";
         ssize_t ignored = ::write(fd, reset, sizeof reset - 1);
         (void)ignored;
         ::tcsetattr(fd, TCSANOW, &g_saved_termios);
@@ -60,16 +59,19 @@ Key function_key(int k)
     case KEY_RIGHT: return Key::Right;
     case KEY_PPAGE: return Key::PageUp;
     case KEY_NPAGE: return Key::PageDown;
-    case KEY_HOME: case KEY_A1: return Key::Home;
-    case KEY_END: case KEY_C1: return Key::End;
+    case KEY_HOME:
+    case KEY_A1: return Key::Home;
+    case KEY_END:
+    case KEY_C1: return Key::End;
     case KEY_ENTER: return Key::Enter;
-    case KEY_BACKSPACE: case KEY_DC: return Key::Backspace;
+    case KEY_BACKSPACE:
+    case KEY_DC: return Key::Backspace;
     case KEY_RESIZE: return Key::Resize;
     default: return Key::None;
     }
 }
 
-} // namespace
+}  // namespace
 
 void install_crash_restore(int tty_fd)
 {
@@ -135,8 +137,7 @@ int Screen::height() const { return LINES; }
 void Screen::resized()
 {
     struct winsize ws;
-    if (::ioctl(out_fd_, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
-        resize_term(ws.ws_row, ws.ws_col);
+    if (::ioctl(out_fd_, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) resize_term(ws.ws_row, ws.ws_col);
     clearok(curscr, TRUE);
     painted_ = Grid();
 }
@@ -166,11 +167,13 @@ void Screen::read_events(std::vector<Event>& out)
             continue;
         }
         switch (ch) {
-        case L'\r': case L'\n': out.push_back(Event::of(Key::Enter)); break;
+        case L'\r':
+        case L'\n': out.push_back(Event::of(Key::Enter)); break;
         case 27: out.push_back(Event::of(Key::Escape)); break;
         case L'\t': out.push_back(Event::of(Key::Tab)); break;
         case 12: out.push_back(Event::of(Key::Redraw)); break;  // Ctrl-L
-        case 127: case 8: out.push_back(Event::of(Key::Backspace)); break;
+        case 127:
+        case 8: out.push_back(Event::of(Key::Backspace)); break;
         default: out.push_back(Event::character(static_cast<char32_t>(ch))); break;
         }
     }
@@ -224,8 +227,8 @@ void Screen::paint(const Grid& grid)
     if (!open_) return;
     // Rows are compared with what was painted; only changed rows are
     // handed to curses and remembered.
-    bool same_size = painted_.width() == grid.width() && painted_.height() == grid.height() &&
-                     painted_.mark_count() < 4096;
+    bool same_size =
+        painted_.width() == grid.width() && painted_.height() == grid.height() && painted_.mark_count() < 4096;
     if (!same_size) painted_.resize(grid.width(), grid.height());
     int h = std::min(grid.height(), LINES);
     bool any = false;
@@ -249,4 +252,4 @@ void Screen::paint(const Grid& grid)
     doupdate();
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

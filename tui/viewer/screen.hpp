@@ -57,4 +57,4 @@ private:
 // mouse, cursor) on a crash signal (SIGSEGV, SIGABRT, ...) before dying.
 void install_crash_restore(int tty_fd);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -22,16 +22,16 @@ namespace proctree::viewer {
 
 std::uint64_t steady_ns_now()
 {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                          std::chrono::steady_clock::now().time_since_epoch())
-                                          .count());
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
 }
 
 std::uint64_t wall_ns_now()
 {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count());
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
 }
 
 constexpr int kMaxExportsPerMs = 100;
@@ -72,25 +72,22 @@ void TreeClock::release(std::uint64_t steady_ns)
 }
 
 Session::Session(ViewerOptions options)
-    : options_(std::move(options)),
-      tree_([this] {
+    : options_(std::move(options)), tree_([this] {
           model::TreeConfig c;
           c.highlight_ns = options_.highlight_ms * 1'000'000ull;
           c.keep_exited = options_.keep_exited;
           c.history = options_.history;
           return c;
       }()),
-      channel_(options_.channel_bytes),
-      clock_(options_.speed > 0 ? options_.speed : 1.0, false)
+      channel_(options_.channel_bytes), clock_(options_.speed > 0 ? options_.speed : 1.0, false)
 {
     model::Filter f;
     f.name = options_.filter;
     f.pid = options_.pid;
     if (!f.empty()) tree_.set_filter(std::move(f));
     status_.source = "starting";
-    ui_.cannot_signal = options_.from.empty()
-                            ? "F9: signals need a live source of this machine"
-                            : "F9: the processes of a stream cannot be signalled from here";
+    ui_.cannot_signal = options_.from.empty() ? "F9: signals need a live source of this machine"
+                                              : "F9: the processes of a stream cannot be signalled from here";
 }
 
 Session::~Session()
@@ -167,10 +164,7 @@ std::string Session::source_label() const
     return kind.empty() ? input_description_ : fmt::format("{} ({})", input_description_, kind);
 }
 
-void Session::on_header(const model::StreamHeader& header)
-{
-    tree_.apply_header(header);
-}
+void Session::on_header(const model::StreamHeader& header) { tree_.apply_header(header); }
 
 void Session::on_record(const model::Record& record)
 {
@@ -201,8 +195,7 @@ bool Session::pump(std::uint64_t steady_ns, bool* got, std::size_t max_bytes)
 {
     if (playback_) return pump_playback(steady_ns, got);
     channel_.drain(drained_, max_bytes);
-    if (got)
-        *got = !drained_.bytes.empty() || !drained_.notices.empty() || (drained_.finished && !finished_);
+    if (got) *got = !drained_.bytes.empty() || !drained_.notices.empty() || (drained_.finished && !finished_);
     for (auto& n : drained_.notices) {
         if (n.rfind("source: ", 0) == 0) status_.source_choice = std::move(n);
         else set_notice(std::move(n), steady_ns);
@@ -267,10 +260,7 @@ void Session::input_finished(const ByteChannel::Drained& d, std::uint64_t steady
     clock_.release(steady_ns);
 }
 
-int Session::exit_status() const
-{
-    return corrupt_ || source_failed_ ? cli::kExitBadInput : cli::kExitOk;
-}
+int Session::exit_status() const { return corrupt_ || source_failed_ ? cli::kExitBadInput : cli::kExitOk; }
 
 void Session::tick(std::uint64_t steady_ns)
 {
@@ -332,7 +322,8 @@ std::uint64_t Session::next_wake(std::uint64_t steady_ns) const
     if (next != UINT64_MAX && (playback_ || clock_.anchored()) && rate > 0) {
         std::uint64_t now = playback_ ? playback_->now(steady_ns) : clock_.at(steady_ns);
         std::uint64_t dt = next > now ? next - now : 0;
-        wake = std::min<std::uint64_t>(wake, steady_ns + static_cast<std::uint64_t>(static_cast<double>(dt) / rate) + 1'000'000ull);
+        wake = std::min<std::uint64_t>(wake, steady_ns + static_cast<std::uint64_t>(static_cast<double>(dt) / rate) +
+                                                 1'000'000ull);
     }
     for (auto [text, at] : {std::pair{&status_.notice, notice_at_}, std::pair{&status_.export_path, export_at_}})
         if (!text->empty()) wake = std::min(wake, at + kNoticeNs);
@@ -352,7 +343,8 @@ std::uint64_t Session::next_wake(std::uint64_t steady_ns) const
 std::uint64_t Session::playback_wake(std::uint64_t steady_ns) const
 {
     std::uint64_t wake = playback_->next_due(steady_ns);
-    if (playback_->rate() > 0 && !playback_->finished()) wake = std::min<std::uint64_t>(wake, steady_ns + 100'000'000ull);
+    if (playback_->rate() > 0 && !playback_->finished())
+        wake = std::min<std::uint64_t>(wake, steady_ns + 100'000'000ull);
     return wake;
 }
 
@@ -460,8 +452,7 @@ void Session::export_view(bool json)
     }
     status_.export_path = path;
     export_at_ = steady_ns_now();
-    if (status_.error.rfind("cannot write", 0) == 0 || status_.error.rfind("writing", 0) == 0)
-        status_.error.clear();
+    if (status_.error.rfind("cannot write", 0) == 0 || status_.error.rfind("writing", 0) == 0) status_.error.clear();
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -41,7 +41,7 @@ struct ViewerOptions {
     std::optional<std::uint32_t> pid;
     std::string export_dir = ".";
     nats::ConnectOptions nats;  // with --from nats://...
-    bool image_facts = true;  // live sources: size and SHA-256 of executables
+    bool image_facts = true;    // live sources: size and SHA-256 of executables
     bool keep_exited = false;
     std::size_t history = 100'000;
     bool ascii = false;  // ASCII line drawing even in a UTF-8 locale
@@ -172,7 +172,7 @@ private:
     bool status_paused_ = false;  // the last status was made while paused
     SendSignal send_signal_ = send_signal_kill;
     ByteChannel::Drained drained_;
-    std::size_t peak_processes_ = 0;     // since memory was last given back
+    std::size_t peak_processes_ = 0;  // since memory was last given back
 };
 
 inline constexpr std::uint64_t kRateWindowS = 3;
@@ -185,4 +185,4 @@ std::uint64_t wall_ns_now();
 // name of that millisecond is "...-123-n.txt", for when earlier ones are taken.
 std::string export_file_name(std::uint64_t wall_ns, bool json, int n = 1);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -24,4 +24,4 @@ std::span<const SignalChoice> signal_choices()
 
 int send_signal_kill(int pid, int signal) { return ::kill(pid, signal) == 0 ? 0 : errno; }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -19,4 +19,4 @@ std::span<const SignalChoice> signal_choices();
 using SendSignal = int (*)(int pid, int signal);
 int send_signal_kill(int pid, int signal);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -30,7 +30,7 @@ std::string lost_text(const StatusInfo& s, bool& alert)
     return fmt::format("lost {}", s.events_lost);
 }
 
-} // namespace
+}  // namespace
 
 std::vector<Segment> status_segments(const UiState& ui, const StatusInfo& s, const model::Filter& filter)
 {
@@ -80,7 +80,7 @@ void cut(Segment& seg, int columns, const Glyphs& glyphs)
     seg.text = std::string(fit_prefix(seg.text, columns - text_width(glyphs.ellipsis))) + std::string(glyphs.ellipsis);
 }
 
-} // namespace
+}  // namespace
 
 std::vector<Segment> fit_segments(std::vector<Segment> segs, int width, const Glyphs& glyphs)
 {
@@ -124,4 +124,4 @@ void paint_status_line(Grid& g, int y, const UiState& ui, const StatusInfo& s, c
     }
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

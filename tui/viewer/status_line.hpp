@@ -32,4 +32,4 @@ std::vector<Segment> fit_segments(std::vector<Segment> segs, int width, const Gl
 void paint_status_line(Grid& g, int y, const UiState& ui, const StatusInfo& s, const model::Filter& filter,
                        const Theme& theme);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -30,4 +30,4 @@ std::string terminal_unusable(int fd)
     return {};
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -11,4 +11,4 @@ namespace proctree::viewer {
 // saying why not and what to use instead.
 std::string terminal_unusable(int fd);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

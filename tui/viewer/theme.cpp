@@ -72,4 +72,4 @@ bool want_color(bool terminal_has_colors)
     return terminal_has_colors;
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -15,9 +15,9 @@ namespace proctree::viewer {
 
 struct Theme {
     bool color = true;
-    Glyphs glyphs;       // line drawing: Unicode, or ASCII outside a UTF-8 locale
+    Glyphs glyphs;  // line drawing: Unicode, or ASCII outside a UTF-8 locale
 
-    Style header;        // the column header line
+    Style header;  // the column header line
     Style normal;
     Style fresh;         // RowState::New
     Style exiting;       // RowState::Exiting
@@ -41,4 +41,4 @@ struct Theme {
 // NO_COLOR set (to anything non-empty) or a terminal without colours.
 bool want_color(bool terminal_has_colors);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

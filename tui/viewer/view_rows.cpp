@@ -45,7 +45,7 @@ int compare(SortKey key, const model::Process& a, const model::Process& b)
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 model::ProcessLess process_less(const ViewOrder& order)
 {
@@ -96,4 +96,4 @@ std::optional<std::size_t> ViewRows::index_of(model::Identity id) const
     return it->second;
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

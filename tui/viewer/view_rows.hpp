@@ -17,12 +17,18 @@
 
 namespace proctree::viewer {
 
-enum class SortKey : std::uint8_t { Start, Pid, User, Name, Threads };
+enum class SortKey : std::uint8_t {
+    Start,
+    Pid,
+    User,
+    Name,
+    Threads
+};
 
 struct SortColumn {
     SortKey key;
-    std::string_view label;   // "PID", as the header and the menu name it
-    bool descending;          // its natural order (biggest first for amounts)
+    std::string_view label;  // "PID", as the header and the menu name it
+    bool descending;         // its natural order (biggest first for amounts)
 };
 std::span<const SortColumn> sort_columns();
 const SortColumn& sort_column(SortKey key);
@@ -61,4 +67,4 @@ private:
     const RowCache* ordered_ = nullptr;  // null: start order, straight from the TreeView
 };
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

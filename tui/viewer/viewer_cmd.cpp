@@ -45,14 +45,12 @@ Action add_viewer(CLI::App& app)
     app.add_option("--filter", args->filter, "Start with this name filter");
     app.add_option("--pid", args->pid, "Start with this PID filter (the process and its subtree)")
         ->each([args](const std::string&) { args->pid_set = true; });
-    app.add_option("--export-dir", args->export_dir, "Where s and S write their exports")
-        ->capture_default_str();
+    app.add_option("--export-dir", args->export_dir, "Where s and S write their exports")->capture_default_str();
     add_nats_connect_options(&app, args->nats);
     app.add_flag("!--no-image-facts", args->image_facts, "Do not read and hash executables (live sources)");
     app.add_flag("--keep-exited", args->keep_exited,
                  "Keep exited processes in the tree after their highlight time (x toggles)");
-    app.add_option("--history", args->history,
-                   "How many exited processes are kept at most; the oldest exits go first")
+    app.add_option("--history", args->history, "How many exited processes are kept at most; the oldest exits go first")
         ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}))
         ->capture_default_str();
     app.add_flag("--ascii", args->ascii,
@@ -85,4 +83,4 @@ Action add_viewer(CLI::App& app)
     };
 }
 
-} // namespace proctree::cli
+}  // namespace proctree::cli

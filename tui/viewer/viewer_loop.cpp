@@ -174,8 +174,8 @@ private:
     {
         s_.refresh_status(now);
         UiState& ui = s_.ui();
-        bool footer_only = ui.paused && !full_ && frozen_.width() == grid_.width() &&
-                           frozen_.height() == grid_.height();
+        bool footer_only =
+            ui.paused && !full_ && frozen_.width() == grid_.width() && frozen_.height() == grid_.height();
         if (footer_only) {
             grid_ = frozen_;
             footer_only = render_footer(s_.tree().filter(), ui, s_.status(), theme_, grid_);
@@ -209,7 +209,7 @@ private:
     int exit_code_ = -1;
 };
 
-} // namespace
+}  // namespace
 
 int run_viewer(const ViewerOptions& options)
 {
@@ -266,4 +266,4 @@ int run_viewer(const ViewerOptions& options)
     return code;
 }
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

@@ -19,4 +19,4 @@ inline constexpr std::uint64_t kFirstFrameWaitNs = 1'000'000'000ull;
 // Runs the viewer until q, SIGINT, SIGTERM or SIGHUP; returns the exit status.
 int run_viewer(const ViewerOptions& options);
 
-} // namespace proctree::viewer
+}  // namespace proctree::viewer

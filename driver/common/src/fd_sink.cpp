@@ -47,4 +47,4 @@ void FdSink::flush()
     used_ = 0;
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -43,7 +43,7 @@ std::string_view image_of(const pt_record_header& h, const std::byte* rec, pt_id
     return std::string_view(reinterpret_cast<const char*>(rec) + fixed + before, image_len);
 }
 
-} // namespace
+}  // namespace
 
 ImageFactsSink::ImageFactsSink(ByteSink& inner, ImageFileReader& reader, ImageFactsOptions options)
     : inner_(inner), reader_(reader), options_(std::move(options)), buf_(PT_MAX_RECORD_SIZE)
@@ -100,8 +100,8 @@ void ImageFactsSink::skip(const pt_record_header& h, pt_ident proc)
     emit_facts(a);
     ++skips_unsaid_;
     if (options_.notice && (skip_noticed_ns_ == 0 || h.time_ns >= skip_noticed_ns_ + kNoticeEveryNs)) {
-        options_.notice(fmt::format("image facts: hasher behind, {} image(s) not hashed (events are all kept)",
-                                    skips_unsaid_));
+        options_.notice(
+            fmt::format("image facts: hasher behind, {} image(s) not hashed (events are all kept)", skips_unsaid_));
         skip_noticed_ns_ = h.time_ns;
         skips_unsaid_ = 0;
     }
@@ -110,8 +110,8 @@ void ImageFactsSink::skip(const pt_record_header& h, pt_ident proc)
 bool ImageFactsSink::emit_facts(const pt_facts_args& facts)
 {
     if (failed_) return false;
-    std::uint32_t n = pt_encode_image_facts(buf_.data(), static_cast<std::uint32_t>(buf_.size()), seq_,
-                                            wall_clock_ns(), &facts);
+    std::uint32_t n =
+        pt_encode_image_facts(buf_.data(), static_cast<std::uint32_t>(buf_.size()), seq_, wall_clock_ns(), &facts);
     if (n == 0) return false;
     ++seq_;
     failed_ = !inner_.write(buf_.data(), n);
@@ -230,7 +230,7 @@ private:
     ImageFactsOptions facts_;
 };
 
-} // namespace
+}  // namespace
 
 std::unique_ptr<Source> with_image_facts(std::unique_ptr<Source> inner, std::unique_ptr<ImageFileReader> reader,
                                          const SourceOptions& options, ImageFactsOptions facts)
@@ -239,4 +239,4 @@ std::unique_ptr<Source> with_image_facts(std::unique_ptr<Source> inner, std::uni
     return std::make_unique<ImageFactsSource>(std::move(inner), std::move(reader), options, std::move(facts));
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -37,4 +37,4 @@ std::unique_ptr<Source> open_source(std::span<const SourceFactory> factories, co
     return nullptr;
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -56,7 +56,7 @@ extern "C" {
 #define PT_STATIC_ASSERT(c, m) _Static_assert(c, m)
 #endif
 
-#define PT_WIRE_MAGIC "PROCTREE"   /* 8 bytes, no terminator in the stream */
+#define PT_WIRE_MAGIC "PROCTREE" /* 8 bytes, no terminator in the stream */
 #define PT_WIRE_MAGIC_LEN 8
 #define PT_WIRE_VERSION_MAJOR 1
 #define PT_WIRE_VERSION_MINOR 1
@@ -111,8 +111,8 @@ PT_STATIC_ASSERT(sizeof(struct pt_stream_header) == PT_STREAM_HEADER_FIXED, "str
 enum pt_record_type {
     PT_REC_PROCESS_CREATE = 1,
     PT_REC_PROCESS_EXIT = 2,
-    PT_REC_PROCESS_EXEC = 3,    /* Linux: the image changed */
-    PT_REC_PROCESS_RENAME = 4,  /* Linux: comm changed (prctl PR_SET_NAME) */
+    PT_REC_PROCESS_EXEC = 3,   /* Linux: the image changed */
+    PT_REC_PROCESS_RENAME = 4, /* Linux: comm changed (prctl PR_SET_NAME) */
     PT_REC_THREAD_CREATE = 5,
     PT_REC_THREAD_EXIT = 6,
     PT_REC_IMAGE_LOAD = 7,
@@ -120,16 +120,16 @@ enum pt_record_type {
     PT_REC_SNAPSHOT_END = 9,
     PT_REC_EVENTS_LOST = 10,
     PT_REC_PROCESS_REPARENT = 11, /* minor 1: the kernel gave a process a new parent */
-    PT_REC_IMAGE_FACTS = 12     /* minor 1: size and SHA-256 of a create/exec's image */
+    PT_REC_IMAGE_FACTS = 12       /* minor 1: size and SHA-256 of a create/exec's image */
 };
 
 /* Every record starts with this 24-byte header. */
 struct pt_record_header {
-    uint16_t type;     /*  0: enum pt_record_type */
-    uint16_t flags;    /*  2: none defined yet; write 0 */
-    uint32_t size;     /*  4: whole record incl. this header, multiple of 8 */
-    uint64_t seq;      /*  8: 0, 1, 2, ... per stream */
-    uint64_t time_ns;  /* 16: when it happened, ns since the Unix epoch */
+    uint16_t type;    /*  0: enum pt_record_type */
+    uint16_t flags;   /*  2: none defined yet; write 0 */
+    uint32_t size;    /*  4: whole record incl. this header, multiple of 8 */
+    uint64_t seq;     /*  8: 0, 1, 2, ... per stream */
+    uint64_t time_ns; /* 16: when it happened, ns since the Unix epoch */
 };
 PT_STATIC_ASSERT(sizeof(struct pt_record_header) == 24, "record header");
 
@@ -146,11 +146,11 @@ PT_STATIC_ASSERT(sizeof(struct pt_ident) == 16, "ident");
 #define PT_UID_UNKNOWN 0xFFFFFFFFu
 
 /* pt_process_create.flags / pt_process_exec.flags */
-#define PT_PROC_NAME_TRUNCATED    0x0001u
-#define PT_PROC_IMAGE_TRUNCATED   0x0002u
+#define PT_PROC_NAME_TRUNCATED 0x0001u
+#define PT_PROC_IMAGE_TRUNCATED 0x0002u
 #define PT_PROC_CMDLINE_TRUNCATED 0x0004u
-#define PT_PROC_NAME_UNKNOWN      0x0008u /* producer could not learn the name */
-#define PT_PROC_KERNEL_THREAD     0x0010u /* Linux kthread */
+#define PT_PROC_NAME_UNKNOWN 0x0008u  /* producer could not learn the name */
+#define PT_PROC_KERNEL_THREAD 0x0010u /* Linux kthread */
 
 /* PT_REC_PROCESS_CREATE: 88 bytes fixed, then the strings name, user, image,
  * cmdline laid end to end in that order, then zero padding to a multiple of 8.
@@ -176,11 +176,11 @@ struct pt_process_create {
 PT_STATIC_ASSERT(sizeof(struct pt_process_create) == PT_PROCESS_CREATE_FIXED, "create");
 
 /* pt_process_exit.flags */
-#define PT_EXIT_SIGNALED     0x0001u /* Linux: killed by `signal` */
-#define PT_EXIT_CORE_DUMPED  0x0002u
+#define PT_EXIT_SIGNALED 0x0001u /* Linux: killed by `signal` */
+#define PT_EXIT_CORE_DUMPED 0x0002u
 #define PT_EXIT_CODE_UNKNOWN 0x0004u /* e.g. found gone by a poll or resync */
-#define PT_EXIT_CPU_KNOWN    0x0008u /* minor 1: cpu_ns holds the process's CPU time */
-#define PT_EXIT_RSS_KNOWN    0x0010u /* minor 1: peak_rss_bytes holds its peak RSS */
+#define PT_EXIT_CPU_KNOWN 0x0008u    /* minor 1: cpu_ns holds the process's CPU time */
+#define PT_EXIT_RSS_KNOWN 0x0010u    /* minor 1: peak_rss_bytes holds its peak RSS */
 
 /* PT_REC_PROCESS_EXIT: 64 bytes (minor 0: 48, ending after flags). Linux:
  * exit_code is the exit status (0..255) when not signaled. Windows:
@@ -260,7 +260,7 @@ PT_STATIC_ASSERT(sizeof(struct pt_image_load) == PT_IMAGE_LOAD_FIXED, "image");
 
 /* Snapshot reasons */
 #define PT_SNAPSHOT_INITIAL 1u
-#define PT_SNAPSHOT_RESYNC  2u
+#define PT_SNAPSHOT_RESYNC 2u
 /* (minor 1) A checkpoint: the producer's (or a relay's) own state of the
  * stream so far, complete, repeated at intervals so that a consumer can start
  * there instead of at the stream's first record. It changes nothing for a
@@ -283,8 +283,8 @@ PT_STATIC_ASSERT(sizeof(struct pt_snapshot) == 32, "snapshot");
 
 /* Events-lost reasons */
 #define PT_LOST_KERNEL_BUFFER 1u /* netlink ENOBUFS, ring buffer full */
-#define PT_LOST_QUEUE_FULL    2u /* driver per-reader queue cap */
-#define PT_LOST_OTHER         3u
+#define PT_LOST_QUEUE_FULL 2u    /* driver per-reader queue cap */
+#define PT_LOST_OTHER 3u
 
 /* PT_REC_EVENTS_LOST: 40 bytes. count is 0 when unknown (netlink overrun). */
 struct pt_events_lost {
@@ -311,9 +311,9 @@ struct pt_process_reparent {
 PT_STATIC_ASSERT(sizeof(struct pt_process_reparent) == 72, "reparent");
 
 /* pt_image_facts.status */
-#define PT_FACTS_HASHED     0u /* size and sha256 are those of the file */
+#define PT_FACTS_HASHED 0u     /* size and sha256 are those of the file */
 #define PT_FACTS_UNREADABLE 1u /* the file could not be opened or read: see error */
-#define PT_FACTS_SKIPPED    2u /* the producer's hasher was behind; nothing was read */
+#define PT_FACTS_SKIPPED 2u    /* the producer's hasher was behind; nothing was read */
 
 /* pt_image_facts.event_seq when the record described is not in this stream
  * (an earlier file of a rotated recording): the facts are of the process's

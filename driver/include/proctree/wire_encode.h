@@ -94,8 +94,8 @@ struct pt__four {
     const char *ptr[4];
 };
 
-PT_INLINE uint32_t pt__clamp_four(struct pt__four *f, struct pt_str name, struct pt_str user,
-                                  struct pt_str image, struct pt_str cmdline, uint32_t *flags)
+PT_INLINE uint32_t pt__clamp_four(struct pt__four *f, struct pt_str name, struct pt_str user, struct pt_str image,
+                                  struct pt_str cmdline, uint32_t *flags)
 {
     f->len[0] = pt__clamp(name, PT_MAX_STRING, flags, PT_PROC_NAME_TRUNCATED);
     f->len[1] = pt__clamp(user, PT_MAX_STRING, flags, PT_PROC_NAME_TRUNCATED);
@@ -119,8 +119,7 @@ PT_INLINE void pt__put_four(uint8_t *p, const struct pt__four *f)
 
 /* Stream header; returns its size (40 + padded host) or 0 if cap is short. */
 PT_INLINE uint32_t pt_encode_stream_header(void *buf, uint32_t cap, uint8_t os, uint8_t source,
-                                           uint64_t clock_origin_ns, uint64_t boot_time_ns,
-                                           struct pt_str host)
+                                           uint64_t clock_origin_ns, uint64_t boot_time_ns, struct pt_str host)
 {
     uint32_t unused = 0;
     uint32_t hl = pt__clamp(host, PT_MAX_HOST, &unused, 1);
@@ -154,7 +153,8 @@ PT_INLINE uint32_t pt_encode_process_create(void *buf, uint32_t cap, uint64_t se
 {
     uint32_t flags = a->flags;
     struct pt__four f;
-    uint32_t size = PT_ALIGN8(PT_PROCESS_CREATE_FIXED + pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, &flags));
+    uint32_t size =
+        PT_ALIGN8(PT_PROCESS_CREATE_FIXED + pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, &flags));
     struct pt_process_create *r = (struct pt_process_create *)buf;
     if (cap < size) return 0;
     pt__zero(buf, size);
@@ -181,7 +181,8 @@ PT_INLINE uint32_t pt_encode_process_exec(void *buf, uint32_t cap, uint64_t seq,
 {
     uint32_t flags = a->flags;
     struct pt__four f;
-    uint32_t size = PT_ALIGN8(PT_PROCESS_EXEC_FIXED + pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, &flags));
+    uint32_t size =
+        PT_ALIGN8(PT_PROCESS_EXEC_FIXED + pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, &flags));
     struct pt_process_exec *r = (struct pt_process_exec *)buf;
     if (cap < size) return 0;
     pt__zero(buf, size);
@@ -230,9 +231,8 @@ PT_INLINE uint32_t pt_encode_process_exit_usage(void *buf, uint32_t cap, uint64_
 }
 
 /* An exit whose resource usage the producer does not know. */
-PT_INLINE uint32_t pt_encode_process_exit(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns,
-                                          struct pt_ident proc, int32_t exit_code, uint16_t signal,
-                                          uint16_t flags)
+PT_INLINE uint32_t pt_encode_process_exit(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns, struct pt_ident proc,
+                                          int32_t exit_code, uint16_t signal, uint16_t flags)
 {
     return pt_encode_process_exit_usage(buf, cap, seq, time_ns, proc, exit_code, signal, flags, 0);
 }
@@ -256,8 +256,7 @@ PT_INLINE uint32_t pt_encode_process_rename(void *buf, uint32_t cap, uint64_t se
 }
 
 PT_INLINE uint32_t pt_encode_process_reparent(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns,
-                                              struct pt_ident proc, struct pt_ident parent,
-                                              struct pt_ident previous)
+                                              struct pt_ident proc, struct pt_ident parent, struct pt_ident previous)
 {
     struct pt_process_reparent *r = (struct pt_process_reparent *)buf;
     if (cap < sizeof *r) return 0;
@@ -273,9 +272,8 @@ PT_INLINE uint32_t pt_encode_process_reparent(void *buf, uint32_t cap, uint64_t 
 }
 
 /* type: PT_REC_THREAD_CREATE or PT_REC_THREAD_EXIT */
-PT_INLINE uint32_t pt_encode_thread(void *buf, uint32_t cap, uint16_t type, uint64_t seq,
-                                    uint64_t time_ns, struct pt_ident proc, uint32_t tid,
-                                    int32_t exit_code)
+PT_INLINE uint32_t pt_encode_thread(void *buf, uint32_t cap, uint16_t type, uint64_t seq, uint64_t time_ns,
+                                    struct pt_ident proc, uint32_t tid, int32_t exit_code)
 {
     struct pt_thread *r = (struct pt_thread *)buf;
     if (cap < sizeof *r) return 0;
@@ -288,9 +286,8 @@ PT_INLINE uint32_t pt_encode_thread(void *buf, uint32_t cap, uint16_t type, uint
     return sizeof *r;
 }
 
-PT_INLINE uint32_t pt_encode_image_load(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns,
-                                        struct pt_ident proc, uint64_t base, uint64_t size_bytes,
-                                        struct pt_str path)
+PT_INLINE uint32_t pt_encode_image_load(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns, struct pt_ident proc,
+                                        uint64_t base, uint64_t size_bytes, struct pt_str path)
 {
     uint32_t flags = 0;
     uint32_t pl = pt__clamp(path, PT_MAX_STRING, &flags, PT_PROC_IMAGE_TRUNCATED);
@@ -310,8 +307,8 @@ PT_INLINE uint32_t pt_encode_image_load(void *buf, uint32_t cap, uint64_t seq, u
 }
 
 /* type: PT_REC_SNAPSHOT_BEGIN or PT_REC_SNAPSHOT_END */
-PT_INLINE uint32_t pt_encode_snapshot(void *buf, uint32_t cap, uint16_t type, uint64_t seq,
-                                      uint64_t time_ns, uint32_t reason, uint16_t flags)
+PT_INLINE uint32_t pt_encode_snapshot(void *buf, uint32_t cap, uint16_t type, uint64_t seq, uint64_t time_ns,
+                                      uint32_t reason, uint16_t flags)
 {
     struct pt_snapshot *r = (struct pt_snapshot *)buf;
     if (cap < sizeof *r) return 0;
@@ -322,8 +319,8 @@ PT_INLINE uint32_t pt_encode_snapshot(void *buf, uint32_t cap, uint16_t type, ui
     return sizeof *r;
 }
 
-PT_INLINE uint32_t pt_encode_events_lost(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns,
-                                         uint64_t count, uint32_t reason)
+PT_INLINE uint32_t pt_encode_events_lost(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns, uint64_t count,
+                                         uint32_t reason)
 {
     struct pt_events_lost *r = (struct pt_events_lost *)buf;
     if (cap < sizeof *r) return 0;

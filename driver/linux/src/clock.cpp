@@ -9,4 +9,4 @@ std::uint64_t clock_ns(clockid_t id)
     return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

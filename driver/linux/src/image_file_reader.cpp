@@ -88,8 +88,8 @@ private:
     std::vector<unsigned char> buf_;
 };
 
-} // namespace
+}  // namespace
 
 std::unique_ptr<ImageFileReader> make_linux_image_file_reader() { return std::make_unique<LinuxImageFileReader>(); }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -149,7 +149,7 @@ int size_receive_buffer(int fd, int wanted)
     return got;
 }
 
-} // namespace
+}  // namespace
 
 std::unique_ptr<EventChannel> open_proc_connector(int receive_buffer, std::string& why_not)
 {
@@ -225,4 +225,4 @@ std::unique_ptr<EventChannel> open_proc_connector_filtered(std::uint32_t event_m
     return channel;
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

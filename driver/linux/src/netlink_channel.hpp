@@ -38,4 +38,4 @@ std::unique_ptr<Source> make_netlink_source_on(const SourceOptions& options, std
                                                std::string proc_root,
                                                std::unique_ptr<EventChannel> exec_channel = nullptr);
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -221,8 +221,7 @@ public:
                   std::unique_ptr<EventChannel> exec_channel)
         : options_(options), channel_(std::move(channel)), exec_channel_(std::move(exec_channel)),
           root_(std::move(root))
-    {
-    }
+    {}
 
     pt_source kind() const override { return PT_SOURCE_NETLINK; }
     bool resyncs_on_request() const override { return true; }
@@ -413,7 +412,8 @@ private:
                     loss = true;
                 } else if (n < 0) {
                     std::lock_guard lock(mutex_);
-                    reader_error_ = fmt::format("proc connector: receive failed: {}", std::strerror(static_cast<int>(-n)));
+                    reader_error_ =
+                        fmt::format("proc connector: receive failed: {}", std::strerror(static_cast<int>(-n)));
                     reader_done_ = true;
                     ready_.notify_one();
                     return;
@@ -500,13 +500,12 @@ private:
     std::optional<std::chrono::steady_clock::time_point> follow_up_at_;  // writer thread only
 };
 
-} // namespace
+}  // namespace
 
 std::unique_ptr<Source> make_netlink_source_on(const SourceOptions& options, std::unique_ptr<EventChannel> channel,
                                                std::string proc_root, std::unique_ptr<EventChannel> exec_channel)
 {
-    return std::make_unique<NetlinkSource>(options, std::move(channel), std::move(proc_root),
-                                           std::move(exec_channel));
+    return std::make_unique<NetlinkSource>(options, std::move(channel), std::move(proc_root), std::move(exec_channel));
 }
 
 std::unique_ptr<Source> make_netlink_source(const SourceOptions& options, std::string& why_not)
@@ -515,7 +514,8 @@ std::unique_ptr<Source> make_netlink_source(const SourceOptions& options, std::s
     if (!channel) return nullptr;
     if (options.notice) options.notice(fmt::format("proc connector: subscribed, {}", channel->describe()));
     return make_netlink_source_on(options, std::move(channel), "/proc",
-                                  options.realtime_reader ? open_proc_connector_filtered(PROC_EVENT_EXEC_MASK) : nullptr);
+                                  options.realtime_reader ? open_proc_connector_filtered(PROC_EVENT_EXEC_MASK)
+                                                          : nullptr);
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -21,7 +21,7 @@ T load(const void* p)
     return value;
 }
 
-} // namespace
+}  // namespace
 
 bool ParentWatch::write(const void* data, std::size_t len)
 {
@@ -43,7 +43,8 @@ void ParentWatch::note(const void* data, std::size_t len)
         }
         break;
     case PT_REC_PROCESS_EXIT:
-        if (len >= PT_PROCESS_EXIT_FIXED_V0) exited(load<pt_ident>(static_cast<const char*>(data) + offsetof(pt_process_exit, proc)), h.time_ns);
+        if (len >= PT_PROCESS_EXIT_FIXED_V0)
+            exited(load<pt_ident>(static_cast<const char*>(data) + offsetof(pt_process_exit, proc)), h.time_ns);
         break;
     case PT_REC_PROCESS_REPARENT:
         if (len >= sizeof(pt_process_reparent)) {
@@ -127,4 +128,4 @@ bool ParentWatch::follow(WireWriter& out)
     return true;
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

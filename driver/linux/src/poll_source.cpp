@@ -34,8 +34,8 @@ public:
         while (!stop.load(std::memory_order_relaxed)) {
             if (std::uint64_t lost = take_resync_request()) {
                 if (options_.notice)
-                    options_.notice(fmt::format("poll: the output fell behind and dropped {} records; resyncing",
-                                                lost));
+                    options_.notice(
+                        fmt::format("poll: the output fell behind and dropped {} records; resyncing", lost));
                 if (!tracker.lost_and_complete_resync(lost, PT_LOST_QUEUE_FULL)) return sink_failed();
                 out.flush();
             }
@@ -63,7 +63,7 @@ private:
     SourceOptions options_;
 };
 
-} // namespace
+}  // namespace
 
 std::unique_ptr<Source> make_poll_source(const SourceOptions& options, std::string& why_not)
 {
@@ -77,4 +77,4 @@ std::unique_ptr<Source> make_poll_source(const SourceOptions& options, std::stri
     return std::make_unique<PollSource>(options);
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

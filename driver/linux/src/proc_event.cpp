@@ -82,14 +82,13 @@ bool parse_event(const std::byte* p, std::size_t len, std::vector<ProcEvent>& ou
         ev.exit_status = load<std::uint32_t>(d + offsetof(ExitData, exit_code));
         break;
     }
-    default:
-        return true;  // uid/gid/sid/ptrace/coredump changes: not part of the tree
+    default: return true;  // uid/gid/sid/ptrace/coredump changes: not part of the tree
     }
     out.push_back(std::move(ev));
     return true;
 }
 
-} // namespace
+}  // namespace
 
 bool parse_proc_connector(std::span<const std::byte> datagram, std::vector<ProcEvent>& out)
 {
@@ -133,4 +132,4 @@ DecodedExit decode_wait_status(std::uint32_t status)
     return d;
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

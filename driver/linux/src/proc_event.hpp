@@ -50,10 +50,10 @@ bool parse_proc_connector(std::span<const std::byte> datagram, std::vector<ProcE
 
 // A wait status split into what the exit record carries.
 struct DecodedExit {
-    std::int32_t code = 0;      // exit status 0..255 when not signaled
-    std::uint16_t signal = 0;   // signal number when signaled
-    std::uint16_t flags = 0;    // PT_EXIT_SIGNALED, PT_EXIT_CORE_DUMPED
+    std::int32_t code = 0;     // exit status 0..255 when not signaled
+    std::uint16_t signal = 0;  // signal number when signaled
+    std::uint16_t flags = 0;   // PT_EXIT_SIGNALED, PT_EXIT_CORE_DUMPED
 };
 DecodedExit decode_wait_status(std::uint32_t status);
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -6,10 +6,7 @@
 
 namespace proctree::collect {
 
-inline pt_ident ident_of(std::uint32_t pid, std::uint64_t start_ns)
-{
-    return pt_ident{pid, 0, start_ns};
-}
+inline pt_ident ident_of(std::uint32_t pid, std::uint64_t start_ns) { return pt_ident{pid, 0, start_ns}; }
 
 // Create arguments describing `p`; the strings point into `p`.
 inline pt_create_args create_args_for(const ProcInfo& p, pt_ident parent)
@@ -44,4 +41,4 @@ inline pt_exec_args exec_args_for(const ProcInfo& p)
     return a;
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -25,7 +25,7 @@ void take_description(To& to, const From& from)
     to.user = from.user;
 }
 
-} // namespace
+}  // namespace
 
 ProcTracker::ProcTracker(const ProcFs& procfs, WireWriter& out) : procfs_(procfs), out_(out)
 {
@@ -252,8 +252,8 @@ bool ProcTracker::emit_difference(const std::vector<ProcInfo>& scan, std::uint64
         }
         // Same process; did it exec (or rename) while we were not looking?
         // A zombie has lost its exe and cmdline: that is not a change.
-        const bool changed = p.name != k.name || (!p.exe.empty() && p.exe != k.exe) ||
-                             (!p.cmdline.empty() && p.cmdline != k.cmdline);
+        const bool changed =
+            p.name != k.name || (!p.exe.empty() && p.exe != k.exe) || (!p.cmdline.empty() && p.cmdline != k.cmdline);
         if (!changed) continue;
         // Only the name: a rename (kernel workers rename themselves all the
         // time); anything else: it exec'd.
@@ -265,4 +265,4 @@ bool ProcTracker::emit_difference(const std::vector<ProcInfo>& scan, std::uint64
     return true;
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -68,8 +68,8 @@ private:
     const ProcFs& procfs_;
     WireWriter& out_;
     std::unordered_map<std::uint32_t, Known> known_;  // by pid (tgid)
-    std::uint64_t wall_offset_ = 0;     // CLOCK_REALTIME - CLOCK_MONOTONIC
-    std::uint64_t boottime_offset_ = 0; // CLOCK_BOOTTIME - CLOCK_MONOTONIC
+    std::uint64_t wall_offset_ = 0;                   // CLOCK_REALTIME - CLOCK_MONOTONIC
+    std::uint64_t boottime_offset_ = 0;               // CLOCK_BOOTTIME - CLOCK_MONOTONIC
 };
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -58,7 +58,7 @@ UserNames& user_names()
     return names;
 }
 
-} // namespace
+}  // namespace
 
 bool read_small_file(const std::string& path, std::string& out, std::size_t limit)
 {
@@ -103,12 +103,20 @@ std::optional<StatFields> parse_stat(std::string_view text)
         if (j == i) break;
         ++field;
         std::string_view tok = rest.substr(i, j - i);
-        auto number = [&](auto& out) { return std::from_chars(tok.data(), tok.data() + tok.size(), out).ec == std::errc{}; };
+        auto number = [&](auto& out) {
+            return std::from_chars(tok.data(), tok.data() + tok.size(), out).ec == std::errc{};
+        };
         switch (field) {
         case 3: f.state = tok.front(); break;
-        case 4: if (!number(f.ppid)) return std::nullopt; break;
-        case 9: if (!number(f.flags)) return std::nullopt; break;
-        case 20: if (!number(f.threads)) return std::nullopt; break;
+        case 4:
+            if (!number(f.ppid)) return std::nullopt;
+            break;
+        case 9:
+            if (!number(f.flags)) return std::nullopt;
+            break;
+        case 20:
+            if (!number(f.threads)) return std::nullopt;
+            break;
         case 22: have_start = number(f.start_ticks); break;
         default: break;
         }
@@ -293,4 +301,4 @@ std::vector<ProcInfo> order_parents_first(std::vector<ProcInfo> procs)
     return out;
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

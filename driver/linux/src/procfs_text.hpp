@@ -37,4 +37,4 @@ std::string user_name(std::uint32_t uid);
 // Parents before children (sorted by start time, ancestors pulled forward).
 std::vector<ProcInfo> order_parents_first(std::vector<ProcInfo> procs);
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -23,8 +23,7 @@ bool write_proc_snapshot(WireWriter& out, const ProcFs& procfs, std::uint32_t re
     return write_snapshot_of(out, procs, reason, flags);
 }
 
-bool write_snapshot_of(WireWriter& out, const std::vector<ProcInfo>& procs, std::uint32_t reason,
-                       std::uint16_t flags)
+bool write_snapshot_of(WireWriter& out, const std::vector<ProcInfo>& procs, std::uint32_t reason, std::uint16_t flags)
 {
     const std::uint64_t now = wall_clock_ns();
     std::unordered_map<std::uint32_t, std::uint64_t> start_of;
@@ -43,4 +42,4 @@ bool write_snapshot_of(WireWriter& out, const std::vector<ProcInfo>& procs, std:
     return out.snapshot_end(wall_clock_ns(), reason, flags);
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -59,7 +59,7 @@ bool is_checkpoint_begin(const char* record, std::size_t size)
     return is_checkpoint_record(std::string_view(record, size));
 }
 
-} // namespace
+}  // namespace
 
 bool is_checkpoint_record(std::string_view record)
 {
@@ -105,8 +105,7 @@ std::optional<PayloadInfo> describe_payload(std::string_view payload)
     return info;
 }
 
-std::string lost_payload(std::string_view header, std::uint64_t seq, std::uint64_t time_ns,
-                         std::uint64_t count)
+std::string lost_payload(std::string_view header, std::uint64_t seq, std::uint64_t time_ns, std::uint64_t count)
 {
     std::string out(header);
     char rec[sizeof(pt_events_lost)];
@@ -144,8 +143,7 @@ bool Batcher::take_header()
     if (*hs == 0) return true;
     std::string_view raw(unread().data(), *hs);
     clock_origin_ = load<std::uint64_t>(raw.data() + 16);
-    if (host_.empty())
-        host_.assign(raw.data() + PT_STREAM_HEADER_FIXED, load<std::uint16_t>(raw.data() + 36));
+    if (host_.empty()) host_.assign(raw.data() + PT_STREAM_HEADER_FIXED, load<std::uint16_t>(raw.data() + 36));
     header_ = rewrite_host(raw, host_);
     head_ += *hs;
     offset_ += *hs;
@@ -202,4 +200,4 @@ void Batcher::seal(std::vector<Batch>& out)
     start_batch();
 }
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

@@ -27,14 +27,14 @@ bool take_field(std::string_view& body, std::string_view key, std::uint64_t& out
     return true;
 }
 
-} // namespace
+}  // namespace
 
 std::string index_subject(std::string_view host) { return subject_for_host(host) + std::string(kIndexSuffix); }
 
 std::string format_index_entry(const CheckpointEntry& e)
 {
-    return fmt::format("stream_seq={} time_ns={} first_seq={} clock_origin_ns={}", e.stream_seq, e.time_ns,
-                       e.first_seq, e.clock_origin_ns);
+    return fmt::format("stream_seq={} time_ns={} first_seq={} clock_origin_ns={}", e.stream_seq, e.time_ns, e.first_seq,
+                       e.clock_origin_ns);
 }
 
 std::optional<std::string> host_of_subject(std::string_view subject)
@@ -120,7 +120,7 @@ bool read_index(const ConnectOptions& connect, std::string_view host, StreamSurv
     }
 }
 
-} // namespace
+}  // namespace
 
 std::optional<StreamSurvey> survey_stream(const ConnectOptions& connect, std::string_view host, std::string& error)
 {
@@ -131,4 +131,4 @@ std::optional<StreamSurvey> survey_stream(const ConnectOptions& connect, std::st
     return out;
 }
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

@@ -29,15 +29,14 @@ std::string setup_tls(natsOptions* o, const ConnectOptions& opt)
     if (!opt.tls_ca.empty() || !opt.tls_cert.empty()) s = natsOptions_SetSecure(o, true);
     if (s == NATS_OK && !opt.tls_ca.empty()) s = natsOptions_LoadCATrustedCertificates(o, opt.tls_ca.c_str());
     if (s != NATS_OK) return fmt::format("cannot use --tls-ca {}: {}", opt.tls_ca, nats_GetLastError(nullptr));
-    if (!opt.tls_cert.empty())
-        s = natsOptions_LoadCertificatesChain(o, opt.tls_cert.c_str(), opt.tls_key.c_str());
+    if (!opt.tls_cert.empty()) s = natsOptions_LoadCertificatesChain(o, opt.tls_cert.c_str(), opt.tls_key.c_str());
     if (s != NATS_OK)
         return fmt::format("cannot use --tls-cert {} / --tls-key {}: {}", opt.tls_cert, opt.tls_key,
                            nats_GetLastError(nullptr));
     return "";
 }
 
-} // namespace
+}  // namespace
 
 std::string check_options(const ConnectOptions& o)
 {
@@ -115,10 +114,7 @@ Connection::~Connection()
     if (h_->opts) natsOptions_Destroy(h_->opts);
 }
 
-bool Connection::connected() const
-{
-    return h_->nc && natsConnection_Status(h_->nc) == NATS_CONN_STATUS_CONNECTED;
-}
+bool Connection::connected() const { return h_->nc && natsConnection_Status(h_->nc) == NATS_CONN_STATUS_CONNECTED; }
 
 std::string Connection::last_server_error() const
 {
@@ -126,4 +122,4 @@ std::string Connection::last_server_error() const
     return h_->async_error;
 }
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

@@ -18,4 +18,4 @@ struct Connection::Handles {
     std::string async_error;  // last error the server sent, under mu
 };
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

@@ -28,7 +28,7 @@ bool names_subject(const std::string& server_error, const std::string& subject)
     return server_error.find(fmt::format("\"{}\"", subject)) != std::string::npos;
 }
 
-} // namespace
+}  // namespace
 
 Publisher::Publisher(PublishOptions options) : opt_(std::move(options)), batcher_(opt_.host) {}
 
@@ -104,8 +104,7 @@ void Publisher::seal_loop()
         std::vector<Batch> out;
         {
             std::lock_guard lock(batch_mu_);
-            if (batcher_.open_batch() && Clock::now() - batch_started_ >= opt_.batch_interval)
-                batcher_.seal(out);
+            if (batcher_.open_batch() && Clock::now() - batch_started_ >= opt_.batch_interval) batcher_.seal(out);
             for (auto& b : out) spool_->push(std::move(b));
         }
         std::unique_lock lock(wake_mu_);
@@ -171,8 +170,8 @@ int Publisher::publish(const std::string& subject, std::string_view data, const 
     po.MaxWait = opt_.publish_timeout.count();
     jsPubAck* ack = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    natsStatus s = js_Publish(&ack, conn_->handles().js, subject.c_str(), data.data(), static_cast<int>(data.size()),
-                              &po, &jerr);
+    natsStatus s =
+        js_Publish(&ack, conn_->handles().js, subject.c_str(), data.data(), static_cast<int>(data.size()), &po, &jerr);
     stream_seq = ack ? ack->Sequence : 0;
     if (ack) jsPubAck_Destroy(ack);
     return s;
@@ -216,9 +215,10 @@ void Publisher::index_checkpoint(const PayloadInfo& info, std::uint64_t stream_s
         checkpoints_indexed_.fetch_add(1);
     } else if (!index_warned_) {
         index_warned_ = true;
-        say(describe_failure(s, fmt::format("cannot add to the checkpoint index {} (followers start at an "
-                                            "earlier checkpoint; allow this user to publish there)",
-                                            subject),
+        say(describe_failure(s,
+                             fmt::format("cannot add to the checkpoint index {} (followers start at an "
+                                         "earlier checkpoint; allow this user to publish there)",
+                                         subject),
                              conn_.get()));
     }
 }
@@ -308,4 +308,4 @@ bool Publisher::finish(std::chrono::milliseconds drain)
     return spool_->stats().batches == 0 && !failed_.load();
 }
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

@@ -46,7 +46,7 @@ std::optional<std::string> read_file(const std::string& path)
     return std::move(ss).str();
 }
 
-} // namespace
+}  // namespace
 
 std::unique_ptr<Spool> Spool::open(const SpoolLimits& limits, std::string& error)
 {
@@ -80,7 +80,8 @@ bool Spool::load_dir(std::string& error)
         auto bytes = read_file(p.string());
         auto info = bytes ? describe_payload(*bytes) : std::nullopt;
         std::string stem = p.stem().string();
-        if (!info || stem.empty() || stem.find_first_not_of("0123456789") != std::string::npos || stem.size() > 20) {  // not ours, or damaged: leave it for a human, say so
+        if (!info || stem.empty() || stem.find_first_not_of("0123456789") != std::string::npos ||
+            stem.size() > 20) {  // not ours, or damaged: leave it for a human, say so
             error = fmt::format("spool file {} is not a proctree batch: move it away", p.string());
             return false;
         }
@@ -203,8 +204,7 @@ void Spool::push(Batch batch)
         bool keep_in_memory = limits_.dir.empty() || (online_ && memory_ <= limits_.memory_bytes);
         if (!keep_in_memory) to_disk(e);
         entries_.push_back(std::move(e));
-        while (bytes_ > limits_.max_bytes && drop_oldest_locked()) {
-        }
+        while (bytes_ > limits_.max_bytes && drop_oldest_locked()) {}
     }
     ready_.notify_one();
 }
@@ -270,4 +270,4 @@ std::string Spool::last_error() const
     return last_error_;
 }
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

@@ -18,7 +18,7 @@ int hex_value(char c)
     return -1;  // lowercase is never produced, so never accepted
 }
 
-} // namespace
+}  // namespace
 
 std::string escape_host(std::string_view host)
 {
@@ -26,10 +26,8 @@ std::string escape_host(std::string_view host)
     out.reserve(host.size());
     for (char ch : host) {
         auto c = static_cast<unsigned char>(ch);
-        if (plain(c))
-            out += ch;
-        else
-            out += fmt::format("%{:02X}", c);
+        if (plain(c)) out += ch;
+        else out += fmt::format("%{:02X}", c);
     }
     return out;
 }
@@ -55,10 +53,7 @@ std::optional<std::string> unescape_host(std::string_view token)
     return out;
 }
 
-std::string subject_for_host(std::string_view host)
-{
-    return std::string(kSubjectPrefix) + escape_host(host);
-}
+std::string subject_for_host(std::string_view host) { return std::string(kSubjectPrefix) + escape_host(host); }
 
 std::string message_id(std::string_view host, std::uint64_t clock_origin_ns, std::uint64_t first_seq,
                        std::uint64_t last_seq)
@@ -66,4 +61,4 @@ std::string message_id(std::string_view host, std::uint64_t clock_origin_ns, std
     return fmt::format("{}:{}:{}-{}", escape_host(host), clock_origin_ns, first_seq, last_seq);
 }
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

@@ -87,4 +87,4 @@ Subscriber::Next Subscriber::next(Message& out, std::chrono::milliseconds wait)
     return Next::Got;
 }
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

@@ -108,10 +108,7 @@ PEPROCESS pt_shim_add_process(ULONG pid, LONG64 create_time)
     return p;
 }
 
-void pt_shim_remove_processes(void)
-{
-    pt_shim_process_count = 0;
-}
+void pt_shim_remove_processes(void) { pt_shim_process_count = 0; }
 
 LONG pt_shim_references(void)
 {
@@ -124,15 +121,9 @@ LONG pt_shim_references(void)
     return total;
 }
 
-LONG64 PsGetProcessCreateTimeQuadPart(PEPROCESS process)
-{
-    return process->CreateTime;
-}
+LONG64 PsGetProcessCreateTimeQuadPart(PEPROCESS process) { return process->CreateTime; }
 
-NTSTATUS PsGetProcessExitStatus(PEPROCESS process)
-{
-    return process->ExitStatus;
-}
+NTSTATUS PsGetProcessExitStatus(PEPROCESS process) { return process->ExitStatus; }
 
 NTSTATUS PsLookupProcessByProcessId(HANDLE pid, PEPROCESS *process)
 {
@@ -149,7 +140,4 @@ NTSTATUS PsLookupProcessByProcessId(HANDLE pid, PEPROCESS *process)
     return STATUS_INVALID_PARAMETER;
 }
 
-VOID ObDereferenceObject(PVOID object)
-{
-    ((PEPROCESS)object)->References--;
-}
+VOID ObDereferenceObject(PVOID object) { ((PEPROCESS)object)->References--; }

@@ -52,18 +52,21 @@ typedef void VOID, *PVOID;
 #define NTAPI
 #define IO_NO_INCREMENT 0
 #define UNREFERENCED_PARAMETER(p) ((void)(p))
-#define CONTAINING_RECORD(a, t, f) ((t *)((char *)(a) - offsetof(t, f)))
+#define CONTAINING_RECORD(a, t, f) ((t *)((char *)(a)-offsetof(t, f)))
 #define RtlCopyMemory(d, s, n) memcpy((d), (s), (n))
 #define RtlZeroMemory(d, n) memset((d), 0, (n))
 
 typedef struct _UNICODE_STRING {
-    USHORT Length;        /* bytes */
+    USHORT Length; /* bytes */
     USHORT MaximumLength;
     PWCH Buffer;
 } UNICODE_STRING, *PUNICODE_STRING;
 typedef const UNICODE_STRING *PCUNICODE_STRING;
 
-typedef enum { NonPagedPoolNx = 512, PagedPool = 1 } POOL_TYPE;
+typedef enum {
+    NonPagedPoolNx = 512,
+    PagedPool = 1
+} POOL_TYPE;
 
 #define METHOD_BUFFERED 0
 #define FILE_READ_ACCESS 1
@@ -113,9 +116,9 @@ typedef struct _FILE_OBJECT FILE_OBJECT, *PFILE_OBJECT;
 /* A process as the shim's table holds it. */
 typedef struct _EPROCESS {
     HANDLE UniqueProcessId;
-    LONG64 CreateTime;   /* FILETIME: 100 ns since 1601 */
+    LONG64 CreateTime; /* FILETIME: 100 ns since 1601 */
     NTSTATUS ExitStatus;
-    LONG References;     /* taken by PsLookupProcessByProcessId */
+    LONG References; /* taken by PsLookupProcessByProcessId */
 } EPROCESS, *PEPROCESS;
 
 typedef struct _CLIENT_ID {
@@ -129,8 +132,8 @@ typedef struct _PS_CREATE_NOTIFY_INFO {
     HANDLE ParentProcessId;
     CLIENT_ID CreatingThreadId;
     struct _FILE_OBJECT *FileObject;
-    PCUNICODE_STRING ImageFileName;  /* may be NULL */
-    PCUNICODE_STRING CommandLine;    /* may be NULL */
+    PCUNICODE_STRING ImageFileName; /* may be NULL */
+    PCUNICODE_STRING CommandLine;   /* may be NULL */
     NTSTATUS CreationStatus;
 } PS_CREATE_NOTIFY_INFO, *PPS_CREATE_NOTIFY_INFO;
 
@@ -214,7 +217,7 @@ PEPROCESS pt_shim_add_process(ULONG pid, LONG64 create_time);
 void pt_shim_remove_processes(void);
 LONG pt_shim_references(void); /* taken and not dropped, over every process */
 extern long pt_shim_live_allocations;
-extern long pt_shim_fail_after; /* fail the allocation after this many more; -1 never */
+extern long pt_shim_fail_after;               /* fail the allocation after this many more; -1 never */
 extern void (*pt_shim_on_complete)(PIRP irp); /* called by IoCompleteRequest */
 
 #ifdef __cplusplus

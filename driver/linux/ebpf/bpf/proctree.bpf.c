@@ -48,8 +48,7 @@ const volatile __u64 page_bytes = 4096;
 
 static __always_inline __u64 wakeup_flag(void)
 {
-    return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-                                                                         : BPF_RB_NO_WAKEUP;
+    return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void count_lost(void)
@@ -60,24 +59,26 @@ static __always_inline void count_lost(void)
 /* tp_btf arguments are typed kernel pointers: fields reached from them are
  * read with plain (fault-safe) loads, far cheaper than a bpf_probe_read call
  * per field. Only strings and user memory go through helpers. */
-static __always_inline __u64 leader_start(struct task_struct *t)
-{
-    return t->group_leader->start_boottime;
-}
+static __always_inline __u64 leader_start(struct task_struct *t) { return t->group_leader->start_boottime; }
 
 /* The path walk (see read_path) runs as bpf_loop callbacks: the verifier
  * checks each body once instead of every unrolled step. Its state lives in
  * the caller's stack and in the event. */
 struct path_walk {
     struct pt_bpf_proc *e;
-    struct dentry *dentry;   /* typed, while still inside the file's own mount */
+    struct dentry *dentry; /* typed, while still inside the file's own mount */
     struct vfsmount *vfsmnt;
-    __u64 mnt;               /* struct mount * (container_of leaves no typed pointer) */
-    __u64 far_dentry;        /* beyond the first mount: plain addresses, read by helper */
-    int state;               /* WALK_* */
+    __u64 mnt;        /* struct mount * (container_of leaves no typed pointer) */
+    __u64 far_dentry; /* beyond the first mount: plain addresses, read by helper */
+    int state;        /* WALK_* */
 };
 
-enum { WALK_ON = 0, WALK_ROOT = 1, WALK_CROSS = 2, WALK_STOP = 3 };
+enum {
+    WALK_ON = 0,
+    WALK_ROOT = 1,
+    WALK_CROSS = 2,
+    WALK_STOP = 3
+};
 
 /* Appends one component name; false when the path area is full. */
 static __always_inline int append_name(struct pt_bpf_proc *e, const unsigned char *name)
@@ -226,14 +227,10 @@ static __always_inline void fill_proc(struct pt_bpf_proc *e, __u32 type, struct 
         e->flags |= PT_BPF_F_NO_PATH | PT_BPF_F_NO_ARGS;
     } else {
         struct file *exe = mm->exe_file;
-        if (exe)
-            read_path(e, exe);
-        else
-            e->flags |= PT_BPF_F_NO_PATH;
-        if (args_mm)
-            read_args(e, args_mm);
-        else
-            e->flags |= PT_BPF_F_NO_ARGS;
+        if (exe) read_path(e, exe);
+        else e->flags |= PT_BPF_F_NO_PATH;
+        if (args_mm) read_args(e, args_mm);
+        else e->flags |= PT_BPF_F_NO_ARGS;
     }
 }
 
@@ -352,10 +349,8 @@ static __always_inline void send_exit(struct task_struct *p)
 
 static __always_inline void on_exit(struct task_struct *p, int group_dead)
 {
-    if (group_dead)
-        send_exit(p);
-    else
-        send_task(PT_BPF_EV_THREAD_EXIT, p, p->exit_code, 0);
+    if (group_dead) send_exit(p);
+    else send_task(PT_BPF_EV_THREAD_EXIT, p, p->exit_code, 0);
 }
 
 /* Linux >= 6.16: the tracepoint says whether the thread group died. */

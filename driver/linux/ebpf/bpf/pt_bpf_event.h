@@ -48,33 +48,33 @@ enum pt_bpf_type {
 };
 
 /* pt_bpf_proc.flags / pt_bpf_task.flags */
-#define PT_BPF_F_KTHREAD         0x0001u
-#define PT_BPF_F_PATH_TRUNCATED  0x0002u /* too deep or too long: leaf part kept */
-#define PT_BPF_F_ARGS_TRUNCATED  0x0004u
-#define PT_BPF_F_NO_PATH         0x0008u /* no executable file (kthread, read failed) */
-#define PT_BPF_F_NO_ARGS         0x0010u /* argv not readable */
+#define PT_BPF_F_KTHREAD 0x0001u
+#define PT_BPF_F_PATH_TRUNCATED 0x0002u /* too deep or too long: leaf part kept */
+#define PT_BPF_F_ARGS_TRUNCATED 0x0004u
+#define PT_BPF_F_NO_PATH 0x0008u /* no executable file (kthread, read failed) */
+#define PT_BPF_F_NO_ARGS 0x0010u /* argv not readable */
 
 struct pt_bpf_hdr {
-    pt_u32 type;     /* enum pt_bpf_type */
-    pt_u32 size;     /* whole event in bytes */
-    pt_u64 time_ns;  /* CLOCK_BOOTTIME (bpf_ktime_get_boot_ns) */
+    pt_u32 type;    /* enum pt_bpf_type */
+    pt_u32 size;    /* whole event in bytes */
+    pt_u64 time_ns; /* CLOCK_BOOTTIME (bpf_ktime_get_boot_ns) */
 };
 
 /* Process and thread lifetime events; fixed size. */
 struct pt_bpf_task {
     struct pt_bpf_hdr h;
-    pt_u32 pid;             /* tgid */
-    pt_u32 tid;             /* the thread */
-    pt_u64 start_boottime;  /* group leader's task->start_boottime, ns */
-    pt_s32 exit_code;       /* EXIT/THREAD_EXIT: kernel wait status (code << 8 | sig | 0x80 core) */
+    pt_u32 pid;            /* tgid */
+    pt_u32 tid;            /* the thread */
+    pt_u64 start_boottime; /* group leader's task->start_boottime, ns */
+    pt_s32 exit_code;      /* EXIT/THREAD_EXIT: kernel wait status (code << 8 | sig | 0x80 core) */
     pt_u32 flags;
 };
 
 /* The end of a process, with what it used over its whole life. */
 struct pt_bpf_exit {
     struct pt_bpf_task t;
-    pt_u64 cpu_ns;          /* user + system of its threads (see group_cpu_ns) */
-    pt_u64 peak_rss_bytes;  /* signal->maxrss: the largest RSS, across its execs */
+    pt_u64 cpu_ns;         /* user + system of its threads (see group_cpu_ns) */
+    pt_u64 peak_rss_bytes; /* signal->maxrss: the largest RSS, across its execs */
 };
 
 /* prctl(PR_SET_NAME) or a write to /proc/PID/comm of a group leader. */
@@ -91,19 +91,19 @@ struct pt_bpf_rename {
  * then args_len bytes of argv (NUL-separated, as in the process's memory). */
 struct pt_bpf_proc {
     struct pt_bpf_hdr h;
-    pt_u32 pid;                    /* tgid */
-    pt_u32 tid;                    /* FORK: = pid; EXEC: the thread (== pid after exec) */
-    pt_u64 start_boottime;         /* group leader's, ns */
-    pt_u64 parent_start_boottime;  /* real parent's group leader's, ns */
-    pt_u32 ppid;                   /* real parent's tgid */
-    pt_u32 creator_pid;            /* FORK: the forking process (tgid); EXEC: old_pid */
-    pt_u32 creator_tid;            /* FORK: the forking thread */
-    pt_u32 uid;                    /* effective uid, as ProcFs reports */
-    pt_u32 flags;                  /* PT_BPF_F_* */
+    pt_u32 pid;                   /* tgid */
+    pt_u32 tid;                   /* FORK: = pid; EXEC: the thread (== pid after exec) */
+    pt_u64 start_boottime;        /* group leader's, ns */
+    pt_u64 parent_start_boottime; /* real parent's group leader's, ns */
+    pt_u32 ppid;                  /* real parent's tgid */
+    pt_u32 creator_pid;           /* FORK: the forking process (tgid); EXEC: old_pid */
+    pt_u32 creator_tid;           /* FORK: the forking thread */
+    pt_u32 uid;                   /* effective uid, as ProcFs reports */
+    pt_u32 flags;                 /* PT_BPF_F_* */
     pt_u16 path_len;
     pt_u16 args_len;
     char comm[PT_BPF_COMM_LEN];
-    char data[PT_BPF_DATA_SIZE];   /* only h.size - offsetof(data) bytes are sent */
+    char data[PT_BPF_DATA_SIZE]; /* only h.size - offsetof(data) bytes are sent */
 };
 
 #define PT_BPF_PROC_FIXED (sizeof(struct pt_bpf_proc) - PT_BPF_DATA_SIZE)

@@ -320,7 +320,7 @@ int EbpfSource::run(ByteSink& sink, const std::atomic<bool>& stop)
     return sink_failed_ ? 1 : 0;
 }
 
-} // namespace
+}  // namespace
 
 std::unique_ptr<Source> make_ebpf_source(const SourceOptions& options, std::string& why_not)
 {
@@ -348,17 +348,17 @@ std::unique_ptr<Source> make_ebpf_source(const SourceOptions& options, std::stri
     if (err == 0) err = proctree_bpf::attach(skel);
     if (err != 0) {
         int e = err < 0 ? -err : err;
-        why_not = refusal(g_libbpf_log.find("attach") != std::string::npos ? "attach the BPF programs"
-                                                                            : "load the BPF programs",
-                          e);
+        why_not = refusal(
+            g_libbpf_log.find("attach") != std::string::npos ? "attach the BPF programs" : "load the BPF programs", e);
         proctree_bpf::destroy(skel);
         return nullptr;
     }
     if (options.notice) {
         options.notice("ebpf: attached to sched_process_fork/exec/exit and task_rename (tp_btf), ring buffer " +
-                       std::to_string(ring / 1024) + " KiB; verified instructions: " + verified_instructions(skel->obj));
+                       std::to_string(ring / 1024) +
+                       " KiB; verified instructions: " + verified_instructions(skel->obj));
     }
     return std::make_unique<EbpfSource>(options, skel);
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -19,4 +19,4 @@ std::unique_ptr<Source> make_ebpf_source(const SourceOptions&, std::string& why_
     return nullptr;
 }
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -26,7 +26,7 @@ void drop_partial_utf8(std::string& s)
     std::size_t need = lead >= 0xF0u ? 4 : lead >= 0xE0u ? 3 : lead >= 0xC0u ? 2 : 1;
     if (need > 1 && n - (i - 1) < need) s.resize(i - 1);
 }
-} // namespace
+}  // namespace
 
 std::uint64_t Clocks::start_ns(std::uint64_t start_boottime_ns) const
 {
@@ -93,13 +93,9 @@ std::string join_argv(std::string_view raw, bool truncated)
 
 Translator::Translator(WireWriter& out, Clocks clocks, UserName user_name)
     : out_(out), clocks_(std::move(clocks)), user_name_(std::move(user_name))
-{
-}
+{}
 
-void Translator::announced(std::uint32_t pid, std::uint64_t start_ns)
-{
-    announced_.insert(pt_ident{pid, 0, start_ns});
-}
+void Translator::announced(std::uint32_t pid, std::uint64_t start_ns) { announced_.insert(pt_ident{pid, 0, start_ns}); }
 
 const std::string& Translator::user(std::uint32_t uid)
 {
@@ -150,8 +146,7 @@ bool Translator::handle(const void* data, std::size_t size)
         std::memcpy(&e, data, sizeof e);
         return on_task(e);
     }
-    default:
-        break;
+    default: break;
     }
     ++malformed_;
     return true;
@@ -228,4 +223,4 @@ bool Translator::on_task(const pt_bpf_task& e)
     return out_.thread(t, PT_REC_THREAD_EXIT, proc, e.tid, decode_wait_status(e.exit_code).code);
 }
 
-} // namespace proctree::collect::ebpf
+}  // namespace proctree::collect::ebpf

@@ -26,8 +26,8 @@ struct Clocks {
     // Identity start time from the kernel's task->start_boottime: truncated
     // to clock ticks, then the wire rule (btime*1e9 + ticks*1e9/CLK_TCK), so
     // it equals ProcFs's for the same process.
-    std::uint64_t btime_ns = 0;           // /proc/stat btime * 1e9
-    std::uint64_t ticks_per_second = 100; // sysconf(_SC_CLK_TCK)
+    std::uint64_t btime_ns = 0;            // /proc/stat btime * 1e9
+    std::uint64_t ticks_per_second = 100;  // sysconf(_SC_CLK_TCK)
     // Event times: CLOCK_BOOTTIME ns + this = ns since the Unix epoch.
     std::int64_t boottime_to_wall_ns = 0;
     // When set (the live source passes ProcFs::start_ns_from_ticks), ticks
@@ -40,9 +40,9 @@ struct Clocks {
 
 // Kernel wait status (task->exit_code) -> wire exit fields.
 struct ExitStatus {
-    std::int32_t code = 0;      // exit status 0..255; 128+signal when signaled
+    std::int32_t code = 0;  // exit status 0..255; 128+signal when signaled
     std::uint16_t signal = 0;
-    std::uint16_t flags = 0;    // PT_EXIT_SIGNALED | PT_EXIT_CORE_DUMPED
+    std::uint16_t flags = 0;  // PT_EXIT_SIGNALED | PT_EXIT_CORE_DUMPED
 };
 ExitStatus decode_wait_status(std::int32_t status);
 
@@ -99,4 +99,4 @@ private:
     std::uint64_t duplicates_ = 0;
 };
 
-} // namespace proctree::collect::ebpf
+}  // namespace proctree::collect::ebpf

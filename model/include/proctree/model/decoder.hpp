@@ -20,8 +20,8 @@
 namespace proctree::model {
 
 struct DecodeError {
-    std::uint64_t offset = 0;  // byte offset in the stream where the problem is
-    std::string message;       // e.g. "record size 13 is not a multiple of 8"
+    std::uint64_t offset = 0;      // byte offset in the stream where the problem is
+    std::string message;           // e.g. "record size 13 is not a multiple of 8"
     std::string describe() const;  // "corrupt stream at byte 1234: record size ..."
 };
 
@@ -65,4 +65,4 @@ private:
     std::uint64_t records_ = 0;
 };
 
-} // namespace proctree::model
+}  // namespace proctree::model

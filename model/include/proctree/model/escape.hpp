@@ -33,4 +33,4 @@ std::string base64(std::string_view raw);
 // Number of terminal columns escape()d text takes (wide CJK counts 2).
 std::size_t display_width(std::string_view escaped);
 
-} // namespace proctree::model
+}  // namespace proctree::model

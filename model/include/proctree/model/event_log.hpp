@@ -13,7 +13,14 @@
 
 namespace proctree::model {
 
-enum class LogKind : std::uint8_t { Create, Exec, Exit, Rename, Lost, Reparent };
+enum class LogKind : std::uint8_t {
+    Create,
+    Exec,
+    Exit,
+    Rename,
+    Lost,
+    Reparent
+};
 
 struct LogEntry {
     std::uint64_t time_ns = 0;
@@ -40,7 +47,7 @@ public:
 
     std::size_t size() const { return entries_.size(); }
     const LogEntry& at(std::size_t i) const { return entries_[i]; }  // 0: the oldest kept
-    std::uint64_t total() const { return total_; }                  // lines ever added
+    std::uint64_t total() const { return total_; }                   // lines ever added
     std::size_t capacity() const { return capacity_; }
     // An empty log of `capacity` that goes on from this one's count and
     // snapshot state, as a replay from here fills it.
@@ -59,4 +66,4 @@ private:
 // PID filter). False when the process has left the tree.
 bool in_subtree(const ProcessTree& tree, Identity proc, const Process* top);
 
-} // namespace proctree::model
+}  // namespace proctree::model

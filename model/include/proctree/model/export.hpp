@@ -13,7 +13,7 @@ namespace proctree::model {
 struct ExportInfo {
     std::uint64_t time_ns = 0;  // when the export was made (wall clock)
     std::string host;
-    std::string source;         // "netlink", "file tests/data/x.ptr", ...
+    std::string source;  // "netlink", "file tests/data/x.ptr", ...
 };
 
 // Header lines (time, host, source, filter), then one line per row:
@@ -27,8 +27,8 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info);
 
 // Shared formatting for the screen and exports.
 std::string format_duration(std::uint64_t ns);  // "850 us", "12 ms", "3.2 s", "5 min"
-std::string describe_exit(const Process& p);     // "exit 0", "signal 9 (KILL)", "exit ?"
-std::string format_utc(std::uint64_t ns);        // "2026-11-21 19:23:48 UTC"
+std::string describe_exit(const Process& p);    // "exit 0", "signal 9 (KILL)", "exit ?"
+std::string format_utc(std::uint64_t ns);       // "2026-11-21 19:23:48 UTC"
 // "re-parented from 812 to 1" (spawner to the kernel's parent now); "" if never.
 std::string describe_reparenting(const Process& p);
 std::string sha256_hex(const std::array<std::uint8_t, 32>& digest);  // 64 lower-case hex digits
@@ -52,4 +52,4 @@ std::string describe_exit_usage(const Process& p);
 // A JSON number, or null when unknown.
 std::string json_number(std::optional<std::uint64_t> value);
 
-} // namespace proctree::model
+}  // namespace proctree::model

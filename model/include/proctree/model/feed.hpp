@@ -18,4 +18,4 @@ private:
     ProcessTree& tree_;
 };
 
-} // namespace proctree::model
+}  // namespace proctree::model

@@ -78,7 +78,7 @@ public:
     // Records later than this are not applied (the state at a time).
     void stop_after(std::uint64_t time_ns) { until_ns_ = time_ns; }
     void set_filter(const Filter& filter);
-    std::uint64_t generation() const;    // bumped when any host changes
+    std::uint64_t generation() const;  // bumped when any host changes
 
 private:
     Host& host_for(const StreamHeader& header);
@@ -107,4 +107,4 @@ std::string export_fleet_text(const Fleet& fleet, const FleetExportInfo& info);
 //  "lost":..,"stale":..,"last_record_ns":..,"tree":<export_json of the host>}]}
 std::string export_fleet_json(const Fleet& fleet, const FleetExportInfo& info);
 
-} // namespace proctree::model
+}  // namespace proctree::model

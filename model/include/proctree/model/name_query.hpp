@@ -21,4 +21,4 @@ struct NameQuery {
 
 NameQuery parse_name_query(std::string_view text);
 
-} // namespace proctree::model
+}  // namespace proctree::model

@@ -20,4 +20,4 @@ using ProcessLess = std::function<bool(const Process&, const Process&)>;
 
 std::vector<Row> ordered_rows(const ProcessTree& tree, const ProcessLess& less, bool flat);
 
-} // namespace proctree::model
+}  // namespace proctree::model

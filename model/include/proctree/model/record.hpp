@@ -30,8 +30,19 @@ struct IdentityHash {
     }
 };
 
-enum class Os : std::uint8_t { Unknown = 0, Linux = 1, Windows = 2 };
-enum class SourceKind : std::uint8_t { Unknown = 0, WindowsDriver = 1, Netlink = 2, Ebpf = 3, Poll = 4, Synthetic = 5 };
+enum class Os : std::uint8_t {
+    Unknown = 0,
+    Linux = 1,
+    Windows = 2
+};
+enum class SourceKind : std::uint8_t {
+    Unknown = 0,
+    WindowsDriver = 1,
+    Netlink = 2,
+    Ebpf = 3,
+    Poll = 4,
+    Synthetic = 5
+};
 
 std::string_view to_string(Os os);
 std::string_view to_string(SourceKind source);  // "windows-driver", "netlink", "ebpf", "poll", ...
@@ -129,8 +140,8 @@ struct ImageFactsRecord {
 
 struct UnknownRecord {};  // a type this version does not know; skipped by size
 
-using RecordBody = std::variant<ProcessCreate, ProcessExit, ProcessExec, ProcessRename, ProcessReparent,
-                                ThreadEvent, ImageLoad, Snapshot, EventsLost, ImageFactsRecord, UnknownRecord>;
+using RecordBody = std::variant<ProcessCreate, ProcessExit, ProcessExec, ProcessRename, ProcessReparent, ThreadEvent,
+                                ImageLoad, Snapshot, EventsLost, ImageFactsRecord, UnknownRecord>;
 
 struct Record {
     std::uint16_t type = 0;
@@ -143,4 +154,4 @@ struct Record {
 
 std::string_view record_type_name(std::uint16_t type);  // "create", "exit", ... "unknown"
 
-} // namespace proctree::model
+}  // namespace proctree::model

@@ -15,10 +15,10 @@ namespace proctree::model {
 
 struct Spawner {
     Identity id;
-    std::string name;           // raw: escape before showing
-    std::uint64_t recent = 0;   // children created in the window
-    std::uint64_t total = 0;    // since the start
-    double rate = 0;            // recent children per second over the window
+    std::string name;          // raw: escape before showing
+    std::uint64_t recent = 0;  // children created in the window
+    std::uint64_t total = 0;   // since the start
+    double rate = 0;           // recent children per second over the window
 };
 
 class SpawnerCounts {
@@ -50,4 +50,4 @@ private:
     bool in_snapshot_ = false;
 };
 
-} // namespace proctree::model
+}  // namespace proctree::model

@@ -47,8 +47,7 @@ public:
     // most until_ns, at most max_records of them, and moves offset past
     // them. Returns how many it handed. Stops at the end and at a corrupt or
     // truncated record (error() then names its offset).
-    std::size_t walk(std::uint64_t& offset, std::uint64_t until_ns, std::size_t max_records,
-                     RecordHandler& handler);
+    std::size_t walk(std::uint64_t& offset, std::uint64_t until_ns, std::size_t max_records, RecordHandler& handler);
 
 private:
     void fail_from(std::uint64_t offset);
@@ -85,7 +84,10 @@ public:
     // Indexes up to max_records more records; false once the whole stream
     // is indexed (or a corrupt record ended it: walker().error()).
     bool build(std::size_t max_records);
-    void build_all() { while (build(1u << 20)) {} }
+    void build_all()
+    {
+        while (build(1u << 20)) {}
+    }
     bool built() const { return built_; }
     double progress() const;  // fraction of the stream indexed
 
@@ -152,4 +154,4 @@ std::optional<std::uint64_t> parse_time(std::string_view text, std::uint64_t sta
 // "19:23:48.123": the UTC time of day of a stream time, to the millisecond.
 std::string format_clock(std::uint64_t ns);
 
-} // namespace proctree::model
+}  // namespace proctree::model

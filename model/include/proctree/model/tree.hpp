@@ -43,14 +43,19 @@ namespace proctree::model {
 
 struct TreeConfig {
     std::uint64_t highlight_ns = 3'000'000'000ull;
-    bool keep_exited = false;           // exited processes stay past their highlight time
-    std::size_t history = 100'000;      // how many exited processes are kept at most
+    bool keep_exited = false;              // exited processes stay past their highlight time
+    std::size_t history = 100'000;         // how many exited processes are kept at most
     std::size_t images_per_process = 64;   // image loads kept per process (the first ones)
     std::size_t renames_per_process = 32;  // renames kept per process (the first ones)
 };
 
 // Exiting: exited within the highlight time; Exited: kept after it.
-enum class ProcState : std::uint8_t { Normal, New, Exiting, Exited };
+enum class ProcState : std::uint8_t {
+    Normal,
+    New,
+    Exiting,
+    Exited
+};
 
 // What the producer read of an executable file (PT_REC_IMAGE_FACTS).
 struct ImageFacts {
@@ -58,7 +63,7 @@ struct ImageFacts {
     std::uint32_t error = 0;   // errno / Win32 error when unreadable
     std::uint64_t size = 0;    // bytes, when hashed
     std::array<std::uint8_t, 32> sha256{};
-    std::string path;          // the file read
+    std::string path;  // the file read
 };
 
 // The facts of each image once, whatever the number of processes that ran
@@ -77,7 +82,7 @@ private:
 // facts once they arrive).
 struct ExecStep {
     std::uint64_t time_ns = 0;
-    std::uint64_t seq = 0;           // of the exec record
+    std::uint64_t seq = 0;  // of the exec record
     std::string replaced_image;
     std::uint64_t replaced_seq = 0;  // of the record that had set the replaced image
     std::shared_ptr<const ImageFacts> replaced_facts;
@@ -104,7 +109,7 @@ struct ProcessHistory {
     std::vector<NameChange> renames;
     std::uint32_t renames_dropped = 0;  // beyond TreeConfig::renames_per_process
     std::vector<LoadedImage> images;
-    std::uint32_t images_dropped = 0;   // beyond TreeConfig::images_per_process
+    std::uint32_t images_dropped = 0;  // beyond TreeConfig::images_per_process
 };
 
 // Owns a process's history; copied with the process (tree copies are
@@ -149,9 +154,9 @@ private:
     std::uint32_t matches_below_ = 0;  // name-filter matches strictly inside the subtree
     bool matches_ = false;
     bool collapsed_ = false;
-    bool in_snapshot_ = false;  // seen in the current complete snapshot
-    bool sentinel_ = false;     // the tree's invisible root
-    bool lineage_only_ = false; // dropped from the history, stays for its descendants
+    bool in_snapshot_ = false;   // seen in the current complete snapshot
+    bool sentinel_ = false;      // the tree's invisible root
+    bool lineage_only_ = false;  // dropped from the history, stays for its descendants
     HistoryBox history_;
 
 public:
@@ -166,19 +171,19 @@ public:
     std::uint16_t exit_signal = 0;
     std::uint16_t exit_flags = 0;  // PT_EXIT_*
     std::int32_t exit_code = 0;
-    Identity recorded_parent;   // as the producer recorded it at creation: who spawned it (lineage)
-    Identity current_parent;    // the kernel's parent now: recorded_parent until a re-parenting
+    Identity recorded_parent;         // as the producer recorded it at creation: who spawned it (lineage)
+    Identity current_parent;          // the kernel's parent now: recorded_parent until a re-parenting
     std::uint64_t reparented_ns = 0;  // time of the last re-parenting; 0 if never
-    Identity original_parent;   // the tree parent before it was moved up; {} if never moved
+    Identity original_parent;         // the tree parent before it was moved up; {} if never moved
     std::uint32_t creator_pid = 0;
     std::uint32_t creator_tid = 0;
     std::uint32_t uid = 0xFFFFFFFFu;
     std::uint32_t threads = 1;
-    std::uint32_t flags = 0;    // PT_PROC_*
+    std::uint32_t flags = 0;  // PT_PROC_*
     std::string name, user, image, cmdline;
-    std::uint64_t image_seq = 0;  // seq of the record that set `image` (create or latest exec)
+    std::uint64_t image_seq = 0;                    // seq of the record that set `image` (create or latest exec)
     std::shared_ptr<const ImageFacts> image_facts;  // of `image`; null until the producer sends them
-    std::vector<ExecStep> execs;  // oldest first, the last kMaxExecSteps
+    std::vector<ExecStep> execs;                    // oldest first, the last kMaxExecSteps
 
     static constexpr std::size_t kMaxExecSteps = 32;
 
@@ -203,15 +208,15 @@ private:
 // subtree (including descendants created later). Both may be set: the name
 // filter then applies inside the PID's subtree.
 struct Filter {
-    std::string name;             // name_query.hpp syntax: "ssh|bash", "!kworker"; empty: none
-    bool match_cmdline = false;   // also match the command line
+    std::string name;            // name_query.hpp syntax: "ssh|bash", "!kworker"; empty: none
+    bool match_cmdline = false;  // also match the command line
     std::optional<std::uint32_t> pid;
     std::vector<std::string> users{};  // only these users' processes; empty: every user
     // Linux kernel threads (PT_PROC_KERNEL_THREAD) left out, like htop's
     // default. Not part of empty() or describe(): a view setting, not a search.
     bool hide_kernel_threads = false;
     bool empty() const { return name.empty() && !pid && users.empty(); }
-    std::string describe() const; // "name~ssh user=alice,bob pid=42", "" when empty
+    std::string describe() const;  // "name~ssh user=alice,bob pid=42", "" when empty
 };
 
 struct TreeStats {
@@ -219,15 +224,15 @@ struct TreeStats {
     std::uint64_t creates = 0;
     std::uint64_t exits = 0;
     std::uint64_t execs = 0;
-    std::uint64_t reparents = 0;        // re-parentings applied (records and snapshot differences)
-    std::uint64_t events_lost = 0;      // sum of counts (unknown counts add 0)
-    std::uint64_t loss_reports = 0;     // events-lost records seen
+    std::uint64_t reparents = 0;     // re-parentings applied (records and snapshot differences)
+    std::uint64_t events_lost = 0;   // sum of counts (unknown counts add 0)
+    std::uint64_t loss_reports = 0;  // events-lost records seen
     std::uint64_t unknown_records = 0;
     std::uint64_t unmatched_exits = 0;  // exits for processes never seen
     std::uint64_t image_facts = 0;      // facts records attached to a process or exec
     std::uint64_t history_dropped = 0;  // kept exited processes dropped by the history bound
     std::size_t living = 0;
-    std::size_t exited = 0;             // exited processes still in the tree
+    std::size_t exited = 0;  // exited processes still in the tree
 };
 
 class ProcessTree {
@@ -323,7 +328,7 @@ private:
     // Every member below is copied by copy_from() (checkpoints); a member
     // holding Process pointers must be re-pointed there too.
     TreeConfig config_;
-    Process root_;  // sentinel: its children are the roots
+    Process root_;                                               // sentinel: its children are the roots
     std::unordered_map<Identity, Process, IdentityHash> by_id_;  // node-based: addresses are stable
     // Exited processes whose identity a newer process took (a pid reused
     // within one clock tick): kept until their highlight time is over.
@@ -331,10 +336,10 @@ private:
     std::unordered_map<std::uint32_t, Process*> by_pid_;  // newest process per pid
     // Children whose (current) parent has not arrived: parent identity -> children.
     std::unordered_multimap<Identity, Process*, IdentityHash> waiting_;
-    std::vector<std::pair<std::uint64_t, Identity>> expiry_;  // min-heap on exit time + highlight
-    std::vector<std::pair<std::uint64_t, Identity>> newness_; // min-heap on create time + highlight
-    std::deque<std::pair<std::uint64_t, Identity>> exit_order_; // exits, oldest first (stale ones skipped)
-    std::size_t lineage_only_ = 0;  // exited processes kept only for their descendants
+    std::vector<std::pair<std::uint64_t, Identity>> expiry_;     // min-heap on exit time + highlight
+    std::vector<std::pair<std::uint64_t, Identity>> newness_;    // min-heap on create time + highlight
+    std::deque<std::pair<std::uint64_t, Identity>> exit_order_;  // exits, oldest first (stale ones skipped)
+    std::size_t lineage_only_ = 0;                               // exited processes kept only for their descendants
     std::unordered_set<Identity, IdentityHash> collapsed_ids_;
     Filter filter_;
     NameQuery query_;            // the parsed filter_.name
@@ -348,4 +353,4 @@ private:
     bool snapshot_complete_ = false;
 };
 
-} // namespace proctree::model
+}  // namespace proctree::model

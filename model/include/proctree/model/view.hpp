@@ -46,4 +46,4 @@ private:
     const ProcessTree& tree_;
 };
 
-} // namespace proctree::model
+}  // namespace proctree::model

@@ -33,4 +33,4 @@ private:
     std::string error_;
 };
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -67,10 +67,10 @@ struct ImageFactsOptions {
 };
 
 struct ImageFactsStats {
-    std::uint64_t requested = 0;    // creates/execs with an image
-    std::uint64_t skipped = 0;      // queue full: facts say so, nothing read
-    std::uint64_t cache_hits = 0;   // identity known: no read
-    std::uint64_t files_read = 0;   // distinct file versions read and hashed
+    std::uint64_t requested = 0;   // creates/execs with an image
+    std::uint64_t skipped = 0;     // queue full: facts say so, nothing read
+    std::uint64_t cache_hits = 0;  // identity known: no read
+    std::uint64_t files_read = 0;  // distinct file versions read and hashed
     std::uint64_t bytes_read = 0;
     std::uint64_t unreadable = 0;
 };
@@ -125,4 +125,4 @@ private:
 std::unique_ptr<Source> with_image_facts(std::unique_ptr<Source> inner, std::unique_ptr<ImageFileReader> reader,
                                          const SourceOptions& options, ImageFactsOptions facts = {});
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -28,14 +28,14 @@ class WireWriter {
 public:
     explicit WireWriter(ByteSink& sink);
 
-    bool stream_header(pt_os os, pt_source source, std::uint64_t clock_origin_ns,
-                       std::uint64_t boot_time_ns, std::string_view host);
+    bool stream_header(pt_os os, pt_source source, std::uint64_t clock_origin_ns, std::uint64_t boot_time_ns,
+                       std::string_view host);
     bool create(std::uint64_t time_ns, const pt_create_args& args);
     bool exec(std::uint64_t time_ns, const pt_exec_args& args);
     // usage: the process's CPU time and peak RSS where the source knows
     // them; nullptr when it knows neither.
-    bool exit(std::uint64_t time_ns, pt_ident proc, std::int32_t code, std::uint16_t signal,
-              std::uint16_t flags, const pt_exit_usage* usage = nullptr);
+    bool exit(std::uint64_t time_ns, pt_ident proc, std::int32_t code, std::uint16_t signal, std::uint16_t flags,
+              const pt_exit_usage* usage = nullptr);
     bool rename(std::uint64_t time_ns, pt_ident proc, std::string_view name);
     bool reparent(std::uint64_t time_ns, pt_ident proc, pt_ident parent, pt_ident previous);
     bool thread(std::uint64_t time_ns, pt_record_type type, pt_ident proc, std::uint32_t tid,
@@ -56,12 +56,9 @@ private:
 };
 
 // Helper to pass std::string_view to the C encoder.
-inline pt_str to_pt_str(std::string_view s)
-{
-    return pt_str{s.data(), static_cast<std::uint32_t>(s.size())};
-}
+inline pt_str to_pt_str(std::string_view s) { return pt_str{s.data(), static_cast<std::uint32_t>(s.size())}; }
 
 // Wall clock, ns since the Unix epoch.
 std::uint64_t wall_clock_ns();
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

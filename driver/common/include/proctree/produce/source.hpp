@@ -21,7 +21,12 @@
 
 namespace proctree::collect {
 
-enum class SourceKind { Auto, Ebpf, Netlink, Poll };
+enum class SourceKind {
+    Auto,
+    Ebpf,
+    Netlink,
+    Poll
+};
 
 struct SourceOptions {
     SourceKind kind = SourceKind::Auto;
@@ -89,4 +94,4 @@ struct SourceFactory {
 std::unique_ptr<Source> open_source(std::span<const SourceFactory> factories, const SourceOptions& options,
                                     std::string& error);
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

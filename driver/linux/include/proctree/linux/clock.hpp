@@ -10,4 +10,4 @@ namespace proctree::collect {
 
 std::uint64_t clock_ns(clockid_t id);
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

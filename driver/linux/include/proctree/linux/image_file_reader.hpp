@@ -11,4 +11,4 @@ namespace proctree::collect {
 
 std::unique_ptr<ImageFileReader> make_linux_image_file_reader();
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -59,4 +59,4 @@ private:
     std::vector<Orphan> orphans_;
 };
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

@@ -15,7 +15,7 @@ namespace proctree::collect {
 struct ProcInfo {
     std::uint32_t pid = 0;
     std::uint32_t ppid = 0;
-    std::uint64_t start_ns = 0;   // identity start time (see above)
+    std::uint64_t start_ns = 0;  // identity start time (see above)
     std::uint32_t uid = 0xFFFFFFFFu;
     std::uint32_t threads = 1;
     bool kernel_thread = false;
@@ -57,4 +57,4 @@ private:
     std::uint64_t ticks_per_second_ = 100;
 };
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

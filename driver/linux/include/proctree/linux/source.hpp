@@ -14,4 +14,4 @@ namespace proctree::collect {
 std::unique_ptr<Source> make_netlink_source(const SourceOptions& options, std::string& why_not);
 std::unique_ptr<Source> make_poll_source(const SourceOptions& options, std::string& why_not);
 
-} // namespace proctree::collect
+}  // namespace proctree::collect

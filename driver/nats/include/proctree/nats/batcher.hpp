@@ -2,8 +2,8 @@
 //
 // Every payload is a complete little stream: the producer's stream header
 // (host name possibly replaced), then whole records in order, at most
-// kMaxPayload bytes in all; a checkpoint snapshot always starts a payload. A consumer can decode any message on its own,
-// and (host, clock origin, first sequence number) names it.
+// kMaxPayload bytes in all; a checkpoint snapshot always starts a payload. A consumer can decode any message on its
+// own, and (host, clock origin, first sequence number) names it.
 #pragma once
 
 #include <proctree/wire.h>
@@ -47,8 +47,7 @@ std::optional<PayloadInfo> describe_payload(std::string_view payload);
 
 // A payload holding only an events-lost record (count records dropped, seq
 // the last dropped one), under the given stream header bytes.
-std::string lost_payload(std::string_view header, std::uint64_t seq, std::uint64_t time_ns,
-                         std::uint64_t count);
+std::string lost_payload(std::string_view header, std::uint64_t seq, std::uint64_t time_ns, std::uint64_t count);
 
 // Whether a whole record begins a checkpoint (PT_SNAPSHOT_CHECKPOINT).
 bool is_checkpoint_record(std::string_view record);
@@ -85,14 +84,14 @@ private:
     std::size_t max_payload_;
     std::string pending_;  // bytes fed and not yet framed, from head_
     std::size_t head_ = 0;
-    std::string header_;   // the (rewritten) stream header
+    std::string header_;  // the (rewritten) stream header
     std::uint64_t clock_origin_ = 0;
     std::uint64_t offset_ = 0;  // stream offset of pending_[head_]
     Batch open_;
     std::string error_;
 };
 
-} // namespace proctree::nats
+}  // namespace proctree::nats
 
 namespace proctree::nats {
 
@@ -107,4 +106,4 @@ struct RecordSpan {
 };
 bool split_payload(std::string_view payload, std::size_t& header_size, std::vector<RecordSpan>& out);
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

@@ -39,9 +39,9 @@ std::optional<std::string> host_of_subject(std::string_view subject);
 
 // What the stream holds for one host (or every host, host empty).
 struct StreamSurvey {
-    std::vector<std::string> hosts;           // with messages retained, sorted
-    std::vector<CheckpointEntry> checkpoints; // indexed, oldest first
-    std::int64_t first_time_ns = 0;           // the stream's oldest message (server time), 0 if none
+    std::vector<std::string> hosts;            // with messages retained, sorted
+    std::vector<CheckpointEntry> checkpoints;  // indexed, oldest first
+    std::int64_t first_time_ns = 0;            // the stream's oldest message (server time), 0 if none
 };
 std::optional<StreamSurvey> survey_stream(const ConnectOptions& connect, std::string_view host, std::string& error);
 
@@ -50,4 +50,4 @@ std::optional<StreamSurvey> survey_stream(const ConnectOptions& connect, std::st
 std::optional<CheckpointEntry> checkpoint_before(const std::vector<CheckpointEntry>& index, std::string_view host,
                                                  std::optional<std::uint64_t> time_ns);
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

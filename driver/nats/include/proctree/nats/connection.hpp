@@ -12,12 +12,12 @@
 namespace proctree::nats {
 
 struct ConnectOptions {
-    std::string url;        // nats://host:port or tls://host:port
-    std::string creds;      // credentials file (JWT + NKey seed)
-    std::string tls_ca;     // CA certificates (PEM) the server is checked against
-    std::string tls_cert;   // client certificate chain (PEM)
-    std::string tls_key;    // its private key (PEM)
-    std::string name;       // connection name the server shows
+    std::string url;       // nats://host:port or tls://host:port
+    std::string creds;     // credentials file (JWT + NKey seed)
+    std::string tls_ca;    // CA certificates (PEM) the server is checked against
+    std::string tls_cert;  // client certificate chain (PEM)
+    std::string tls_key;   // its private key (PEM)
+    std::string name;      // connection name the server shows
     std::chrono::milliseconds timeout{2000};
 };
 
@@ -55,4 +55,4 @@ private:
     std::unique_ptr<Handles> h_;
 };
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

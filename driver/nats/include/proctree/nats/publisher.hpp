@@ -123,4 +123,4 @@ private:
     Publisher& p_;
 };
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

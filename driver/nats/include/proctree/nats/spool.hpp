@@ -62,8 +62,8 @@ public:
 
 private:
     struct Entry {
-        std::string payload;  // empty when on disk
-        std::string path;     // set when on disk
+        std::string payload;    // empty when on disk
+        std::string path;       // set when on disk
         std::uint64_t key = 0;  // queue position: names its file, so name order is queue order
         std::uint64_t size = 0;
         std::uint64_t last_seq = 0;
@@ -94,4 +94,4 @@ private:
     std::string last_error_;
 };
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

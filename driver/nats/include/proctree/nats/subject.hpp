@@ -29,4 +29,4 @@ std::string subject_for_host(std::string_view host);
 std::string message_id(std::string_view host, std::uint64_t clock_origin_ns, std::uint64_t first_seq,
                        std::uint64_t last_seq);
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

@@ -18,17 +18,17 @@ namespace proctree::nats {
 
 struct FollowOptions {
     ConnectOptions connect;
-    std::string subject;                       // subject_for_host(h) or kAllHostsSubject
-    std::optional<std::int64_t> start_time_ns; // none: everything retained
-    std::optional<std::uint64_t> start_seq;    // from this JetStream sequence (a checkpoint's message)
+    std::string subject;                        // subject_for_host(h) or kAllHostsSubject
+    std::optional<std::int64_t> start_time_ns;  // none: everything retained
+    std::optional<std::uint64_t> start_seq;     // from this JetStream sequence (a checkpoint's message)
 };
 
 struct Message {
     std::string subject;
     std::string data;
     std::uint64_t stream_seq = 0;
-    std::int64_t time_ns = 0;    // when the server stored it
-    std::uint64_t pending = 0;   // messages still to come that were stored before this one arrived
+    std::int64_t time_ns = 0;   // when the server stored it
+    std::uint64_t pending = 0;  // messages still to come that were stored before this one arrived
 };
 
 class Subscriber {
@@ -38,7 +38,11 @@ public:
     Subscriber(const Subscriber&) = delete;
     Subscriber& operator=(const Subscriber&) = delete;
 
-    enum class Next { Got, Timeout, Failed };
+    enum class Next {
+        Got,
+        Timeout,
+        Failed
+    };
     Next next(Message& out, std::chrono::milliseconds wait);
     const std::string& error() const { return error_; }
     // How many messages on the subject the stream held when we subscribed
@@ -57,4 +61,4 @@ private:
     std::int64_t first_time_ = 0;
 };
 
-} // namespace proctree::nats
+}  // namespace proctree::nats

@@ -13,4 +13,4 @@ namespace proctree::collect {
 // here (no privilege, no BTF, built without BPF).
 std::unique_ptr<Source> make_ebpf_source(const SourceOptions& options, std::string& why_not);
 
-} // namespace proctree::collect
+}  // namespace proctree::collect
