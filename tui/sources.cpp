@@ -5,6 +5,7 @@
 #include <proctree/ebpf/source.hpp>
 #include <proctree/linux/image_file_reader.hpp>
 #include <proctree/linux/source.hpp>
+#include <proctree/linux/usage_reader.hpp>
 #include <proctree/produce/image_facts.hpp>
 
 #include <array>
@@ -43,6 +44,8 @@ std::unique_ptr<collect::Source> open_linked_source(const collect::SourceOptions
         source = collect::with_image_facts(std::move(source), collect::make_linux_image_file_reader(), options);
     return source;
 }
+
+std::unique_ptr<collect::UsageReader> linked_usage_reader() { return collect::make_proc_usage_reader(); }
 
 std::optional<collect::SourceKind> parse_source_kind(std::string_view name)
 {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <proctree/produce/source.hpp>
+#include <proctree/produce/usage.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -19,6 +20,10 @@ namespace proctree {
 std::span<const collect::SourceFactory> linked_sources();
 // open_source over linked_sources(), with image facts when options ask.
 std::unique_ptr<collect::Source> open_linked_source(const collect::SourceOptions& options, std::string& error);
+
+// Reads the usage of this machine's processes (the viewer's CPU%, RSS and S
+// columns for a live source); nullptr where no leaf can.
+std::unique_ptr<collect::UsageReader> linked_usage_reader();
 
 // "auto" or the name of a linked source; nullopt for anything else.
 std::optional<collect::SourceKind> parse_source_kind(std::string_view name);

@@ -162,6 +162,18 @@ class Record(unittest.TestCase):
                                  [f"proctree record: cannot write {out}: No such file or directory"], source)
 
 
+class ViewerOptions(unittest.TestCase):
+    """The viewer's options that are checked before it takes the terminal."""
+
+    def test_an_unknown_column_is_one_line_and_status_2(self):
+        r = run("--columns", "pid,mem,cpu")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        lines = r.stderr.decode().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("unknown column 'mem'", lines[0])
+        self.assertIn("pid, user, cpu, rss, s, start, age, thr", lines[0])
+
+
 class Snapshot(unittest.TestCase):
     def test_final_tree_as_text(self):
         r = run("snapshot", "--from", data("linux-build.ptr"))

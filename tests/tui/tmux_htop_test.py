@@ -127,8 +127,53 @@ def f9_signal(env, pane):
     del text
 
 
-SCENARIOS = {f.__name__: f for f in (htop_keys_utf8, htop_keys_c_locale, f9_signal)}
+def cpu_column(line):
+    """The CPU% cell of a tree row (default columns), or None for '-'."""
+    cell = line.split()[2]
+    return None if cell == "-" else float(cell)
+
+
+def cpu_sort(env, pane):
+    """A child burning CPU shows CPU% >= 50 (of one core), RSS and state R
+    from /proc; F6 -> CPU% sorts it before its idle elder sibling in the
+    tree, and first in the flat list (t)."""
+    idle = f"ptidle{env.tag}"
+    busy = f"ptburn{env.tag}"
+    env.spawn([env.tool("/bin/sleep", idle), "1000"])
+    # Niced up so that a loaded machine still gives it more than half a core.
+    burner = env.spawn([env.tool("/bin/sh", busy), "-c", "while :; do :; done"], preexec_fn=lambda: os.nice(-10))
+    pane.start(env.viewer("--pid", str(os.getpid())), width=200, height=50)
+
+    def busy_row(t):
+        line = row_for(t, burner.pid, busy)
+        return line if line and cpu_column(line) is not None and cpu_column(line) >= 50 else None
+    text = pane.wait_for(busy_row, f"{busy} at CPU% >= 50")
+    line = busy_row(text)
+    if line.split()[4] != "R" or line.split()[3] == "-":
+        raise TestFailure(f"no state R or RSS for the burner: {line!r}")
+    rows = [r.split()[0] for r in pane.tree_rows(text)]
+    if rows.index(str(burner.pid)) < rows.index(next(r.split()[0] for r in pane.tree_rows(text) if idle in r)):
+        raise TestFailure("the burner is before its elder sibling already in start order")
+    pane.keys("F6")
+    pane.wait_for(lambda t: "Sort by" in t, "the sort menu")
+    for _ in range(3):  # START PID USER CPU%
+        pane.keys("Down")
+    pane.keys("Enter")
+
+    def burner_first(t):
+        if "by CPU% desc" not in t:
+            return False
+        pids = [r.split()[0] for r in pane.tree_rows(t)]
+        sib = next((r.split()[0] for r in pane.tree_rows(t) if idle in r), None)
+        return str(burner.pid) in pids and sib in pids and pids.index(str(burner.pid)) < pids.index(sib)
+    pane.wait_for(burner_first, "the burner before its idle sibling, sorted by CPU%")
+    pane.keys("t")
+    pane.wait_for(lambda t: "[list, by CPU% desc]" in t and pane.tree_rows(t) and
+                  pane.tree_rows(t)[0].split()[0] == str(burner.pid), "the burner first in the flat list")
+
+
+SCENARIOS = {f.__name__: f for f in (htop_keys_utf8, htop_keys_c_locale, f9_signal, cpu_sort)}
 
 
 if __name__ == "__main__":
-    sys.exit(run(SCENARIOS, LIVE | {"f9_signal"}, "proctree-htop"))
+    sys.exit(run(SCENARIOS, LIVE | {"f9_signal", "cpu_sort"}, "proctree-htop"))

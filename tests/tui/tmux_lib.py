@@ -18,8 +18,9 @@ class SKIP(Exception):
 
 
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
-ROW = re.compile(r"^ *(\d+) +\S+ +\S+ +\d+  ")
-TREE_X = 32  # PID(7) USER(8) START(8) THR(4) and their gaps
+# The default columns: PID USER CPU% RSS S START THR, then the tree.
+ROW = re.compile(r"^ *(\d+) +\S+ +\S+ +\S+ +\S +\S+ +\d+  ")
+TREE_X = 46  # PID(7) USER(8) CPU%(5) RSS(5) S(1) START(8) THR(4), their gaps and two spaces
 
 
 class Pane:

@@ -57,6 +57,9 @@ struct LayoutFixture : ::testing::Test {
         ::tzset();
         // Widths are the locale's (wcwidth, as ncursesw measures them).
         std::setlocale(LC_ALL, "C.UTF-8");
+        // The tree's tests keep an 80-column grid to the columns without
+        // sampled figures; columns_test.cpp covers the default set.
+        ui.columns = {viewer::Column::Pid, viewer::Column::User, viewer::Column::Start, viewer::Column::Threads};
     }
     model::ProcessTree tree{model::TreeConfig{3 * kSec}};
     viewer::UiState ui;

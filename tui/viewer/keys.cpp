@@ -13,7 +13,7 @@
 
 namespace proctree::viewer {
 
-ViewRows Controller::rows_view() { return ViewRows(tree_, ui_.order, ui_.rows); }
+ViewRows Controller::rows_view() { return ViewRows(tree_, ui_.order, ui_.rows, ui_.usage); }
 
 void pop_utf8(std::string& s)
 {

@@ -19,9 +19,6 @@ using model::Process;
 using model::Row;
 using model::RowState;
 
-constexpr int kPidW = 7, kUserW = 8, kStartW = 8, kThrW = 4;
-constexpr int kTreeX = kPidW + 1 + kUserW + 1 + kStartW + 1 + kThrW + 2;
-
 bool prompting(const UiState& ui)
 {
     return ui.mode == Mode::EditName || ui.mode == Mode::EditPid || ui.mode == Mode::EditTime ||
@@ -58,8 +55,7 @@ void paint_footer(const UiState& ui, const StatusInfo& status, const model::Filt
 void paint_header(Grid& g, const UiState& ui, const Theme& theme)
 {
     g.fill(0, 0, -1, theme.header);
-    std::string h = fmt::format("{:>{}} {:<{}} {:>{}} {:>{}}  {}", "PID", kPidW, "USER", kUserW, "START", kStartW,
-                                "THR", kThrW, "PROCESS");
+    std::string h = header_cells(ui.columns) + "PROCESS";
     if (!ui.order.is_default()) {
         const SortColumn& c = sort_column(ui.order.key);
         bool descending = c.descending != ui.order.inverted;
@@ -70,13 +66,6 @@ void paint_header(Grid& g, const UiState& ui, const Theme& theme)
     }
     if (ui.hscroll > 0) h += fmt::format("  (command lines from column {}; Left/Right)", ui.hscroll + 1);
     g.put(0, 0, h, theme.header);
-}
-
-std::string user_of(const Process& p)
-{
-    if (!p.user.empty()) return model::escape(p.user);
-    if (p.uid != 0xFFFFFFFFu) return std::to_string(p.uid);
-    return "?";
 }
 
 // The text after the first `columns` columns.
@@ -93,12 +82,8 @@ void paint_row(const model::ProcessTree& tree, const Row& row, int y, const UiSt
     Style st = theme.row_style(row.state);
     Style cmd = row.state == RowState::Normal ? theme.cmdline : st;
     if (!(st == theme.normal)) g.fill(0, y, -1, st);  // render() cleared the rest
-    std::string user = user_of(p);
-    int x = g.put(0, y, fmt::format("{:>{}} ", p.id.pid, kPidW), st);
-    g.put(x, y, user, st, x + kUserW);
-    x += kUserW + 1;
-    x = g.put(x, y, fmt::format("{:>{}} {:>{}}  ", format_start(p.id.start_ns, tree.now()), kStartW, p.threads, kThrW),
-              st);
+    const Usage* usage = ui.usage ? ui.usage->find(p.id) : nullptr;
+    int x = g.put(0, y, row_cells(ui.columns, p, usage, tree.now()), st);
     bool selected = ui.selected && row.proc->id == *ui.selected;
     std::size_t raw = (static_cast<std::size_t>(g.width()) + ui.hscroll) * 4;
     std::string label = row_label(tree, row, theme, raw);
@@ -146,18 +131,6 @@ void paint_too_small(Grid& g, const Theme& theme)
 
 }  // namespace
 
-std::string format_start(std::uint64_t start_ns, std::uint64_t now_ns)
-{
-    if (start_ns == 0) return "-";
-    std::time_t t = static_cast<std::time_t>(start_ns / 1'000'000'000ull);
-    std::tm tm{};
-    if (!localtime_r(&t, &tm)) return "?";
-    char buf[16];
-    bool recent = now_ns < start_ns || now_ns - start_ns < 86'400'000'000'000ull;
-    std::size_t n = std::strftime(buf, sizeof buf, recent ? "%H:%M:%S" : "%b%d", &tm);
-    return std::string(buf, n);
-}
-
 namespace {
 
 // The first `max` bytes of raw text, cut at a UTF-8 boundary: a screen row
@@ -184,6 +157,7 @@ std::string row_label(const model::ProcessTree& tree, const Row& row, const Them
         // Linux identity start times are coarse (see process_lifetime_ns).
         s += " (" + model::describe_exit(p);
         if (std::string life = model::describe_lifetime(p); !life.empty()) s += " after " + life;
+        if (std::string usage = model::describe_exit_usage(p); !usage.empty()) s += "; " + usage;
         s += ")";
     }
     // \x1f separates the part in the row style from the command line; it
@@ -233,6 +207,10 @@ std::vector<std::string> help_lines()
         "  Colours: green = new, red = exited (with exit status and lifetime),",
         "  dim red = exited and kept, dim = ancestor shown for context.",
         "  Without colour: [+] new, [x] exited.",
+        "  Columns (--columns): CPU% of one core over the last second, RSS, S (R runs,",
+        "  S sleeps, D waits on disk, Z zombie, T stopped), read from /proc once a second",
+        "  for the rows on screen (for every row while sorted by one of them); \"-\" where",
+        "  the stream has no such figures. Exited: whole-life CPU time and peak RSS.",
         "  A key that does nothing says so once in the status line.",
     };
 }
@@ -291,11 +269,13 @@ void render(const model::ProcessTree& tree, UiState& ui, const StatusInfo& statu
     if (ui.mode == Mode::Help) {
         paint_help(g, ui.body_top, ui.body_rows, ui, theme);
     } else {
-        ViewRows view(tree, ui.order, ui.rows);
+        ViewRows view(tree, ui.order, ui.rows, ui.usage);
         sync_selection(view, ui, ui.body_rows);
         auto rows = view.rows(ui.top, static_cast<std::size_t>(ui.body_rows));
+        ui.shown.clear();
         for (std::size_t i = 0; i < rows.size(); ++i) {
             paint_row(tree, rows[i], ui.body_top + static_cast<int>(i), ui, theme, g);
+            if (!rows[i].proc->exited) ui.shown.push_back(rows[i].proc->id);
         }
         if (rows.empty() && view.row_count() == 0) {
             const char* msg = tree.filter().empty() ? "(no processes yet)" : "(no process matches the filter)";

@@ -7,6 +7,7 @@
 // a filter is typed, the prompt. The help screen replaces the tree rows.
 #pragma once
 
+#include "columns.hpp"
 #include "grid.hpp"
 #include "panes.hpp"
 #include "state.hpp"
@@ -48,8 +49,6 @@ bool render_footer(const model::Filter& filter, UiState& ui, const StatusInfo& s
 std::string row_label(const model::ProcessTree& tree, const model::Row& row, const Theme& theme,
                       std::size_t max_raw = SIZE_MAX);
 
-// Column text helpers (exposed for tests).
-std::string format_start(std::uint64_t start_ns, std::uint64_t now_ns);  // "19:30:44" or "Nov21"
 std::vector<std::string> help_lines();
 
 }  // namespace proctree::viewer

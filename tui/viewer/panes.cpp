@@ -1,5 +1,7 @@
 #include "panes.hpp"
 
+#include "columns.hpp"
+
 #include <proctree/model/escape.hpp>
 #include <proctree/model/export.hpp>
 #include <proctree/wire.h>
@@ -123,7 +125,7 @@ void add_images(std::vector<std::string>& out, const Process& p, int width)
 
 }  // namespace
 
-std::vector<std::string> details_lines(const model::ProcessTree& tree, const Process& p, int width)
+std::vector<std::string> details_lines(const model::ProcessTree& tree, const Process& p, int width, const Usage* usage)
 {
     std::vector<std::string> out;
     wrap(out,
@@ -146,7 +148,18 @@ std::vector<std::string> details_lines(const model::ProcessTree& tree, const Pro
     wrap(out, model::escape(p.cmdline), width, 0);
     if (p.exited) {
         std::uint64_t life = model::process_lifetime_ns(p);
-        wrap(out, fmt::format("exit: {} after {}", model::describe_exit(p), model::format_duration(life)), width);
+        std::string used = model::describe_exit_usage(p);
+        wrap(out,
+             fmt::format("exit: {} after {}{}", model::describe_exit(p), model::format_duration(life),
+                         used.empty() ? "" : "; " + used),
+             width);
+    } else if (usage) {
+        wrap(out,
+             fmt::format("running: cpu {}% of one core, RSS {}, state {}",
+                         usage->cpu_percent ? format_cpu(*usage->cpu_percent) : "-",
+                         usage->rss_bytes ? format_rss(*usage->rss_bytes) : "-",
+                         usage->state ? std::string(1, usage->state) : "-"),
+             width);
     } else {
         out.push_back("running");
     }
@@ -222,7 +235,8 @@ void paint_details(const model::ProcessTree& tree, UiState& ui, const Theme& the
     }
     const Process* p = ui.selected ? tree.find(*ui.selected) : nullptr;
     std::vector<std::string> lines =
-        p ? details_lines(tree, *p, g.width() - 1) : std::vector<std::string>{"(no process selected)"};
+        p ? details_lines(tree, *p, g.width() - 1, ui.usage ? ui.usage->find(p->id) : nullptr)
+          : std::vector<std::string>{"(no process selected)"};
     auto shown = static_cast<std::size_t>(body);
     ui.pane_scroll = clamp_scroll(ui.pane_scroll, lines.size(), shown);
     std::size_t last = std::min(lines.size(), ui.pane_scroll + shown);

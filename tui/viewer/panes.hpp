@@ -6,6 +6,7 @@
 #include "grid.hpp"
 #include "state.hpp"
 #include "theme.hpp"
+#include "usage.hpp"
 
 #include <proctree/model/event_log.hpp>
 #include <proctree/model/spawners.hpp>
@@ -26,7 +27,10 @@ struct PaneSources {
 // times, creator, ancestors, user, image (with its facts), the whole
 // command line wrapped, threads, exit, children and descendants, the
 // records seen for it and the images it loaded.
-std::vector<std::string> details_lines(const model::ProcessTree& tree, const model::Process& p, int width);
+// With `usage` (sampled now), a running process's CPU%, RSS and state; an
+// exited one's whole-life CPU time and peak RSS where its exit record had them.
+std::vector<std::string> details_lines(const model::ProcessTree& tree, const model::Process& p, int width,
+                                       const Usage* usage = nullptr);
 
 // The log lines (escaped, newest last) within the PID filter's subtree when
 // one is set: at most `count`, ending `back` lines before the newest.

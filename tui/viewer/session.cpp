@@ -86,6 +86,8 @@ Session::Session(ViewerOptions options)
     f.pid = options_.pid;
     if (!f.empty()) tree_.set_filter(std::move(f));
     status_.source = "starting";
+    ui_.columns = options_.columns;
+    ui_.usage = &usage_;
     ui_.cannot_signal = options_.from.empty() ? "F9: signals need a live source of this machine"
                                               : "F9: the processes of a stream cannot be signalled from here";
 }
@@ -122,8 +124,23 @@ bool Session::start(std::string& error)
     so.image_facts = options_.image_facts;
     auto source = open_linked_source(so, error);
     if (!source) return false;
+    usage_ = UsageTable(linked_usage_reader());  // this machine's processes: figures from the OS
     reader_ = Reader::live(std::move(source), channel_);
     return true;
+}
+
+void Session::set_usage_reader(std::unique_ptr<collect::UsageReader> reader) { usage_ = UsageTable(std::move(reader)); }
+
+bool Session::sample_usage(std::uint64_t steady_ns)
+{
+    bool by_usage = sorts_by_usage(ui_.order.key) && !ui_.order.is_default();
+    if (!usage_.live() || ui_.paused || (!wants_usage(ui_.columns) && !by_usage)) return false;
+    if (!by_usage || steady_ns < usage_.next_round()) return usage_.sample(ui_.shown, steady_ns);
+    // The order needs every row's figures: the whole view, once a round.
+    std::vector<model::Identity> ids;
+    for (const model::Row& r : ViewRows(tree_, ui_.order, ui_.rows, &usage_).all_rows())
+        if (!r.proc->exited) ids.push_back(r.proc->id);
+    return usage_.sample(ids, steady_ns);
 }
 
 bool Session::open_playback()
@@ -325,6 +342,8 @@ std::uint64_t Session::next_wake(std::uint64_t steady_ns) const
         wake = std::min<std::uint64_t>(wake, steady_ns + static_cast<std::uint64_t>(static_cast<double>(dt) / rate) +
                                                  1'000'000ull);
     }
+    bool sampling = usage_.live() && !ui_.paused && (wants_usage(ui_.columns) || sorts_by_usage(ui_.order.key));
+    if (sampling) wake = std::min(wake, usage_.next_round());
     for (auto [text, at] : {std::pair{&status_.notice, notice_at_}, std::pair{&status_.export_path, export_at_}})
         if (!text->empty()) wake = std::min(wake, at + kNoticeNs);
     // A non-zero rate decays when its second leaves the window.

@@ -47,6 +47,7 @@ struct ViewerOptions {
     bool ascii = false;  // ASCII line drawing even in a UTF-8 locale
     bool mouse = true;   // take the mouse (wheel, clicks); off: the terminal keeps selecting text
     std::size_t channel_bytes = kDefaultChannelBound;  // reader -> UI backlog bound
+    std::vector<Column> columns = default_columns();   // before the tree, in this order
 };
 
 class TreeClock {
@@ -91,6 +92,15 @@ public:
     // When something will change by time alone (a highlight ends, a rate
     // decays), in steady ns; UINT64_MAX when nothing will.
     std::uint64_t next_wake(std::uint64_t steady_ns) const;
+    // Reads the usage figures (CPU%, RSS, S) of the processes on screen, or
+    // of every row when sorted by one of them: a round at most once a
+    // second, and rows that just came on screen at once. A live source of
+    // this machine only; true when a figure changed.
+    bool sample_usage(std::uint64_t steady_ns);
+    // Tests and benchmarks: where the figures come from.
+    void set_usage_reader(std::unique_ptr<collect::UsageReader> reader);
+    const UsageTable& usage() const { return usage_; }
+
     // Refreshes the status facts; returns true when they changed.
     bool refresh_status(std::uint64_t steady_ns);
 
@@ -149,6 +159,7 @@ private:
     std::unique_ptr<Reader> reader_;
     std::unique_ptr<Playback> playback_;  // a regular file: played from memory, with time travel
     UiState ui_;
+    UsageTable usage_;
     StatusInfo status_;
     TreeClock clock_;
     std::string input_description_;  // "file x.ptr", "stdin", ""

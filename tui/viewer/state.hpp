@@ -3,6 +3,8 @@
 // facts the session gathers. Plain data, shared by layout and key layers.
 #pragma once
 
+#include "columns.hpp"
+#include "usage.hpp"
 #include "view_rows.hpp"
 
 #include <proctree/model/tree.hpp>
@@ -58,12 +60,15 @@ struct UiState {
     std::size_t top = 0;      // first tree row on screen
     std::size_t hscroll = 0;  // columns of the command lines scrolled off to the left
     bool paused = false;
-    ViewOrder order;                             // F6 < > I t: sort column and tree or list
-    std::size_t sort_choice = 0;                 // F6 menu: the highlighted column
-    RowCache rows;                               // the ordered rows while the tree is unchanged
-    std::size_t help_top = 0;                    // first help line shown
-    std::optional<SeekRequest> seek;             // for the session to carry out
-    std::string hint;                            // a key's one-time hint, for the status line
+    ViewOrder order;                                  // F6 < > I t: sort column and tree or list
+    std::size_t sort_choice = 0;                      // F6 menu: the highlighted column
+    RowCache rows;                                    // the ordered rows while the tree is unchanged
+    std::vector<Column> columns = default_columns();  // --columns: before the tree
+    const UsageTable* usage = nullptr;                // the sampled figures (CPU%, RSS, S); null: none
+    std::vector<model::Identity> shown;               // the living processes on screen, as last laid out
+    std::size_t help_top = 0;                         // first help line shown
+    std::optional<SeekRequest> seek;                  // for the session to carry out
+    std::string hint;                                 // a key's one-time hint, for the status line
     std::string search;                          // the F3 / n / N search term (name, and command line with --cmdline)
     std::optional<model::Identity> search_from;  // where the selection was when the search prompt opened
     // F9: the process to signal and the signal chosen (an index into

@@ -4,6 +4,8 @@
 // the model's ordered_rows and kept until the tree changes).
 #pragma once
 
+#include "usage.hpp"
+
 #include <proctree/model/ordered_view.hpp>
 #include <proctree/model/tree.hpp>
 #include <proctree/model/view.hpp>
@@ -22,7 +24,10 @@ enum class SortKey : std::uint8_t {
     Pid,
     User,
     Name,
-    Threads
+    Threads,
+    Cpu,  // the figures sampled for the screen (usage.hpp)
+    Rss,
+    State
 };
 
 struct SortColumn {
@@ -32,6 +37,8 @@ struct SortColumn {
 };
 std::span<const SortColumn> sort_columns();
 const SortColumn& sort_column(SortKey key);
+// Whether the order needs the sampled figures of every row in the view.
+bool sorts_by_usage(SortKey key);
 
 struct ViewOrder {
     SortKey key = SortKey::Start;
@@ -41,13 +48,15 @@ struct ViewOrder {
     friend bool operator==(const ViewOrder&, const ViewOrder&) = default;
 };
 
-// The order as a comparison of processes (ties: start order).
-model::ProcessLess process_less(const ViewOrder& order);
+// The order as a comparison of processes (ties: start order). Unknown
+// figures (not sampled, no data in this stream) come after known ones.
+model::ProcessLess process_less(const ViewOrder& order, const UsageTable* usage = nullptr);
 
 // The last ordered rows, valid while the tree's generation stays the same.
 struct RowCache {
     const model::ProcessTree* tree = nullptr;
     std::uint64_t generation = ~0ull;
+    std::uint64_t usage_generation = ~0ull;  // when sorted by a sampled figure
     ViewOrder order;
     std::vector<model::Row> rows;
     std::unordered_map<model::Identity, std::size_t, model::IdentityHash> index;
@@ -55,7 +64,8 @@ struct RowCache {
 
 class ViewRows {
 public:
-    ViewRows(const model::ProcessTree& tree, const ViewOrder& order, RowCache& cache);
+    ViewRows(const model::ProcessTree& tree, const ViewOrder& order, RowCache& cache,
+             const UsageTable* usage = nullptr);
 
     std::size_t row_count() const;
     std::vector<model::Row> rows(std::size_t first, std::size_t count) const;

@@ -4,6 +4,7 @@
 
 #include "nats_from.hpp"
 #include "sources.hpp"
+#include "viewer/columns.hpp"
 #include "viewer/viewer_loop.hpp"
 
 #include <fmt/core.h>
@@ -30,6 +31,7 @@ Action add_viewer(CLI::App& app)
         std::size_t history = 100'000;
         bool ascii = false;
         bool mouse = true;
+        std::string columns;
     };
     auto args = std::make_shared<Args>();
     add_live_source_options(app, args->live);
@@ -56,6 +58,10 @@ Action add_viewer(CLI::App& app)
     app.add_flag("--ascii", args->ascii,
                  "Draw tree lines and separators in ASCII (the default when the locale is not UTF-8)");
     app.add_flag("!--no-mouse", args->mouse, "Leave the mouse to the terminal (text selection); no wheel or clicks");
+    app.add_option("--columns", args->columns,
+                   "The columns before the tree, in this order: a comma-separated list of " +
+                       viewer::column_names_help() + " (default " + viewer::columns_list(viewer::default_columns()) +
+                       ")");
 
     return [args] {
         viewer::ViewerOptions o;
@@ -74,6 +80,15 @@ Action add_viewer(CLI::App& app)
         o.history = args->history;
         o.ascii = args->ascii;
         o.mouse = args->mouse;
+        if (!args->columns.empty()) {
+            std::string why;
+            auto columns = viewer::parse_columns(args->columns, why);
+            if (!columns) {
+                fmt::print(stderr, "proctree: --columns: {}\n", why);
+                return kExitBadInput;
+            }
+            o.columns = *columns;
+        }
         try {
             return viewer::run_viewer(o);
         } catch (const std::exception& e) {

@@ -88,6 +88,7 @@ public:
                 if (got) dirty_ = true;
             }
             s_.tick(now);
+            if (s_.sample_usage(now)) dirty_ = true;
             if (s_.tree().generation() != last_gen) {
                 last_gen = s_.tree().generation();
                 dirty_ = true;

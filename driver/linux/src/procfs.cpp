@@ -91,12 +91,13 @@ std::optional<StatFields> parse_stat(std::string_view text)
     StatFields f;
     f.comm = std::string(text.substr(open + 1, close - open - 1));
     // Fields after the comm, numbered as in proc(5): 3 = state, 4 = ppid,
-    // 9 = flags, 20 = num_threads, 22 = starttime.
+    // 9 = flags, 14/15 = utime/stime, 20 = num_threads, 22 = starttime,
+    // 24 = rss (pages).
     std::string_view rest = text.substr(close + 1);
     int field = 2;
     bool have_start = false;
     std::size_t i = 0;
-    while (i < rest.size() && field < 22) {
+    while (i < rest.size() && field < 24) {
         while (i < rest.size() && rest[i] == ' ') ++i;
         std::size_t j = i;
         while (j < rest.size() && rest[j] != ' ' && rest[j] != '\n') ++j;
@@ -117,7 +118,10 @@ std::optional<StatFields> parse_stat(std::string_view text)
         case 20:
             if (!number(f.threads)) return std::nullopt;
             break;
+        case 14: number(f.utime_ticks); break;
+        case 15: number(f.stime_ticks); break;
         case 22: have_start = number(f.start_ticks); break;
+        case 24: number(f.rss_pages); break;
         default: break;
         }
         i = j;

@@ -20,6 +20,9 @@ struct StatFields {
     std::uint64_t flags = 0;
     std::uint32_t threads = 0;
     std::uint64_t start_ticks = 0;
+    std::uint64_t utime_ticks = 0;  // user and system CPU time (clock ticks)
+    std::uint64_t stime_ticks = 0;
+    std::int64_t rss_pages = -1;  // resident set; -1 when the line is cut short
 };
 
 // /proc/PID/stat; nullopt when malformed.
