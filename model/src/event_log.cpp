@@ -54,7 +54,8 @@ void EventLog::count(const Record& r)
     if (create && in_snapshot_) return;
     // the records add() makes a line of
     if (create || std::holds_alternative<ProcessExec>(r.body) || std::holds_alternative<ProcessExit>(r.body) ||
-        std::holds_alternative<ProcessRename>(r.body) || std::holds_alternative<EventsLost>(r.body))
+        std::holds_alternative<ProcessRename>(r.body) || std::holds_alternative<ProcessReparent>(r.body) ||
+        std::holds_alternative<EventsLost>(r.body))
         ++total_;
 }
 

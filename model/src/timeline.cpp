@@ -117,12 +117,15 @@ bool Timeline::build(std::size_t max_records)
 {
     SeekTarget index{tree_, &log_, &spawners_};
     ApplyTo feeder(index, &records_, &first_ns_);
+    std::size_t per_mark = std::max<std::size_t>(config_.records_per_mark, 1);
     while (!built_ && max_records > 0) {
         std::size_t to_next = static_cast<std::size_t>(next_checkpoint_ - records_);
-        std::size_t want = std::min(max_records, to_next);
+        std::size_t to_mark = per_mark - static_cast<std::size_t>(records_ % per_mark);
+        std::size_t want = std::min({max_records, to_next, to_mark});
         std::size_t got = walker_.walk(offset_, kForever, want, feeder);
         max_records -= got;
         last_ns_ = tree_.now();
+        if (got == to_mark) marks_.push_back(LineMark{tree_.now(), log_.total()});
         if (got == to_next) add_checkpoint();
         if (got < want) built_ = true;  // the end, or a corrupt record
     }
@@ -184,6 +187,13 @@ void Timeline::thin_out()
     checkpoints_ = std::move(kept);
 }
 
+std::uint64_t Timeline::lines_before(std::uint64_t t) const
+{
+    auto after = std::upper_bound(marks_.begin(), marks_.end(), t,
+                                  [](std::uint64_t v, const LineMark& m) { return v < m.now_ns; });
+    return after == marks_.begin() ? 0 : std::prev(after)->lines;
+}
+
 std::uint64_t Timeline::seek(const SeekTarget& target, std::uint64_t t) const
 {
     // A checkpoint's clock is the latest record time before it: the last
@@ -191,23 +201,34 @@ std::uint64_t Timeline::seek(const SeekTarget& target, std::uint64_t t) const
     // replay to t applies.
     auto after = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), t,
                                   [](std::uint64_t v, const Checkpoint& c) { return v < c.tree->now(); });
-    auto from = std::prev(after);  // the start's clock is 0
-    // The log keeps its last `capacity` lines: start where at least that many lie before t.
-    std::uint64_t lines_before_t = from->log.total();
+    auto near = std::prev(after);  // the start's clock is 0
+    auto from = near;
+    // The log keeps its last `capacity` lines: start where at least that
+    // many lie before t (the marks tell how many lie before t at least).
+    std::uint64_t capacity = target.log ? target.log->capacity() : 0;
+    std::uint64_t lines_before_t = std::max(near->log.total(), lines_before(t));
     if (target.log)
-        while (from != checkpoints_.begin() && lines_before_t - from->log.total() < target.log->capacity()) --from;
+        while (from != checkpoints_.begin() && lines_before_t - from->log.total() < capacity) --from;
     ProcessTree& tree = target.tree;
     std::vector<Identity> collapsed(tree.collapsed_ids().begin(), tree.collapsed_ids().end());
     tree.restore(*from->tree);
-    if (target.log) *target.log = from->log.resumed(target.log->capacity());
-    if (target.spawners) *target.spawners = *from->spawners;
+    if (target.log) *target.log = from->log.resumed(capacity);
+    std::uint64_t dropped = lines_before_t > capacity ? lines_before_t - capacity : 0;
     std::uint64_t offset = from->offset;
+    std::uint64_t replayed = 0;
+    if (from != near) {  // only for the log's sake: up to `near`, whose spawner counts are kept
+        RecordWalker early(stream_.first(static_cast<std::size_t>(near->offset)));
+        SeekTarget without_spawners{tree, target.log};
+        ApplyTo apply(without_spawners, nullptr, nullptr, dropped);
+        replayed += early.walk(offset, t, kForever, apply);
+    }
+    if (target.spawners) *target.spawners = *near->spawners;
     RecordWalker walker(stream_);
-    std::uint64_t capacity = target.log ? target.log->capacity() : 0;
-    ApplyTo apply(target, nullptr, nullptr, lines_before_t > capacity ? lines_before_t - capacity : 0);
-    walker.walk(offset, t, kForever, apply);
+    ApplyTo apply(target, nullptr, nullptr, dropped);
+    replayed += walker.walk(offset, t, kForever, apply);
     tree.advance(t);
     for (const Identity& id : collapsed) tree.set_collapsed(id, true);  // those created after the checkpoint
+    if (target.replayed) *target.replayed = replayed;
     return offset;
 }
 

@@ -1,9 +1,14 @@
 // Time travel benchmark: a seek anywhere in a recording of 1 M and 10 M
-// records (restore the nearest checkpoint, replay the rest of its interval)
-// against the peer a viewer without checkpoints has: replaying the stream
-// from its start to the same time. Also the index's build time and memory.
-//   build/tests/bench/timeline_bench [records...]   (default: 1000000 10000000)
-// The recording is held in memory, as the viewer holds a mapped file.
+// records, as the viewer does it (restore the nearest checkpoint, replay the
+// rest of its interval into the tree, the event log and the spawner counts),
+// and the tree alone, against the peer a viewer without checkpoints has:
+// replaying the stream from its start to the same time. Also the index's
+// build time and memory.
+//   build/tests/bench/timeline_bench [--no-replay] [records...]   (default: 1000000 10000000)
+// The recording is held in memory, as the viewer holds a mapped file. The
+// same 200 random times are used for both kinds of seek. CPU time is this
+// thread's (the machine may be shared: clock time then overstates); the load
+// average is printed beside the clock figures.
 #include "../support/random_stream.hpp"
 
 #include <proctree/model/feed.hpp>
@@ -14,8 +19,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <random>
 #include <ctime>
+#include <fstream>
+#include <random>
+#include <string>
+#include <string_view>
 #include <vector>
 
 using namespace proctree;
@@ -25,7 +33,6 @@ namespace {
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
-// This thread's CPU time: the machine may be shared, wall time then overstates.
 double cpu_ms()
 {
     timespec ts{};
@@ -33,10 +40,40 @@ double cpu_ms()
     return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
 }
 
+std::string load_average()
+{
+    std::ifstream f("/proc/loadavg");
+    std::string one, five;
+    f >> one >> five;
+    return one + " " + five;
+}
+
+struct Samples {
+    std::vector<double> cpu, clock;
+    void time(auto&& fn)
+    {
+        auto s0 = Clock::now();
+        double c0 = cpu_ms();
+        fn();
+        cpu.push_back(cpu_ms() - c0);
+        clock.push_back(ms_since(s0));
+    }
+};
+
 double percentile(std::vector<double> v, double p)
 {
     std::sort(v.begin(), v.end());
     return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+void print(std::string_view what, const Samples& s, const std::string& load)
+{
+    auto line = [](const std::vector<double>& v) {
+        return fmt::format("median {:>7.2f}  p99 {:>7.2f}  max {:>7.2f} ms", percentile(v, 0.5), percentile(v, 0.99),
+                           *std::max_element(v.begin(), v.end()));
+    };
+    fmt::print("  {:<22} CPU   {}\n", what, line(s.cpu));
+    fmt::print("  {:<22} clock {}  (load {})\n", "", line(s.clock), load);
 }
 
 // The peer: a replay from the start that stops at the first record after t.
@@ -56,7 +93,7 @@ private:
     bool stopped_ = false;
 };
 
-void run(std::size_t records)
+void run(std::size_t records, bool replay)
 {
     testing::RandomStreamShape shape;
     shape.records = records;
@@ -70,67 +107,48 @@ void run(std::size_t records)
     std::span<const std::byte> bytes(reinterpret_cast<const std::byte*>(stream.data()), stream.size());
 
     t0 = Clock::now();
+    double c0 = cpu_ms();
     model::Timeline timeline(bytes);
     timeline.build_all();
-    double index_ms = ms_since(t0);
+    double index_ms = ms_since(t0), index_cpu = cpu_ms() - c0;
 
     std::mt19937_64 rng(1);
     std::uint64_t span = timeline.last_ns() - timeline.first_ns();
-    auto random_time = [&] { return timeline.first_ns() + rng() % (span + 1); };
+    std::vector<std::uint64_t> times(200);
+    for (auto& t : times) t = timeline.first_ns() + rng() % (span + 1);
+
     model::ProcessTree viewer;
-    std::vector<double> seek_ms, seek_cpu;
-    for (int i = 0; i < 200; ++i) {
-        std::uint64_t t = random_time();
-        auto s0 = Clock::now();
-        double c0 = cpu_ms();
-        timeline.seek(viewer, t);
-        seek_cpu.push_back(cpu_ms() - c0);
-        seek_ms.push_back(ms_since(s0));
-    }
-    // The viewer's seek: the event log (10,000 lines) and spawner counts too.
-    std::vector<double> full_ms, full_cpu;
     model::EventLog log;
     model::SpawnerCounts spawners;
-    for (int i = 0; i < 100; ++i) {
-        std::uint64_t t = random_time();
-        auto s0 = Clock::now();
-        double c0 = cpu_ms();
-        timeline.seek(model::SeekTarget{viewer, &log, &spawners}, t);
-        full_cpu.push_back(cpu_ms() - c0);
-        full_ms.push_back(ms_since(s0));
-    }
-    std::vector<double> replay_ms, replay_cpu;
-    for (int i = 0; i < 3; ++i) {
-        std::uint64_t t = random_time();
-        auto s0 = Clock::now();
-        double c0 = cpu_ms();
-        model::ProcessTree tree;
-        model::StreamDecoder d;
-        ReplayUntil r(tree, t);
-        d.feed(stream, r);
-        tree.advance(t);
-        replay_cpu.push_back(cpu_ms() - c0);
-        replay_ms.push_back(ms_since(s0));
-    }
-    double seek_med = percentile(seek_ms, 0.5), replay_med = percentile(replay_ms, 0.5);
-    fmt::print("records {:>10}  stream {:>6.0f} MB  span {:.0f} s  processes at the end {}\n", timeline.records(),
-               stream.size() / 1e6, span / 1e9, viewer.size());
-    fmt::print("  index build {:>8.0f} ms  ({:.2f} M records/s)  checkpoints {}, at most {} records apart, {:.1f} MB\n",
-               index_ms, timeline.records() / index_ms / 1e3, timeline.checkpoints(), timeline.records_per_checkpoint(),
-               timeline.checkpoint_bytes() / 1e6);
-    fmt::print("  seek (200 random)        median {:>7.2f} ms  p99 {:>7.2f} ms  max {:>7.2f} ms\n", seek_med,
-               percentile(seek_ms, 0.99), *std::max_element(seek_ms.begin(), seek_ms.end()));
-    fmt::print("  seek CPU time            median {:>7.2f} ms  p99 {:>7.2f} ms  max {:>7.2f} ms\n",
-               percentile(seek_cpu, 0.5), percentile(seek_cpu, 0.99),
-               *std::max_element(seek_cpu.begin(), seek_cpu.end()));
-    fmt::print("  seek + log + spawners    median {:>7.2f} ms  p99 {:>7.2f} ms  max {:>7.2f} ms  (100 random; CPU "
-               "median {:.2f} p99 {:.2f} ms)\n",
-               percentile(full_ms, 0.5), percentile(full_ms, 0.99), *std::max_element(full_ms.begin(), full_ms.end()),
-               percentile(full_cpu, 0.5), percentile(full_cpu, 0.99));
-    fmt::print("  peer: replay from start  median {:>7.1f} ms  CPU {:.1f} ms  (3 random times)\n", replay_med,
-               percentile(replay_cpu, 0.5));
-    fmt::print("  ratio replay/seek (median) {:.0f}x   (stream generated in {:.0f} ms)\n", replay_med / seek_med,
-               gen_ms);
+    std::string load0 = load_average();
+    Samples full, tree_only;
+    for (std::uint64_t t : times) full.time([&] { timeline.seek(model::SeekTarget{viewer, &log, &spawners}, t); });
+    std::string load1 = load_average();
+    for (std::uint64_t t : times) tree_only.time([&] { timeline.seek(viewer, t); });
+    std::string load2 = load_average();
+
+    fmt::print("records {:>10}  stream {:>6.0f} MB  span {:.0f} s  processes at the end {}  (generated in {:.0f} ms)\n",
+               timeline.records(), static_cast<double>(stream.size()) / 1e6, static_cast<double>(span) / 1e9,
+               viewer.size(), gen_ms);
+    fmt::print("  index build {:.0f} ms, CPU {:.0f} ms  checkpoints {}, at most {} records apart, {:.1f} MB\n",
+               index_ms, index_cpu, timeline.checkpoints(), timeline.records_per_checkpoint(),
+               static_cast<double>(timeline.checkpoint_bytes()) / 1e6);
+    print("seek: tree+log+spawners", full, load0 + " -> " + load1);
+    print("seek: tree only", tree_only, load1 + " -> " + load2);
+    if (!replay) return;
+    Samples from_start;
+    for (int i = 0; i < 3; ++i)
+        from_start.time([&, t = times[static_cast<std::size_t>(i)]] {
+            model::ProcessTree tree;
+            model::StreamDecoder d;
+            ReplayUntil r(tree, t);
+            d.feed(stream, r);
+            tree.advance(t);
+        });
+    fmt::print("  peer: replay from start (tree only, 3 times) CPU median {:.0f} ms, clock {:.0f} ms: {:.0f}x the "
+               "tree seek's CPU median\n",
+               percentile(from_start.cpu, 0.5), percentile(from_start.clock, 0.5),
+               percentile(from_start.cpu, 0.5) / percentile(tree_only.cpu, 0.5));
 }
 
 }  // namespace
@@ -138,7 +156,11 @@ void run(std::size_t records)
 int main(int argc, char** argv)
 {
     std::vector<std::size_t> sizes;
-    for (int i = 1; i < argc; ++i) sizes.push_back(std::strtoull(argv[i], nullptr, 10));
+    bool replay = true;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string_view(argv[i]) == "--no-replay") replay = false;
+        else sizes.push_back(std::strtoull(argv[i], nullptr, 10));
+    }
     if (sizes.empty()) sizes = {1'000'000, 10'000'000};
-    for (std::size_t n : sizes) run(n);
+    for (std::size_t n : sizes) run(n, replay);
 }

@@ -197,6 +197,45 @@ TEST(Timeline, ASeekRebuildsTheEventLogAndSpawnerCountsAReplayBuilds)
     }
 }
 
+// The log needs its lines from before the nearest checkpoint only when
+// fewer than its capacity lie between that checkpoint and the time: the
+// marks tell, so most seeks replay less than one spacing of records.
+TEST(Timeline, ASeekGoesBackACheckpointForTheLogOnlyWhenTheLinesNeedIt)
+{
+    TimelineConfig config;
+    config.records_per_checkpoint = 4000;
+    config.records_per_mark = 256;
+    RandomStreamShape shape;
+    shape.records = 24'000;
+    std::string stream = RandomStream(5, shape).build();
+    Timeline timeline(bytes_of(stream), config);
+    timeline.build_all();
+    ASSERT_EQ(timeline.records_per_checkpoint(), 4000u);
+    std::mt19937_64 rng(5);
+    ProcessTree viewer;
+    EventLog log(300);
+    SpawnerCounts spawners;
+    std::uint64_t span = timeline.last_ns() - timeline.first_ns();
+    int seeks = 40, went_back = 0;
+    for (int i = 0; i < seeks; ++i) {
+        std::uint64_t t = timeline.first_ns() + rng() % (span + 1);
+        std::uint64_t replayed = 0;
+        timeline.seek(SeekTarget{viewer, &log, &spawners, &replayed}, t);
+        if (replayed >= 4000) ++went_back;
+        ProcessTree tree;
+        EventLog want(log.capacity());
+        SpawnerCounts counts;
+        StreamDecoder d;
+        SessionLike replay(tree, want, counts, t);
+        ASSERT_TRUE(d.feed(stream, replay));
+        tree.advance(t);
+        ASSERT_EQ(dump(log, spawners, t), dump(want, counts, t)) << "seek " << i;
+        ASSERT_EQ(dump(viewer), dump(tree)) << "seek " << i;
+    }
+    EXPECT_GT(went_back, 0);  // some times lie just after a checkpoint
+    EXPECT_LT(went_back, seeks / 4);
+}
+
 TEST(Timeline, ASeekEqualsAReplayUpToTheSameTime)
 {
     TimelineConfig config;

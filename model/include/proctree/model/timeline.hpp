@@ -63,6 +63,10 @@ struct TimelineConfig {
     // budget cannot hold one every so many records over the whole stream.
     std::size_t records_per_checkpoint = 16384;
     std::size_t memory_budget = std::size_t{512} << 20;  // all checkpoints together, estimated
+    // How often the index notes the log's line count (a few bytes each): a
+    // seek then knows how many lines lie before its time without replaying,
+    // so it goes back a checkpoint for the log only when it must.
+    std::size_t records_per_mark = 1024;
 };
 
 // What a seek puts in the state at its time: the tree, and when given the
@@ -72,6 +76,7 @@ struct SeekTarget {
     ProcessTree& tree;
     EventLog* log = nullptr;
     SpawnerCounts* spawners = nullptr;
+    std::uint64_t* replayed = nullptr;  // when given: set to the records the seek applied
 };
 
 class Timeline {
@@ -122,6 +127,11 @@ private:
         EventLog log{0};  // lines so far (none kept)
         std::unique_ptr<const SpawnerCounts> spawners;
     };
+    struct LineMark {
+        std::uint64_t now_ns = 0;  // the index's clock: no record before the mark is later
+        std::uint64_t lines = 0;   // log lines before the mark
+    };
+    std::uint64_t lines_before(std::uint64_t t) const;  // at least; a replay to t makes this many
     void add_checkpoint();
     void plan_next(std::size_t checkpoint_bytes);
     void thin_out();
@@ -133,6 +143,7 @@ private:
     EventLog log_{0};   // ... counting log lines
     SpawnerCounts spawners_;
     std::vector<Checkpoint> checkpoints_;
+    std::vector<LineMark> marks_;
     std::size_t checkpoint_bytes_ = 0;
     std::uint64_t next_checkpoint_ = 0;  // records applied when the next copy is taken
     std::uint64_t offset_ = 0;
