@@ -239,12 +239,30 @@ Process* ProcessTree::resolve_parent(const Process& child) const
     return cand;
 }
 
-void ProcessTree::link(Process* parent, Process* child)
+// The sibling a child goes after (nullptr: first) to keep the children
+// sorted by start time. New children almost always go last; a child moved
+// up from a retired parent goes somewhere in a long list, so the search also
+// walks forward from `near` (a sibling close to its place), a step each in
+// turn with the walk back from the end: both stop at the same place.
+Process* ProcessTree::insertion_point(const Process* parent, const Process& child, Process* near)
 {
+    bool near_before = near && near->parent_ == parent && !starts_before(child, *near);
+    Process* back = near && near->parent_ == parent && !near_before ? near->prev_ : parent->last_child_;
+    Process* fwd = near_before ? near : nullptr;
+    for (;;) {
+        if (!back || !starts_before(child, *back)) return back;
+        back = back->prev_;
+        if (fwd) {
+            if (!fwd->next_ || starts_before(child, *fwd->next_)) return fwd;
+            fwd = fwd->next_;
+        }
+    }
+}
+
+void ProcessTree::link(Process* parent, Process* child, Process* near)
+{
+    Process* after = insertion_point(parent, *child, near);
     child->parent_ = parent;
-    // Sorted by start time; new children almost always go last.
-    Process* after = parent->last_child_;
-    while (after && starts_before(*child, *after)) after = after->prev_;
     child->prev_ = after;
     child->next_ = after ? after->next_ : parent->first_child_;
     if (child->next_) child->next_->prev_ = child;
@@ -552,11 +570,17 @@ void ProcessTree::retire_one(Process* p)
     Process* heir = p->parent_;
     while (heir && heir != &root_ && heir->exited) heir = heir->parent_;
     if (!heir) heir = &root_;
+    // A sibling near where the children go: p's neighbour or the ancestor
+    // below heir; then each moved child for the next (they are in order).
+    Process* near = p;
+    while (near && near->parent_ != heir) near = near->parent_;
+    if (near == p) near = p->prev_ ? p->prev_ : p->next_;
     unlink(p);
     while (Process* c = p->first_child_) {
         if (c->original_parent.pid == 0 && c->original_parent.start_ns == 0) c->original_parent = p->id;
         unlink(c);
-        link(heir, c);
+        link(heir, c, near);
+        near = c;
     }
     stop_waiting(p);
     if (auto it = by_pid_.find(p->id.pid); it != by_pid_.end() && it->second == p) by_pid_.erase(it);

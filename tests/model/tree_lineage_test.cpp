@@ -2,6 +2,8 @@
 // parent and the kernel's re-parenting of orphans.
 #include "tree_fixture.hpp"
 
+#include <algorithm>
+
 using namespace proctree::model;
 using namespace proctree::testing;
 
@@ -118,4 +120,35 @@ TEST(TreeLineage, ReparentingsOfUnknownOrExitedProcessesAreIgnored)
     feed(tree, b);
     EXPECT_EQ(parent_name(tree, {12, T0 + 3}), "middle");
     EXPECT_EQ(tree.stats().reparents, 0u);
+}
+
+// Children moved up from a retired parent land in start order among many
+// siblings: before them all, in the middle, after them all.
+TEST(TreeLineage, ChildrenMovedUpFromARetiredParentLandInStartOrderAmongManySiblings)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    b.create(T0, kInit, {0, 0}, "init");
+    Id parent{5, T0 + 5 * kMs};
+    b.create(parent.start_ns, parent, kInit, "parent");
+    std::vector<std::pair<std::uint64_t, std::string>> want;
+    for (std::uint32_t i = 0; i < 200; ++i) {
+        std::uint64_t t = T0 + (i + 1) * 10 * kMs;
+        b.create(t, {100 + i, t}, kInit, "s" + std::to_string(i));
+        want.emplace_back(t, "s" + std::to_string(i));
+    }
+    for (std::uint64_t t : {T0 + 6 * kMs, T0 + 1000 * kMs + 1, T0 + 1000 * kMs + 2, T0 + 2500 * kMs}) {
+        std::string name = "c" + std::to_string(want.size());
+        b.create(std::max(t, T0 + 2001 * kMs), {static_cast<std::uint32_t>(1000 + want.size()), t}, parent, name);
+        want.emplace_back(t, name);
+    }
+    b.exit(T0 + 2600 * kMs, parent, 0);
+    feed(tree, b);
+    tree.advance(T0 + 2600 * kMs + kH + 1);
+    ASSERT_FALSE(tree.find({parent.pid, parent.start_ns}));
+    std::sort(want.begin(), want.end());
+    std::vector<std::string> names;
+    for (const auto& [t, name] : want) names.push_back(name);
+    EXPECT_EQ(child_names(tree.find({kInit.pid, kInit.start_ns})), names);
+    EXPECT_EQ(tree.find({1200, T0 + 6 * kMs})->original_parent, (Identity{parent.pid, parent.start_ns}));
 }

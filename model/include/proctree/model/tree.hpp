@@ -316,7 +316,8 @@ private:
     void place(Process* p);
     void stop_waiting(Process* p);
     bool is_within(const Process* n, const Process* top) const;
-    void link(Process* parent, Process* child);
+    static Process* insertion_point(const Process* parent, const Process& child, Process* near);
+    void link(Process* parent, Process* child, Process* near = nullptr);
     void unlink(Process* child);
     void adopt_waiting(Process* parent);
     bool name_matches(const Process& p) const;
