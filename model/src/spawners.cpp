@@ -78,4 +78,40 @@ std::vector<Spawner> SpawnerCounts::top(std::uint64_t now_ns, std::size_t n, boo
     return all;
 }
 
+SpawnerCounts::Packed::Packed(const SpawnerCounts& counts, std::uint64_t now_ns)
+    : prune_at_(counts.prune_at_), in_snapshot_(counts.in_snapshot_)
+{
+    std::uint64_t now_sec = now_ns / kSecNs, window = kWindowNs / kSecNs;
+    entries_.reserve(counts.counts_.size());
+    for (const auto& [id, c] : counts.counts_) {
+        auto first = static_cast<std::uint32_t>(seconds_.size());
+        for (const auto& second : c.seconds)
+            if (second.first + window > now_sec) seconds_.push_back(second);
+        entries_.push_back(Entry{id, c.total, c.name, first, static_cast<std::uint32_t>(seconds_.size()) - first});
+    }
+    seconds_.shrink_to_fit();
+}
+
+SpawnerCounts SpawnerCounts::Packed::unpack() const
+{
+    SpawnerCounts out;
+    out.prune_at_ = prune_at_;
+    out.in_snapshot_ = in_snapshot_;
+    out.counts_.reserve(entries_.size());
+    for (const Entry& e : entries_) {
+        Counts& c = out.counts_[e.id];
+        c.name = e.name;
+        c.total = e.total;
+        c.seconds.assign(seconds_.begin() + e.first_second, seconds_.begin() + e.first_second + e.seconds);
+    }
+    return out;
+}
+
+std::size_t SpawnerCounts::Packed::memory_estimate() const
+{
+    std::size_t bytes = sizeof(*this) + entries_.capacity() * sizeof(Entry) + seconds_.capacity() * sizeof(seconds_[0]);
+    for (const Entry& e : entries_) bytes += e.name.capacity() > 15 ? e.name.capacity() + 1 : 0;
+    return bytes;
+}
+
 }  // namespace proctree::model

@@ -135,8 +135,8 @@ bool Timeline::build(std::size_t max_records)
 void Timeline::add_checkpoint()
 {
     auto copy = std::make_unique<const ProcessTree>(tree_);
-    auto spawners = std::make_unique<const SpawnerCounts>(spawners_);
-    std::size_t bytes = copy->memory_estimate() + spawners->memory_estimate();
+    SpawnerCounts::Packed spawners(spawners_, tree_.now());
+    std::size_t bytes = copy->memory_estimate() + spawners.memory_estimate();
     checkpoint_bytes_ += bytes;
     checkpoints_.push_back(Checkpoint{offset_, records_, std::move(copy), log_, std::move(spawners)});
     while (checkpoint_bytes_ > config_.memory_budget && checkpoints_.size() > 2) thin_out();
@@ -181,7 +181,7 @@ void Timeline::thin_out()
     std::vector<Checkpoint> kept;
     checkpoint_bytes_ = 0;
     for (std::size_t i = 0; i < checkpoints_.size(); i += 2) {
-        checkpoint_bytes_ += checkpoints_[i].tree->memory_estimate() + checkpoints_[i].spawners->memory_estimate();
+        checkpoint_bytes_ += checkpoints_[i].tree->memory_estimate() + checkpoints_[i].spawners.memory_estimate();
         kept.push_back(std::move(checkpoints_[i]));
     }
     checkpoints_ = std::move(kept);
@@ -222,7 +222,7 @@ std::uint64_t Timeline::seek(const SeekTarget& target, std::uint64_t t) const
         ApplyTo apply(without_spawners, nullptr, nullptr, dropped);
         replayed += early.walk(offset, t, kForever, apply);
     }
-    if (target.spawners) *target.spawners = *near->spawners;
+    if (target.spawners) *target.spawners = near->spawners.unpack();
     RecordWalker walker(stream_);
     ApplyTo apply(target, nullptr, nullptr, dropped);
     replayed += walker.walk(offset, t, kForever, apply);

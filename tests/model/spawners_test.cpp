@@ -52,3 +52,38 @@ TEST(Spawners, CountsChildrenRecentlyAndSinceTheStart)
     EXPECT_EQ(total[1].name, "make");
     EXPECT_EQ(c.spawners.top(now, 1, false).size(), 1u);
 }
+
+// A checkpoint's packed counts, unpacked, go on as the counts themselves:
+// the window still reaches back before the moment of packing, totals stay.
+TEST(Spawners, PackedCountsUnpackedGoOnAsTheCountsWould)
+{
+    Counted c;
+    StreamBuilder b;
+    const Id init{1, T0 - 100 * kSec}, make{2, T0 - 50 * kSec};
+    b.create(T0 - 100 * kSec, init, {}, "init").create(T0 - 50 * kSec, make, init, "make");
+    std::uint32_t pid = 100;
+    for (int s = 0; s < 30; ++s, ++pid) b.create(T0 + s * kSec, {pid, T0 + s * kSec}, s % 3 ? make : init, "cc");
+    c.feed(b);
+    std::uint64_t now = c.tree.now();
+    SpawnerCounts::Packed packed(c.spawners, now);
+    EXPECT_LT(packed.memory_estimate(), c.spawners.memory_estimate());
+    SpawnerCounts unpacked = packed.unpack();
+    EXPECT_EQ(unpacked.top(now, 1, true).at(0).recent, 7u);  // seconds from before the packing count
+    StreamBuilder more;
+    for (int s = 30; s < 36; ++s, ++pid) more.create(T0 + s * kSec, {pid, T0 + s * kSec}, make, "cc");
+    feed_then(c.tree, more, [&](const Record& r) {
+        c.spawners.add(r, c.tree);
+        unpacked.add(r, c.tree);
+    });
+    for (std::uint64_t at : {now, now + 3 * kSec, c.tree.now(), c.tree.now() + 9 * kSec})
+        for (bool recent : {true, false}) {
+            auto want = c.spawners.top(at, 10, recent), got = unpacked.top(at, 10, recent);
+            ASSERT_EQ(got.size(), want.size());
+            for (std::size_t i = 0; i < want.size(); ++i) {
+                EXPECT_EQ(got[i].id, want[i].id);
+                EXPECT_EQ(got[i].name, want[i].name);
+                EXPECT_EQ(got[i].recent, want[i].recent);
+                EXPECT_EQ(got[i].total, want[i].total);
+            }
+        }
+}

@@ -125,7 +125,7 @@ private:
         std::uint64_t index = 0;   // records applied
         std::unique_ptr<const ProcessTree> tree;
         EventLog log{0};  // lines so far (none kept)
-        std::unique_ptr<const SpawnerCounts> spawners;
+        SpawnerCounts::Packed spawners;
     };
     struct LineMark {
         std::uint64_t now_ns = 0;  // the index's clock: no record before the mark is later
