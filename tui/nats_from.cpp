@@ -1,5 +1,7 @@
 #include "nats_from.hpp"
 
+#include "fleet_merge.hpp"
+
 #include <proctree/model/timeline.hpp>
 #include <proctree/nats/batcher.hpp>
 #include <proctree/nats/checkpoint_index.hpp>
@@ -313,17 +315,6 @@ private:
         return true;
     }
 
-    // The records that never came, said as events lost just before the next one.
-    static bool write_gap(const std::string& payload, const nats::RecordSpan& r, std::uint64_t missing,
-                          collect::ByteSink& sink)
-    {
-        std::uint64_t time_ns = 0;
-        std::memcpy(&time_ns, payload.data() + r.offset + 16, sizeof time_ns);
-        char rec[sizeof(pt_events_lost)];
-        std::uint32_t n = pt_encode_events_lost(rec, sizeof rec, r.seq - 1, time_ns, missing, PT_LOST_OTHER);
-        return sink.write(rec, n);
-    }
-
     std::unique_ptr<nats::Subscriber> sub_;
     std::string host_;
     std::function<void(std::string_view)> notice_;
@@ -332,16 +323,55 @@ private:
     bool header_sent_ = false;
 };
 
+// Every host (or those of --host) followed live, merged by FleetMerge: for
+// the viewer's fleet tree. A host's messages before its start checkpoint
+// are skipped (the subscription starts at the lowest host's).
+class NatsFleetSource final : public collect::Source {
+public:
+    NatsFleetSource(std::unique_ptr<nats::Subscriber> sub, StartPlan plan, std::vector<std::string> hosts,
+                    std::function<void(std::string_view)> notice)
+        : sub_(std::move(sub)), plan_(std::move(plan)), merge_(std::move(hosts)), notice_(std::move(notice))
+    {}
+
+    pt_source kind() const override { return PT_SOURCE_UNKNOWN; }
+
+    int run(collect::ByteSink& sink, const std::atomic<bool>& stop) override
+    {
+        nats::Message m;
+        bool told = false;
+        while (!stop.load()) {
+            auto got = sub_->next(m, std::chrono::milliseconds(100));
+            if (got == nats::Subscriber::Next::Timeout) continue;
+            if (got == nats::Subscriber::Next::Failed) {
+                if (notice_) notice_(sub_->error());
+                return 1;
+            }
+            if (skipped(plan_, m)) continue;
+            auto r = merge_.forward(m.data, sink);
+            if (r == FleetMerge::Result::SinkFull) return 0;
+            if (r == FleetMerge::Result::NotBatch && notice_ && !told) {
+                notice_(fmt::format("a NATS message on {} is not a proctree batch: skipped", m.subject));
+                told = true;
+            }
+            if (r == FleetMerge::Result::Forwarded) sink.flush();
+        }
+        return 0;
+    }
+
+private:
+    std::unique_ptr<nats::Subscriber> sub_;
+    StartPlan plan_;
+    FleetMerge merge_;
+    std::function<void(std::string_view)> notice_;
+};
+
 }  // namespace
 
 std::unique_ptr<collect::Source> make_nats_follow_source(const NatsFrom& from, const nats::ConnectOptions& connect,
                                                          std::function<void(std::string_view)> notice,
-                                                         std::string& error, FollowStart start)
+                                                         std::string& error, FollowStart start,
+                                                         std::vector<std::string> hosts)
 {
-    if (from.all_hosts) {
-        error = "the viewer follows one host at a time: use nats://SERVER/HOST (snapshot and decode take /*)";
-        return nullptr;
-    }
     CatchUpResult planned;
     auto plan = plan_start(from, connect, start, planned);
     if (!plan) {
@@ -354,6 +384,8 @@ std::unique_ptr<collect::Source> make_nats_follow_source(const NatsFrom& from, c
     fo.start_seq = plan->subscribe_seq;
     auto sub = nats::Subscriber::open(fo, error);
     if (!sub) return nullptr;
+    if (from.all_hosts)
+        return std::make_unique<NatsFleetSource>(std::move(sub), std::move(*plan), std::move(hosts), std::move(notice));
     return std::make_unique<NatsFollowSource>(std::move(sub), from.host, std::move(notice));
 }
 

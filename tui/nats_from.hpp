@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace proctree::cli {
 
@@ -63,10 +64,13 @@ CatchUpResult catch_up(const NatsFrom& from, const nats::ConnectOptions& connect
 // One host followed live, as a Source: the stream header once, then the
 // records that pass the exactly-once gate; a gap becomes an events-lost
 // record. For the viewer's reader thread.
-// It starts at the host's newest checkpoint, or as `start` says.
+// With from.all_hosts, every host (or only `hosts`, when given), merged as
+// FleetMerge says: for a tree with TreeConfig::hosts.
+// It starts at each host's newest checkpoint, or as `start` says.
 std::unique_ptr<collect::Source> make_nats_follow_source(const NatsFrom& from, const nats::ConnectOptions& connect,
                                                          std::function<void(std::string_view)> notice,
                                                          std::string& error,
-                                                         FollowStart start = {FollowStart::From::Newest, ""});
+                                                         FollowStart start = {FollowStart::From::Newest, ""},
+                                                         std::vector<std::string> hosts = {});
 
 }  // namespace proctree::cli

@@ -338,6 +338,18 @@ std::size_t StreamDecoder::decode_from(const std::byte* data, std::size_t len, R
         if (!header_) return 0;
     }
     while (len - pos >= sizeof(pt_record_header)) {
+        if (concatenated_ && std::memcmp(data + pos, PT_WIRE_MAGIC, PT_WIRE_MAGIC_LEN) == 0) {
+            // The next stream of the concatenation: its header, once all there.
+            std::optional<StreamHeader> before = std::move(header_);
+            header_.reset();
+            std::size_t used = decode_header(data + pos, len - pos, handler);
+            if (!header_) {
+                header_ = std::move(before);
+                return pos;
+            }
+            pos += used;
+            continue;
+        }
         auto rh = load<pt_record_header>(data + pos);
         if (rh.size < sizeof(pt_record_header) || rh.size % 8 != 0 || rh.size > PT_MAX_RECORD_SIZE) {
             fail(consumed_, fmt::format("record size {} is invalid (must be a multiple of 8 between 24 and {})",

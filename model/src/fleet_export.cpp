@@ -19,6 +19,14 @@ std::string age(std::uint64_t now_ns, std::uint64_t then_ns)
 
 }  // namespace
 
+std::string describe_host(const HostInfo& h, std::uint64_t now_ns)
+{
+    std::string lost = h.events_lost || !h.loss_reports ? std::to_string(h.events_lost) : std::string("?");
+    return fmt::format("{}  {}  {} processes  lost {}{}  last record {}", to_string(h.header.os),
+                       to_string(h.header.source), h.living, lost, h.stale ? " (until the next resync)" : "",
+                       age(now_ns, h.last_record_ns));
+}
+
 std::string export_fleet_text(const Fleet& fleet, const FleetExportInfo& info)
 {
     std::string out = fmt::format("# proctree fleet\n# time: {}\n# source: {}\n# hosts: {}\n", format_utc(info.time_ns),

@@ -30,6 +30,8 @@ void heap_pop(std::vector<HeapItem>& heap)
     heap.pop_back();
 }
 
+std::uint64_t pid_key(std::uint32_t pid, std::uint32_t host) { return std::uint64_t(host) << 32 | pid; }
+
 bool starts_before(const Process& a, const Process& b)
 {
     return a.id.start_ns != b.id.start_ns ? a.id.start_ns < b.id.start_ns : a.created_ns < b.created_ns;
@@ -91,6 +93,8 @@ void ProcessTree::copy_from(const ProcessTree& o)
     generation_ = o.generation_;
     in_snapshot_ = o.in_snapshot_;
     snapshot_complete_ = o.snapshot_complete_;
+    hosts_ = o.hosts_;
+    current_host_ = o.current_host_;
     auto mine = [&](Process*& p) {
         if (p) p = copy_of.at(p);
     };
@@ -147,6 +151,7 @@ std::size_t ProcessTree::memory_estimate() const
 
 void ProcessTree::apply_header(const StreamHeader& header)
 {
+    if (config_.hosts) switch_host(header);
     header_ = header;
     ++generation_;
 }
@@ -159,9 +164,9 @@ Process* ProcessTree::node(Identity id) const
 
 const Process* ProcessTree::find(Identity id) const { return node(id); }
 
-const Process* ProcessTree::find_pid(std::uint32_t pid) const
+const Process* ProcessTree::find_pid(std::uint32_t pid, std::uint32_t host) const
 {
-    auto it = by_pid_.find(pid);
+    auto it = by_pid_.find(pid_key(pid, host));
     return it == by_pid_.end() ? nullptr : it->second;
 }
 
@@ -180,7 +185,7 @@ std::uint64_t ProcessTree::next_change_ns() const
     return next;
 }
 
-void ProcessTree::apply(const Record& r)
+void ProcessTree::apply_body(const Record& r)
 {
     ++stats_.records;
     std::visit(
@@ -233,7 +238,7 @@ Process* ProcessTree::resolve_parent(const Process& child) const
 {
     const Identity& rp = child.current_parent;
     if (rp.pid == 0 || rp == child.id) return nullptr;
-    Process* cand = rp.start_ns != 0 ? node(rp) : const_cast<Process*>(find_pid(rp.pid));
+    Process* cand = rp.start_ns != 0 ? node(rp) : const_cast<Process*>(find_pid(rp.pid, rp.host));
     if (!cand || cand == &child) return nullptr;
     if (cand->id.start_ns > child.id.start_ns) return nullptr;
     return cand;
@@ -325,6 +330,7 @@ void ProcessTree::propagate(Process* n, int dmatch)
 bool ProcessTree::name_matches(const Process& p) const
 {
     if (!match_active_) return true;
+    if (p.host_node_) return false;  // shown for the matches of its processes
     if (filter_.hide_kernel_threads && (p.flags & PT_PROC_KERNEL_THREAD)) return false;
     if (!filter_.users.empty() && std::find(filter_.users.begin(), filter_.users.end(), p.user) == filter_.users.end())
         return false;
@@ -388,7 +394,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
     Process* p = &by_id_.try_emplace(c.proc).first->second;
     // A new process with a pid we hold for a living one: the old one must have
     // exited unseen (its exit was lost). Never confuse the two.
-    if (auto [pid_slot, fresh] = by_pid_.try_emplace(c.proc.pid, p); !fresh) {
+    if (auto [pid_slot, fresh] = by_pid_.try_emplace(pid_key(c.proc.pid, c.proc.host), p); !fresh) {
         Process* old = pid_slot->second;
         if (!old->exited && old->id.start_ns <= c.proc.start_ns) {
             end(old, r.time_ns, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN, {}, {}});
@@ -417,7 +423,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
     p->matches_ = name_matches(*p);
     p->rows_[0] = 1;
     p->rows_[1] = p->matches_ ? 1 : 0;
-    ++stats_.living;
+    count_living(*p, 1);
 
     place(p);
     adopt_waiting(p);
@@ -428,7 +434,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
 void ProcessTree::on_exit(std::uint64_t time_ns, const ProcessExit& e)
 {
     ++stats_.exits;
-    Process* p = e.proc.start_ns != 0 ? node(e.proc) : const_cast<Process*>(find_pid(e.proc.pid));
+    Process* p = e.proc.start_ns != 0 ? node(e.proc) : const_cast<Process*>(find_pid(e.proc.pid, e.proc.host));
     if (!p) {
         ++stats_.unmatched_exits;
         return;
@@ -446,7 +452,7 @@ void ProcessTree::end(Process* p, std::uint64_t time_ns, const ProcessExit& e)
     p->cpu_ns_ = e.cpu_ns.value_or(0);
     p->peak_rss_ = e.peak_rss_bytes.value_or(0);
     p->exited_ns = std::max(time_ns, p->created_ns);
-    --stats_.living;
+    count_living(*p, -1);
     ++stats_.exited;
     ++generation_;
     heap_push(expiry_, {p->exited_ns + config_.highlight_ns, p->id});
@@ -502,16 +508,18 @@ void ProcessTree::on_snapshot(const Snapshot& s, std::uint64_t time_ns)
         in_snapshot_ = true;
         snapshot_complete_ = (s.flags & PT_SNAPSHOT_COMPLETE) != 0;
         if (snapshot_complete_)
-            for (auto& [id, p] : by_id_) p.in_snapshot_ = false;
+            for (auto& [id, p] : by_id_)
+                if (id.host == current_host_) p.in_snapshot_ = false;
         return;
     }
     in_snapshot_ = false;
     if (!snapshot_complete_) return;
     snapshot_complete_ = false;
-    // A complete snapshot lists every running process: the others are gone.
+    if (current_host_) hosts_[current_host_ - 1].stale = false;
+    // A complete snapshot lists every running process (of its host): the others are gone.
     std::vector<Identity> gone;
     for (auto& [id, p] : by_id_)
-        if (!p.exited && !p.in_snapshot_) gone.push_back(id);
+        if (id.host == current_host_ && !p.exited && !p.in_snapshot_ && !p.host_node_) gone.push_back(id);
     for (const Identity& id : gone) {
         on_exit(time_ns, ProcessExit{id, 0, 0, PT_EXIT_CODE_UNKNOWN, {}, {}});
         --stats_.exits;
@@ -583,7 +591,8 @@ void ProcessTree::retire_one(Process* p)
         near = c;
     }
     stop_waiting(p);
-    if (auto it = by_pid_.find(p->id.pid); it != by_pid_.end() && it->second == p) by_pid_.erase(it);
+    if (auto it = by_pid_.find(pid_key(p->id.pid, p->id.host)); it != by_pid_.end() && it->second == p)
+        by_pid_.erase(it);
     ++generation_;
     if (p->exited) --stats_.exited;
     if (p->lineage_only_) --lineage_only_;

@@ -22,10 +22,10 @@ void ProcessTree::place(Process* p)
     // resolve_parent found no parent: with a start time, it is simply not here
     // yet (unless it started after the child: then it is not the parent); by
     // pid alone, only if no process holds that pid now.
-    bool may_arrive_later = rp.start_ns != 0 ? rp.start_ns <= p->id.start_ns : !find_pid(rp.pid);
+    bool may_arrive_later = rp.start_ns != 0 ? rp.start_ns <= p->id.start_ns : !find_pid(rp.pid, rp.host);
     if (!parent && rp.pid != 0 && rp.pid != p->id.pid && may_arrive_later)
         waiting_.emplace(rp, p);  // events can arrive out of order: adopt it then
-    link(parent ? parent : &root_, p);
+    link(parent ? parent : root_of(*p), p);
 }
 
 void ProcessTree::stop_waiting(Process* p)
@@ -42,11 +42,11 @@ void ProcessTree::stop_waiting(Process* p)
 void ProcessTree::adopt_waiting(Process* parent)
 {
     if (waiting_.empty()) return;  // the usual case: parents come first
-    for (Identity key : {parent->id, Identity{parent->id.pid, 0}}) {
+    for (Identity key : {parent->id, Identity{parent->id.pid, 0, parent->id.host}}) {
         auto [begin, end] = waiting_.equal_range(key);
         for (auto it = begin; it != end;) {
             Process* child = it->second;
-            if (child->parent_ == &root_ && resolve_parent(*child) == parent && !is_within(parent, child)) {
+            if (child->parent_ == root_of(*child) && resolve_parent(*child) == parent && !is_within(parent, child)) {
                 unlink(child);
                 link(parent, child);
                 it = waiting_.erase(it);

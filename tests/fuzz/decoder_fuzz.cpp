@@ -61,6 +61,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     config.history = 4;
     config.images_per_process = 3;
     config.renames_per_process = 3;
+    // Bit 4: a fleet (streams laid end to end, a node per host).
+    config.hosts = data[0] & 16;
+    decoder.accept_concatenated(config.hosts);
     Apply apply(config);
     for (std::size_t i = 0; i < len; i += chunk) {
         std::size_t n = len - i < chunk ? len - i : chunk;

@@ -1,5 +1,6 @@
 #include "layout.hpp"
 
+#include "host_row.hpp"
 #include "menus.hpp"
 #include "status_line.hpp"
 
@@ -79,6 +80,7 @@ std::string_view skip_columns(std::string_view text, std::size_t columns)
 void paint_row(const model::ProcessTree& tree, const Row& row, int y, const UiState& ui, const Theme& theme, Grid& g)
 {
     const Process& p = *row.proc;
+    if (p.is_host()) return paint_host_row(tree, row, y, ui.selected && p.id == *ui.selected, theme, g);
     Style st = theme.row_style(row.state);
     Style cmd = row.state == RowState::Normal ? theme.cmdline : st;
     if (!(st == theme.normal)) g.fill(0, y, -1, st);  // render() cleared the rest

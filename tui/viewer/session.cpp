@@ -77,6 +77,9 @@ Session::Session(ViewerOptions options)
           c.highlight_ns = options_.highlight_ms * 1'000'000ull;
           c.keep_exited = options_.keep_exited;
           c.history = options_.history;
+          std::string ignored;
+          auto nats = cli::is_nats_spec(options_.from) ? cli::parse_nats_from(options_.from, ignored) : std::nullopt;
+          c.hosts = nats && nats->all_hosts;  // the fleet: each host a node
           return c;
       }()),
       channel_(options_.channel_bytes), clock_(options_.speed > 0 ? options_.speed : 1.0, false)
@@ -88,6 +91,7 @@ Session::Session(ViewerOptions options)
     status_.source = "starting";
     ui_.columns = options_.columns;
     ui_.usage = &usage_;
+    decoder_.accept_concatenated(tree_.config().hosts);  // the hosts' pieces, each behind its header
     ui_.cannot_signal = options_.from.empty() ? "F9: signals need a live source of this machine"
                                               : "F9: the processes of a stream cannot be signalled from here";
 }
@@ -159,7 +163,8 @@ bool Session::start_nats(std::string& error)
     if (!from) return false;
     ByteChannel* ch = &channel_;
     auto source = cli::make_nats_follow_source(
-        *from, options_.nats, [ch](std::string_view m) { ch->notice(std::string(m)); }, error);
+        *from, options_.nats, [ch](std::string_view m) { ch->notice(std::string(m)); }, error,
+        {cli::FollowStart::From::Newest, ""}, options_.hosts);
     if (!source) return false;
     input_description_ = from->describe();
     status_.source = input_description_;
@@ -179,6 +184,14 @@ std::string Session::source_label() const
     if (tree_.header()) kind = std::string(model::to_string(tree_.header()->source));
     if (input_description_.empty()) return kind.empty() ? std::string("starting") : kind;
     return kind.empty() ? input_description_ : fmt::format("{} ({})", input_description_, kind);
+}
+
+std::string Session::host_label() const
+{
+    if (!tree_.config().hosts) return tree_.header() ? tree_.header()->host : std::string();
+    std::string out;
+    for (std::uint32_t k = 1; k <= tree_.host_count(); ++k) out += (out.empty() ? "" : ",") + tree_.host(k)->name;
+    return out;
 }
 
 void Session::on_header(const model::StreamHeader& header) { tree_.apply_header(header); }
@@ -389,7 +402,7 @@ bool Session::refresh_status(std::uint64_t steady_ns)
     fade_notices(s, steady_ns);
     s.source = source_label();
     s.polling = tree_.header() && tree_.header()->source == model::SourceKind::Poll;
-    s.host = tree_.header() ? tree_.header()->host : std::string();
+    s.host = host_label();
     s.processes = tree_.stats().living;
     rates(steady_ns, s.creates_per_s, s.exits_per_s);
     s.events_lost = tree_.stats().events_lost;
@@ -446,7 +459,7 @@ void Session::export_view(bool json)
     std::uint64_t wall = wall_ns_now();
     model::ExportInfo info;
     info.time_ns = wall;
-    info.host = tree_.header() ? tree_.header()->host : std::string();
+    info.host = host_label();
     info.source = source_label();
     std::string body = json ? model::export_json(tree_, info) : model::export_text(tree_, info);
     std::string dir = options_.export_dir.empty() ? std::string(".") : options_.export_dir;

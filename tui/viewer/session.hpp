@@ -28,6 +28,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace proctree::viewer {
 
@@ -40,8 +41,9 @@ struct ViewerOptions {
     std::string filter;
     std::optional<std::uint32_t> pid;
     std::string export_dir = ".";
-    nats::ConnectOptions nats;  // with --from nats://...
-    bool image_facts = true;    // live sources: size and SHA-256 of executables
+    nats::ConnectOptions nats;       // with --from nats://...
+    std::vector<std::string> hosts;  // with --from nats://SERVER/*: only these hosts; empty: every one
+    bool image_facts = true;         // live sources: size and SHA-256 of executables
     bool keep_exited = false;
     std::size_t history = 100'000;
     bool ascii = false;  // ASCII line drawing even in a UTF-8 locale
@@ -126,6 +128,8 @@ public:
     const StatusInfo& status() const { return status_; }
     const ViewerOptions& options() const { return options_; }
     std::string source_label() const;
+    // The host, or a fleet's hosts ("alpha,beta"), for the status and exports.
+    std::string host_label() const;
     // Something worth a first frame has arrived: the initial snapshot is
     // complete, a record came outside any snapshot, or the input ended.
     bool has_content() const { return content_ || finished_ || corrupt_; }

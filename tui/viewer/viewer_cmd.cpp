@@ -26,6 +26,7 @@ Action add_viewer(CLI::App& app)
         bool pid_set = false;
         std::string export_dir = ".";
         nats::ConnectOptions nats;
+        std::vector<std::string> hosts;
         bool image_facts = true;
         bool keep_exited = false;
         std::size_t history = 100'000;
@@ -37,7 +38,7 @@ Action add_viewer(CLI::App& app)
     add_live_source_options(app, args->live);
     app.add_option("--from", args->from,
                    "Show a recorded or remote stream: FILE, DIR/ (a flight recorder's files), - (stdin), "
-                   "tcp:HOST:PORT or nats://SERVER[:PORT]/HOST");
+                   "tcp:HOST:PORT, nats://SERVER[:PORT]/HOST or nats://SERVER[:PORT]/* (every host)");
     app.add_option("--speed", args->speed, "Replay speed of a recorded file (0: at once)")
         ->check(CLI::Range(0.0, 1e6))
         ->capture_default_str();
@@ -49,6 +50,8 @@ Action add_viewer(CLI::App& app)
         ->each([args](const std::string&) { args->pid_set = true; });
     app.add_option("--export-dir", args->export_dir, "Where s and S write their exports")->capture_default_str();
     add_nats_connect_options(&app, args->nats);
+    app.add_option("--host", args->hosts, "With --from nats://SERVER/*: only these hosts (repeat, or NAME,NAME)")
+        ->delimiter(',');
     app.add_flag("!--no-image-facts", args->image_facts, "Do not read and hash executables (live sources)");
     app.add_flag("--keep-exited", args->keep_exited,
                  "Keep exited processes in the tree after their highlight time (x toggles)");
@@ -64,6 +67,12 @@ Action add_viewer(CLI::App& app)
                        ")");
 
     return [args] {
+        std::string ignored;
+        auto nats = is_nats_spec(args->from) ? parse_nats_from(args->from, ignored) : std::nullopt;
+        if (!args->hosts.empty() && !(nats && nats->all_hosts)) {
+            fmt::print(stderr, "proctree: --host narrows a fleet: use it with --from nats://SERVER[:PORT]/*\n");
+            return kExitBadInput;
+        }
         viewer::ViewerOptions o;
         collect::SourceOptions live = live_source_options(args->live);
         o.source = live.kind;
@@ -75,6 +84,7 @@ Action add_viewer(CLI::App& app)
         if (args->pid_set) o.pid = args->pid;
         o.export_dir = args->export_dir;
         o.nats = args->nats;
+        o.hosts = args->hosts;
         o.image_facts = args->image_facts;
         o.keep_exited = args->keep_exited;
         o.history = args->history;

@@ -45,6 +45,10 @@ public:
     // within it: the next byte fed is at `offset`, where a record starts.
     // The header must have been fed already.
     void resume_at(std::uint64_t offset);
+    // Streams laid end to end (a fleet: each host's pieces behind its own
+    // header): a header where a record would start begins the next stream
+    // (no record type starts with the magic). on_header comes for each.
+    void accept_concatenated(bool on) { concatenated_ = on; }
 
     const std::optional<DecodeError>& error() const { return error_; }
     const std::optional<StreamHeader>& header() const { return header_; }
@@ -63,6 +67,7 @@ private:
     std::optional<DecodeError> error_;
     std::uint64_t consumed_ = 0;
     std::uint64_t records_ = 0;
+    bool concatenated_ = false;
 };
 
 }  // namespace proctree::model

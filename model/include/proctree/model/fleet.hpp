@@ -94,6 +94,10 @@ private:
 // Whether a decoded record begins a checkpoint (PT_SNAPSHOT_CHECKPOINT).
 bool starts_checkpoint(const Record& r);
 
+// What a fleet tree's host node says of its host (TreeConfig::hosts):
+// "linux  ebpf  51 processes  lost 3 (until the next resync)  last record 2.0 s ago".
+std::string describe_host(const HostInfo& host, std::uint64_t now_ns);
+
 struct FleetExportInfo {
     std::uint64_t time_ns = 0;  // wall clock of the export: ages are measured from it
     std::string source;         // "nats://server/*"

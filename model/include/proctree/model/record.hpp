@@ -15,9 +15,18 @@
 namespace proctree::model {
 
 // A process is (pid, start time), never the pid alone: PIDs are reused.
+// In a fleet (several hosts in one tree) it is (host, pid, start): equal
+// PIDs on two hosts never meet. The host sits in what would be padding, so
+// the identity stays 16 bytes; the decoder leaves it 0 (one stream, one
+// host) and the tree sets it from the stream header it belongs to.
 struct Identity {
     std::uint32_t pid = 0;
+    std::uint32_t host = 0;      // key of the host in a fleet; 0: the only one
     std::uint64_t start_ns = 0;  // 0: unknown
+    constexpr Identity() = default;
+    constexpr Identity(std::uint32_t pid_, std::uint64_t start, std::uint32_t host_ = 0)
+        : pid(pid_), host(host_), start_ns(start)
+    {}
     friend bool operator==(const Identity&, const Identity&) = default;
     friend auto operator<=>(const Identity&, const Identity&) = default;
 };
@@ -25,7 +34,7 @@ struct Identity {
 struct IdentityHash {
     std::size_t operator()(const Identity& id) const noexcept
     {
-        std::uint64_t h = id.start_ns * 0x9E3779B97F4A7C15ull ^ id.pid;
+        std::uint64_t h = id.start_ns * 0x9E3779B97F4A7C15ull ^ id.pid ^ (std::uint64_t(id.host) << 32);
         return static_cast<std::size_t>(h ^ (h >> 29));
     }
 };

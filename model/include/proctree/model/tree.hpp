@@ -18,7 +18,12 @@
 //    time, up to `history` of them: the oldest exits leave first, except a
 //    dead process with descendants in the tree, which stays for the lineage
 //    until its last descendant has left;
-//  - processes from a snapshot are never New.
+//  - processes from a snapshot are never New;
+//  - a fleet (TreeConfig::hosts): the input is the hosts' streams cut at
+//    record boundaries, each piece behind its host's stream header; every
+//    identity then carries the host's key, each host is a top-level node
+//    (Process::is_host) whose subtree is that host's tree, and a host's
+//    complete snapshot ends only that host's processes it does not list.
 // Time comes only from record timestamps and advance(now): deterministic.
 //
 // The tree also holds the view state (filter, collapsed processes) and
@@ -47,6 +52,23 @@ struct TreeConfig {
     std::size_t history = 100'000;         // how many exited processes are kept at most
     std::size_t images_per_process = 64;   // image loads kept per process (the first ones)
     std::size_t renames_per_process = 32;  // renames kept per process (the first ones)
+    bool hosts = false;                    // a fleet: each stream header names a host (see above)
+};
+
+// A host of a fleet: what its node shows.
+struct HostInfo {
+    std::string name;
+    StreamHeader header;               // its latest stream header
+    std::size_t living = 0;            // its running processes
+    std::uint64_t records = 0;         // applied
+    std::uint64_t events_lost = 0;     // events-lost counts (a sequence gap is one too)
+    std::uint64_t loss_reports = 0;    // events-lost records (a count may be unknown)
+    bool stale = false;                // lost something since its last complete snapshot
+    std::uint64_t last_record_ns = 0;  // time of its newest record
+    // Its snapshot in progress: a host's snapshot may come in pieces
+    // between other hosts' records.
+    bool in_snapshot = false;
+    bool snapshot_complete = false;
 };
 
 // Exiting: exited within the highlight time; Exited: kept after it.
@@ -157,6 +179,7 @@ private:
     bool in_snapshot_ = false;   // seen in the current complete snapshot
     bool sentinel_ = false;      // the tree's invisible root
     bool lineage_only_ = false;  // dropped from the history, stays for its descendants
+    bool host_node_ = false;     // a fleet's host: its children are that host's roots
     HistoryBox history_;
 
 public:
@@ -191,6 +214,9 @@ public:
     const Process* first_child() const { return first_child_; }
     const Process* next_sibling() const { return next_; }
     bool collapsed() const { return collapsed_; }
+    // A fleet's host node (name: the host; id: {kHostPid, 0, host key}), not a process.
+    bool is_host() const { return host_node_; }
+    static constexpr std::uint32_t kHostPid = 0xFFFFFFFFu;  // no OS gives it out
     // Execs, renames and image loads seen; nullptr when none.
     const ProcessHistory* history() const { return history_.get(); }
     // The whole life's CPU time (user + system, ns) and peak RSS (bytes), from
@@ -269,12 +295,19 @@ public:
     std::uint64_t generation() const { return generation_; }
 
     const Process* find(Identity id) const;
-    // The living process with this pid; else the most recent one with it.
-    const Process* find_pid(std::uint32_t pid) const;
-    std::size_t size() const { return by_id_.size() + superseded_.size(); }
+    // The living process with this pid (on that host of a fleet); else the
+    // most recent one with it.
+    const Process* find_pid(std::uint32_t pid, std::uint32_t host = 0) const;
+    std::size_t size() const { return by_id_.size() + superseded_.size() - hosts_.size(); }
     const TreeStats& stats() const { return stats_; }
     const std::optional<StreamHeader>& header() const { return header_; }
     const Process* first_root() const { return root_.first_child_; }
+
+    // A fleet's hosts, by key (1, 2, ... in order of arrival); nullptr for
+    // 0 or a key not given out.
+    const HostInfo* host(std::uint32_t key) const;
+    std::size_t host_count() const { return hosts_.size(); }
+    const Process* host_node(std::uint32_t key) const;
 
     // Keeping exited processes. Turning it off retires at once those past
     // their highlight time.
@@ -294,6 +327,11 @@ private:
     friend class TreeView;
     friend class TreeViewAccess;
     Process* node(Identity id) const;
+    void apply_body(const Record& record);
+    void switch_host(const StreamHeader& header);
+    void note_host_record(const Record& record);
+    Process* root_of(const Process& p) const;
+    void count_living(const Process& p, int delta);
     Process* resolve_parent(const Process& child) const;
     Process* create(const Record& r, const ProcessCreate& c);
     bool is_same_process(const Process& known, const ProcessCreate& c) const;
@@ -334,7 +372,7 @@ private:
     // Exited processes whose identity a newer process took (a pid reused
     // within one clock tick): kept until their highlight time is over.
     std::unordered_multimap<Identity, Process, IdentityHash> superseded_;
-    std::unordered_map<std::uint32_t, Process*> by_pid_;  // newest process per pid
+    std::unordered_map<std::uint64_t, Process*> by_pid_;  // newest process per (host, pid): pid_key()
     // Children whose (current) parent has not arrived: parent identity -> children.
     std::unordered_multimap<Identity, Process*, IdentityHash> waiting_;
     std::vector<std::pair<std::uint64_t, Identity>> expiry_;     // min-heap on exit time + highlight
@@ -352,6 +390,8 @@ private:
     std::uint64_t generation_ = 0;
     bool in_snapshot_ = false;
     bool snapshot_complete_ = false;
+    std::vector<HostInfo> hosts_;     // a fleet's hosts: key - 1
+    std::uint32_t current_host_ = 0;  // whose records come now (its header came last)
 };
 
 }  // namespace proctree::model
