@@ -8,6 +8,7 @@
 #include <proctree/model/escape.hpp>
 #include <proctree/model/export.hpp>
 #include <proctree/model/record.hpp>
+#include <proctree/model/truncation.hpp>
 
 #include <fmt/core.h>
 
@@ -34,12 +35,18 @@ std::string image_facts_json(const model::ImageFactsRecord& f)
                        model::sha256_hex(f.sha256), json_member("path", f.path));
 }
 
-// name, user, image and cmdline of a create or exec, exact (see json_member).
+// name, user, image and cmdline of a create or exec, exact (see
+// json_member), and how much of each the producer cut.
 template <class Body>
 std::string text_fields(const Body& b)
 {
-    return fmt::format("{},{},{},{}", json_member("name", b.name), json_member("user", b.user),
-                       json_member("image", b.image), json_member("cmdline", b.cmdline));
+    using model::TextField;
+    auto cut = [&](TextField f, std::string_view kept) { return model::cut_of(b.flags, b.full, f, kept.size()); };
+    return fmt::format("{},{},{},{}{}{}{}", json_member("name", b.name), json_member("user", b.user),
+                       json_member("image", b.image), json_member("cmdline", b.cmdline),
+                       model::cut_json("name", cut(TextField::Name, b.name)),
+                       model::cut_json("image", cut(TextField::Image, b.image)),
+                       model::cut_json("cmdline", cut(TextField::Cmdline, b.cmdline)));
 }
 
 std::string body_json(const model::Record& r)

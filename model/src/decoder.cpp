@@ -59,6 +59,8 @@ public:
         left_ -= static_cast<std::uint32_t>(len);
         return true;
     }
+    // Bytes taken so far, from the record's start.
+    std::uint32_t used(const RawRecord& raw) const { return raw.size - left_; }
 
 private:
     const char* p_;
@@ -79,6 +81,24 @@ std::string bad_strings(const RawRecord& raw)
                        raw.size);
 }
 
+// The pt_full_lengths trailer of a create or exec (minor 1) after its
+// strings (`end`: the offset past them); a field counts only with its
+// truncation flag and when longer than what was kept. A record too short
+// for the trailer leaves every length unknown (0).
+template <class Body>
+void read_full_lengths(const RawRecord& raw, std::uint32_t end, Body& b)
+{
+    std::uint32_t at = PT_ALIGN8(end);
+    if (!(b.flags & PT_PROC_FULL_LENGTHS) || at > raw.size || raw.size - at < sizeof(pt_full_lengths)) return;
+    auto w = load<pt_full_lengths>(raw.p + at);
+    auto pick = [&](std::uint32_t whole, std::uint32_t flag, std::size_t kept) {
+        return (b.flags & flag) && whole > kept ? whole : 0u;
+    };
+    b.full.name = pick(w.name, PT_PROC_NAME_TRUNCATED, b.name.size());
+    b.full.image = pick(w.image, PT_PROC_IMAGE_TRUNCATED, b.image.size());
+    b.full.cmdline = pick(w.cmdline, PT_PROC_CMDLINE_TRUNCATED, b.cmdline.size());
+}
+
 std::string decode_create(const RawRecord& raw, Record& r)
 {
     if (raw.size < PT_PROCESS_CREATE_FIXED) return too_short(raw, PT_PROCESS_CREATE_FIXED);
@@ -95,6 +115,7 @@ std::string decode_create(const RawRecord& raw, Record& r)
     if (!s.take(w.name_len, c.name) || !s.take(w.user_len, c.user) || !s.take(w.image_len, c.image) ||
         !s.take(w.cmdline_len, c.cmdline))
         return bad_strings(raw);
+    read_full_lengths(raw, s.used(raw), c);
     r.body = c;
     return {};
 }
@@ -127,6 +148,7 @@ std::string decode_exec(const RawRecord& raw, Record& r)
     if (!s.take(w.name_len, e.name) || !s.take(w.user_len, e.user) || !s.take(w.image_len, e.image) ||
         !s.take(w.cmdline_len, e.cmdline))
         return bad_strings(raw);
+    read_full_lengths(raw, s.used(raw), e);
     r.body = e;
     return {};
 }

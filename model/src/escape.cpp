@@ -48,6 +48,10 @@ bool is_dangerous(char32_t cp)
            (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0xFEFF;
 }
 
+// U+2026 marks a cut string (truncation.hpp): a process's own is shown
+// escaped so that the marker has one reading.
+constexpr char32_t kEllipsis = 0x2026;
+
 bool is_wide(char32_t cp)
 {
     return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF && cp != 0x303F) ||
@@ -93,7 +97,7 @@ std::string escape(std::string_view raw)
         if (n == 0) {
             out += fmt::format("\\x{:02x}", c);
             ++i;
-        } else if (is_dangerous(cp)) {
+        } else if (is_dangerous(cp) || cp == kEllipsis) {
             out += fmt::format("\\u{{{:04x}}}", static_cast<std::uint32_t>(cp));
             i += n;
         } else {

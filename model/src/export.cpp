@@ -1,6 +1,7 @@
 // Text and JSON exports of exactly what the view shows.
 #include <proctree/model/escape.hpp>
 #include <proctree/model/export.hpp>
+#include <proctree/model/truncation.hpp>
 #include <proctree/model/view.hpp>
 #include <proctree/wire.h>
 
@@ -208,7 +209,8 @@ std::string export_text(const ProcessTree& tree, const ExportInfo& info)
         const Process& p = *r.proc;
         std::string line = fmt::format("{:>7}  {:<3}  {}{}{}", p.id.pid, state_tag(r.state), r.prefix,
                                        r.collapsed && r.has_children ? "▶ " : "", escape(p.name));
-        if (!p.cmdline.empty()) line += "  " + escape(p.cmdline);
+        line += cut_marker(cut_of(p, TextField::Name));
+        if (!p.cmdline.empty()) line += "  " + escape(p.cmdline) + cut_marker(cut_of(p, TextField::Cmdline));
         if (p.image_facts) line += "  [" + describe_image_facts(p.image_facts.get()) + "]";
         if (p.reparented_ns) line += "  [" + describe_reparenting(p) + "]";
         if (p.exited) line += fmt::format("  ({} after {})", describe_exit(p), describe_lifetime(p));
@@ -247,6 +249,8 @@ std::string export_json(const ProcessTree& tree, const ExportInfo& info)
             json_member("name", p.name), json_member("cmdline", p.cmdline), json_member("image", p.image),
             json_member("user", p.user), p.uid == PT_UID_UNKNOWN ? std::string("null") : std::to_string(p.uid),
             p.threads, state_word(r.state), r.collapsed ? "true" : "false");
+        out += cut_json("name", cut_of(p, TextField::Name)) + cut_json("cmdline", cut_of(p, TextField::Cmdline)) +
+               cut_json("image", cut_of(p, TextField::Image));
         if (p.exited) {
             bool known = !(p.exit_flags & PT_EXIT_CODE_UNKNOWN);
             bool signaled = p.exit_flags & PT_EXIT_SIGNALED;

@@ -362,13 +362,19 @@ void ProcessTree::refresh(Process* p, const Record& r, const ProcessCreate& c)
     // A resync lists the parent the kernel gives it now: a re-parenting
     // whose record was lost.
     if (in_snapshot_ && c.parent.pid != p->current_parent.pid) reparent(p, c.parent, r.time_ns);
-    if (!c.name.empty()) p->name = c.name;
-    if (!c.cmdline.empty()) p->cmdline = c.cmdline;
+    // A string taken brings its own truncation facts with it.
+    auto take_cut = [&](std::uint32_t flag, std::uint32_t FullLengths::*len) {
+        p->flags = (p->flags & ~flag) | (c.flags & flag);
+        p->full.*len = c.full.*len;
+    };
+    if (!c.name.empty()) p->name = c.name, take_cut(PT_PROC_NAME_TRUNCATED, &FullLengths::name);
+    if (!c.cmdline.empty()) p->cmdline = c.cmdline, take_cut(PT_PROC_CMDLINE_TRUNCATED, &FullLengths::cmdline);
     if (!c.image.empty() && c.image != p->image) {
         p->image = c.image;
         p->image_seq = r.seq;
         p->image_facts.reset();
     }
+    if (!c.image.empty()) take_cut(PT_PROC_IMAGE_TRUNCATED, &FullLengths::image);
     if (!c.user.empty()) p->user = c.user;
     if (c.threads) p->threads = c.threads;
     refresh_match(p);
@@ -411,6 +417,7 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
     p->uid = c.uid;
     p->threads = c.threads ? c.threads : 1;
     p->flags = c.flags;
+    p->full = c.full;
     p->from_snapshot = in_snapshot_;
     p->birth_seen = !in_snapshot_ && !(header_ && header_->source == SourceKind::Poll);
     p->in_snapshot_ = in_snapshot_;
@@ -476,6 +483,7 @@ void ProcessTree::on_exec(const Record& r, const ProcessExec& e)
     if (!e.user.empty()) p->user = e.user;
     if (e.uid != PT_UID_UNKNOWN) p->uid = e.uid;
     p->flags = e.flags;
+    p->full = e.full;
     refresh_match(p);
     ++generation_;
 }

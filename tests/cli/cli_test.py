@@ -116,6 +116,22 @@ class Decode(unittest.TestCase):
         self.assertEqual((moves[1]["parent_pid"], moves[1]["previous_parent_pid"]), (1, 300))
         self.assertEqual(moves[1]["previous_parent_start_ns"], moves[0]["parent_start_ns"])
 
+    def test_cut_strings_say_how_much_is_missing(self):
+        r = run("decode", data("truncated-strings.ptr"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        recs = {(l["type"], l.get("pid")): l for l in map(json.loads, r.stdout.decode().splitlines()[1:])}
+        java = recs[("create", 400)]
+        self.assertEqual((len(java["cmdline"]), java["cmdline_truncated"]), (4096, True))
+        self.assertEqual(java["cmdline_missing_bytes"], len("java -cp ") + 100_000 + len(" Main") - 4096)
+        self.assertIsNone(recs[("create", 401)]["cmdline_missing_bytes"])  # cut, by how much unknown
+        self.assertEqual(recs[("exec", 402)]["cmdline_missing_bytes"], 131_072 - 4096)
+        self.assertEqual(recs[("create", 403)]["cmdline"], "wait… …(+5 bytes)")  # the exact text
+        self.assertFalse(recs[("create", 403)]["cmdline_truncated"])
+        text = run("snapshot", "--from", data("truncated-strings.ptr")).stdout.decode()
+        self.assertIn("x Main"[:1] * 20 + f"…(+{java['cmdline_missing_bytes']:,} bytes)\n", text)
+        self.assertIn("o" * 20 + "…\n", text)
+        self.assertIn("wait\\u{2026}  wait\\u{2026} \\u{2026}(+5 bytes)\n", text)
+
     def test_minor_zero_stream_decodes_as_before(self):
         old = run("decode", data("minor0-build.ptr"))
         new = run("decode", data("linux-build.ptr"))

@@ -402,3 +402,73 @@ TEST(Decoder, ABigChunkBehindACutRecordDoesNotStayAllocated)
     EXPECT_TRUE(d.finish());
     EXPECT_EQ(c.records.size(), 40'000u);
 }
+
+namespace {
+constexpr std::size_t kFirstRecord = PT_STREAM_HEADER_FIXED + 8;  // after "testhost"
+
+const ProcessCreate& only_create(const Collected& c)
+{
+    EXPECT_EQ(c.records.size(), 1u);
+    return std::get<ProcessCreate>(c.records.at(0).body);
+}
+}  // namespace
+
+TEST(Decoder, ACutCommandLinesWholeLengthIsRead)
+{
+    StreamBuilder b;
+    b.create_cut(1, {9, 90}, {1, 10}, "big", std::string(100'000, 'a'), 0);
+    StreamDecoder d;
+    Collected c = decode_all(b.bytes(), d);
+    ASSERT_FALSE(d.error()) << d.error()->describe();
+    const ProcessCreate& p = only_create(c);
+    EXPECT_EQ(p.cmdline.size(), PT_MAX_STRING);
+    EXPECT_TRUE(p.flags & PT_PROC_CMDLINE_TRUNCATED);
+    EXPECT_EQ(p.full.cmdline, 100'000u);
+    EXPECT_EQ(p.full.name, 0u);
+}
+
+TEST(Decoder, AnOlderRecordCutWithoutTheTrailerHasTheLengthUnknown)
+{
+    // What producers wrote before the trailer: the flag alone.
+    StreamBuilder b;
+    b.create(1, {9, 90}, {1, 10}, "big", std::string(PT_MAX_STRING, 'a'), {}, {}, 1, PT_PROC_CMDLINE_TRUNCATED);
+    ASSERT_EQ(b.size(), kFirstRecord + PT_ALIGN8(PT_PROCESS_CREATE_FIXED + 3 + PT_MAX_STRING));
+    StreamDecoder d;
+    Collected c = decode_all(b.bytes(), d);
+    ASSERT_FALSE(d.error()) << d.error()->describe();
+    const ProcessCreate& p = only_create(c);
+    EXPECT_TRUE(p.flags & PT_PROC_CMDLINE_TRUNCATED);
+    EXPECT_EQ(p.full, FullLengths{});
+}
+
+TEST(Decoder, ATrailerTheRecordIsTooShortForIsUnknownNotAnError)
+{
+    StreamBuilder b;
+    b.create_cut(1, {9, 90}, {1, 10}, "big", std::string(5000, 'a'), 0);
+    std::string bytes = b.bytes();
+    bytes.resize(bytes.size() - sizeof(pt_full_lengths));
+    std::uint32_t size = static_cast<std::uint32_t>(bytes.size() - kFirstRecord);
+    std::memcpy(bytes.data() + kFirstRecord + offsetof(pt_record_header, size), &size, 4);
+    StreamDecoder d;
+    Collected c = decode_all(bytes, d);
+    ASSERT_FALSE(d.error()) << d.error()->describe();
+    const ProcessCreate& p = only_create(c);
+    EXPECT_TRUE(p.flags & PT_PROC_FULL_LENGTHS);
+    EXPECT_EQ(p.full.cmdline, 0u);
+}
+
+TEST(Decoder, AWholeLengthWithoutItsFlagOrNotLongerThanKeptIsIgnored)
+{
+    StreamBuilder b;
+    b.create_cut(1, {9, 90}, {1, 10}, "big", std::string(5000, 'a'), 0);
+    std::string bytes = b.bytes();
+    std::size_t trailer = bytes.size() - sizeof(pt_full_lengths);
+    std::uint32_t name_whole = 2;  // "big" is 3 bytes: a whole length can't be shorter
+    std::memcpy(bytes.data() + trailer + offsetof(pt_full_lengths, name), &name_whole, 4);
+    std::uint32_t flags = PT_PROC_FULL_LENGTHS | PT_PROC_NAME_TRUNCATED;  // the cmdline's flag cleared
+    std::memcpy(bytes.data() + kFirstRecord + offsetof(pt_process_create, flags), &flags, 4);
+    StreamDecoder d;
+    Collected c = decode_all(bytes, d);
+    ASSERT_FALSE(d.error()) << d.error()->describe();
+    EXPECT_EQ(only_create(c).full, FullLengths{});
+}

@@ -146,3 +146,11 @@ TEST(Escape, DisplayWidthCountsColumns)
     EXPECT_EQ(display_width("é"), 1u);
     EXPECT_EQ(display_width("├─ "), 3u);
 }
+
+TEST(Escape, ALiteralEllipsisIsEscapedSoTheTruncationMarkerHasOneReading)
+{
+    // "…" after a string means the producer cut it (truncation.hpp).
+    EXPECT_EQ(escape("wait…"), "wait\\u{2026}");
+    EXPECT_EQ(escape("a…(+5 bytes)"), "a\\u{2026}(+5 bytes)");
+    EXPECT_EQ(json_quote("wait…"), "\"wait…\"");  // JSON keeps the exact text
+}

@@ -2,6 +2,7 @@
 #include "tree_fixture.hpp"
 
 #include <proctree/model/export.hpp>
+#include <proctree/model/truncation.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -321,4 +322,36 @@ TEST(Export, AReparentedProcessShowsItsParentNowAndWhoSpawnedIt)
     EXPECT_EQ(sh["ppid"], 1);
     EXPECT_EQ(sh["original_ppid"], 1);
     EXPECT_TRUE(sh["reparented_ns"].is_null());
+}
+
+TEST(Export, ACutCommandLineIsMarkedWithHowMuchIsMissingInTextAndJson)
+{
+    ProcessTree tree;
+    StreamBuilder b;
+    std::string cmd = "big " + std::string(100'000, 'a') + " END";
+    b.create(T0, {1, T0}, {0, 0}, "init", "/sbin/init")
+        .create_cut(T0 + 1, {2, T0 + 1}, {1, T0}, "big", cmd, 0)
+        .create(T0 + 2, {3, T0 + 2}, {1, T0}, "old", "old -x", {}, {}, 1, PT_PROC_CMDLINE_TRUNCATED)
+        .create(T0 + 3, {4, T0 + 3}, {1, T0}, "wait…", "wait… …(+5 bytes)");
+    feed(tree, b);
+    std::uint64_t missing = cmd.size() - PT_MAX_STRING;
+    std::string text = export_text(tree, ExportInfo{T0, "box", "netlink"});
+    EXPECT_NE(text.find(std::string(40, 'a') + "…(+" + group_digits(missing) + " bytes)\n"), std::string::npos)
+        << text.substr(text.size() - 300);
+    EXPECT_EQ(text.find(" END"), std::string::npos);
+    EXPECT_NE(text.find("old  old -x…\n"), std::string::npos) << text;
+    // A process's own "…" is escaped: a bare one is always the marker.
+    EXPECT_NE(text.find("wait\\u{2026}  wait\\u{2026} \\u{2026}(+5 bytes)\n"), std::string::npos) << text;
+
+    auto j = nlohmann::json::parse(export_json(tree, ExportInfo{T0, "box", "netlink"}));
+    const auto& kids = j["processes"][0]["children"];
+    EXPECT_EQ(kids[0]["cmdline"].get<std::string>().size(), PT_MAX_STRING);
+    EXPECT_EQ(kids[0]["cmdline_truncated"], true);
+    EXPECT_EQ(kids[0]["cmdline_missing_bytes"], missing);
+    EXPECT_EQ(kids[0]["name_truncated"], false);
+    EXPECT_EQ(kids[0]["name_missing_bytes"], 0);
+    EXPECT_EQ(kids[1]["cmdline_truncated"], true);
+    EXPECT_TRUE(kids[1]["cmdline_missing_bytes"].is_null());
+    EXPECT_EQ(kids[2]["cmdline"], "wait… …(+5 bytes)");  // JSON: the exact text
+    EXPECT_EQ(kids[2]["cmdline_truncated"], false);
 }

@@ -49,6 +49,23 @@ public:
         a.cmdline = str(cmdline);
         return put(pt_encode_process_create(buf_, sizeof buf_, seq_, t, &a));
     }
+    // A create whose command line the producer read only `cmdline.size()`
+    // bytes of, out of `whole` (0: unknown; flags may add *_TRUNCATED).
+    StreamBuilder& create_cut(std::uint64_t t, Id self, Id parent, std::string_view name, std::string_view cmdline,
+                              std::uint32_t whole, std::uint32_t flags = 0)
+    {
+        pt_create_args a{};
+        a.flags = flags;
+        a.proc = wire(self);
+        a.parent = wire(parent);
+        a.creator_pid = parent.pid;
+        a.uid = PT_UID_UNKNOWN;
+        a.threads = 1;
+        a.name = str(name);
+        a.cmdline = str(cmdline);
+        a.full.cmdline = whole;
+        return put(pt_encode_process_create(buf_, sizeof buf_, seq_, t, &a));
+    }
     StreamBuilder& exit(std::uint64_t t, Id self, std::int32_t code, std::uint16_t signal = 0, std::uint16_t flags = 0)
     {
         return put(pt_encode_process_exit(buf_, sizeof buf_, seq_, t, wire(self), code, signal, flags));
@@ -71,6 +88,11 @@ public:
         a.name = str(name);
         a.image = str(image);
         a.cmdline = str(cmdline);
+        return put(pt_encode_process_exec(buf_, sizeof buf_, seq_, t, &a));
+    }
+    // An exec from arguments made by the caller (e.g. with whole lengths).
+    StreamBuilder& raw_exec(std::uint64_t t, const pt_exec_args& a)
+    {
         return put(pt_encode_process_exec(buf_, sizeof buf_, seq_, t, &a));
     }
     StreamBuilder& rename(std::uint64_t t, Id self, std::string_view name)

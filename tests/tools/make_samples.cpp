@@ -165,6 +165,33 @@ StreamBuilder reparenting()
     return b;
 }
 
+// Cut strings (minor 1): a 100 KB command line kept to PT_MAX_STRING with
+// its whole length in the trailer, one cut by an unknown amount (the flag
+// alone, as before the trailer), an exec cut by a bounded read, and a name
+// holding a literal "…" that must not read as the marker.
+StreamBuilder truncated_strings()
+{
+    StreamBuilder b("cutbox", PT_OS_LINUX, PT_SOURCE_EBPF, T0);
+    const std::uint64_t boot = T0 - 60 * kS;
+    b.snapshot(T0, true).create(T0, {1, boot}, {0, 0}, "systemd", "/sbin/init", "root").snapshot(T0, false);
+    std::uint64_t t = T0 + 100 * kMs;
+    std::string big = "java -cp " + std::string(100'000, 'x') + " Main";
+    b.create(t, {400, t}, {1, boot}, "java", big, "dev", "/usr/bin/java")
+        .create(t + kMs, {401, t}, {1, boot}, "old", std::string(PT_MAX_STRING, 'o'), "dev", {}, 1,
+                PT_PROC_CMDLINE_TRUNCATED)
+        .create(t + 2 * kMs, {402, t}, {1, boot}, "sh", "sh", "dev")
+        .create_cut(t + 3 * kMs, {403, t}, {1, boot}, "wait…", "wait… …(+5 bytes)", 0);
+    std::string kept(PT_MAX_STRING, 'y');
+    pt_exec_args a{};
+    a.proc = pt_ident{402, 0, t};
+    a.uid = PT_UID_UNKNOWN;
+    a.name = proctree::testing::str("long");
+    a.cmdline = proctree::testing::str(kept);
+    a.full.cmdline = 131'072;
+    b.raw_exec(t + 4 * kMs, a);
+    return b;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
@@ -180,6 +207,7 @@ int main(int argc, char** argv)
         write(dir, "hostile-names.ptr", hostile_names().bytes()) &&
         write(dir, "future-records.ptr", future_records().bytes()) &&
         write(dir, "image-facts.ptr", image_facts().bytes()) && write(dir, "reparenting.ptr", reparenting().bytes()) &&
+        write(dir, "truncated-strings.ptr", truncated_strings().bytes()) &&
         write(dir, "minor0-build.ptr", linux_build().minor_version(0).bytes());
     // Corrupted copies of linux-build.ptr: cut inside its last record, and a
     // record whose size field is not a multiple of 8 (the 8th record).

@@ -165,8 +165,7 @@ TEST_F(ColumnsFixture, DetailsOfARunningProcessSayItsFigures)
     usage.sample(ids({kSleep}), 11 * kS);
     const model::Process* p = tree.find({kSleep.pid, kSleep.start_ns});
     auto lines = viewer::details_lines(tree, *p, 100, usage.find(p->id));
-    EXPECT_NE(std::find(lines.begin(), lines.end(), "running: cpu 10.0% of one core, RSS 3.0M, state S"),
-              lines.end());
+    EXPECT_NE(std::find(lines.begin(), lines.end(), "running: cpu 10.0% of one core, RSS 3.0M, state S"), lines.end());
 }
 
 TEST_F(ColumnsFixture, SortByCpuPutsTheBusiestFirstAndFollowsNewFigures)

@@ -287,6 +287,26 @@ TEST_F(LayoutFixture, LongCommandLinesAreCutBeforeEscaping)
     EXPECT_NE(grid.row_text(1).find("java  java -Dprop=é\\x01 -Dprop"), std::string::npos) << grid.row_text(1);
 }
 
+TEST_F(LayoutFixture, ACutCommandLineEndsWithTheMarkerAndTheMissingCount)
+{
+    StreamBuilder b("box");
+    b.create_cut(T0, Id{7, T0}, {}, "tool", "tool --x", 100'000)
+        .create(T0 + 1, Id{8, T0 + 1}, {}, "odd…", "odd …(+5 bytes)", "root");
+    feed(tree, b);
+    draw();
+    int row = row_with("tool --x");
+    ASSERT_NE(row, -1);
+    EXPECT_NE(grid.row_text(row).find("tool --x…(+99,992 bytes)"), std::string::npos) << grid.row_text(row);
+    // A process's own "…" shows escaped: the bare one is only the marker.
+    row = row_with("odd");
+    EXPECT_NE(grid.row_text(row).find("odd\\u{2026}  odd \\u{2026}(+5 bytes)"), std::string::npos)
+        << grid.row_text(row);
+    theme.glyphs = viewer::Glyphs::plain_ascii();
+    draw();
+    row = row_with("tool --x");
+    EXPECT_NE(grid.row_text(row).find("tool --x\\~(+99,992 bytes)"), std::string::npos) << grid.row_text(row);
+}
+
 TEST(Grid, PutClipsAndCombines)
 {
     std::setlocale(LC_ALL, "C.UTF-8");  // widths are the locale's (wcwidth)

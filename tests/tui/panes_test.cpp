@@ -114,3 +114,23 @@ TEST_F(PanesFixture, EventLogPaneShowsOneLinePerRecord)
                            " 0 procs │ 0 new/s 0 exit/s │ lost 0 │ ? help\n";
     EXPECT_EQ(grid.text(), expected);
 }
+
+TEST_F(PanesFixture, DetailsOfACutCommandLineEndWithTheMarkerAndSayHowMuchIsMissing)
+{
+    StreamBuilder b("box");
+    std::string cmd = "big " + std::string(100'000, 'a');
+    b.create_cut(T0, Id{7, T0}, {}, "big", cmd, 0)
+        .create(T0, Id{8, T0}, {}, "old", "old -x", {}, {}, 1, PT_PROC_CMDLINE_TRUNCATED);
+    feed(tree, b);
+    std::vector<std::string> lines = viewer::details_lines(tree, *tree.find({7, T0}), 60);
+    auto has = [&](const std::string& s) {
+        return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(s) != l.npos; });
+    };
+    EXPECT_TRUE(has("command line: 4,096 bytes, cut by the producer: 95,908 more not sent"));
+    auto last = std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.starts_with("running"); });
+    ASSERT_NE(last, lines.begin());
+    EXPECT_TRUE(std::prev(last)->ends_with("aaaa…(+95,908 bytes)")) << *std::prev(last);
+    lines = viewer::details_lines(tree, *tree.find({8, T0}), 60, nullptr, "\\~");
+    EXPECT_TRUE(has("command line: 6 bytes, cut by the producer (how much is missing is unknown)"));
+    EXPECT_TRUE(has("old -x\\~"));
+}

@@ -239,6 +239,7 @@ def _pad(b):
 def encode_stream(host, events):
     """A wire stream: header, then records from tuples
     ("snap", t, begin) | ("create", t, pid, start, ppid, pstart, name, cmdline)
+    | ("create_cut", t, pid, start, ppid, pstart, name, cmdline, whole)
     | ("exit", t, pid, start, code, signal, flags)."""
     h = host.encode()
     size = 40 + len(_pad(h))
@@ -248,11 +249,16 @@ def encode_stream(host, events):
         if kind == "snap":
             body = struct.pack("<IHH", 1, 1, 0)
             rtype = 8 if ev[2] else 9
-        elif kind == "create":
-            _, _, pid, start, ppid, pstart, name, cmd = ev
+        elif kind in ("create", "create_cut"):
+            # create_cut: cmd is what the producer kept of `whole` bytes (the
+            # cmdline flag and a pt_full_lengths trailer, minor 1).
+            _, _, pid, start, ppid, pstart, name, cmd = ev[:8]
+            flags = 0x4 | 0x20 if kind == "create_cut" else 0
             strs = name.encode() + b"root" + b"" + cmd.encode()
-            body = struct.pack("<IIQIIQIIIIIHHII", pid, 0, start, ppid, 0, pstart, ppid, 0, 0, 0, 1,
+            body = struct.pack("<IIQIIQIIIIIHHII", pid, 0, start, ppid, 0, pstart, ppid, 0, 0, flags, 1,
                                len(name.encode()), 4, 0, len(cmd.encode())) + strs
+            if kind == "create_cut":
+                body = _pad(struct.pack("<HHIQQ", 0, 0, 0, 0, 0) + body)[24:] + struct.pack("<IIII", 0, 0, ev[8], 0)
             rtype = 1
         elif kind == "exit":
             _, _, pid, start, code, sig, flags = ev

@@ -589,18 +589,19 @@ def kept_exit_details(env, pane):
 
 
 def details_long_cmdline(env, pane):
-    """The details pane wraps a command line as long as a record carries (12 KiB,
-    what producers send at most) over as many lines as it needs: scrolled to
-    its end (Tab, End) it shows the last bytes, and says how long it is."""
+    """The details pane wraps a command line as long as a record carries (4 KiB,
+    what producers send at most, here cut from 100,000 bytes) over as many
+    lines as it needs: scrolled to its end (Tab, End) it shows the last bytes
+    and the marker with how many bytes were not sent, and says how long it is."""
     t0 = (time.time_ns() // 10**9 - 60) * 10**9
     tail = f"TAIL-{env.tag}-END"
     cmd = "longcmd " + "".join(f"arg{i:05d} " for i in range(1300))
-    cmd = cmd[:12 * 1024 - len(tail)] + tail
+    cmd = cmd[:4096 - len(tail)] + tail
     path = os.path.join(env.tmp, "long.ptr")
     with open(path, "wb") as f:
         f.write(encode_stream("longhost", [
             ("snap", t0, True), ("create", t0, 1, t0 - 10**9, 0, 0, "initx", "/sbin/initx"), ("snap", t0, False),
-            ("create", t0 + 10**8, 4242, t0 + 10**8, 1, t0 - 10**9, "longcmd", cmd)]))
+            ("create_cut", t0 + 10**8, 4242, t0 + 10**8, 1, t0 - 10**9, "longcmd", cmd, 100_000)]))
     pane.start([env.binary, "--from", path, "--speed", "0"], width=120, height=40)
     pane.wait_for(lambda t: "replay done" in t and row_for(t, "4242", "longcmd"), "the recording")
     pane.keys("p")
@@ -610,13 +611,16 @@ def details_long_cmdline(env, pane):
     pane.wait_for(lambda t: "filter pid=4242" in t, "the PID filter")
     pane.keys("Enter")
     text = pane.wait_for(lambda t: "details: longcmd (4242)" in t, "the details pane")
-    if f"command line: {len(cmd)} bytes" not in text:
-        raise TestFailure(f"the details should give the command line's length ({len(cmd)} bytes):\n" + text)
+    heading = f"command line: {len(cmd):,} bytes, cut by the producer: {100_000 - len(cmd):,} more not sent"
+    if heading not in text:
+        raise TestFailure(f"the details should say {heading!r}:\n" + text)
     if tail in text:
-        raise TestFailure("the end of a 12 KiB command line should not fit before scrolling:\n" + text)
+        raise TestFailure("the end of a 4 KiB command line should not fit before scrolling:\n" + text)
     pane.keys("Tab")
     pane.keys("End")
-    text = pane.wait_for(lambda t: tail in t, "the end of the command line after End")
+    marker = f"…(+{100_000 - len(cmd):,} bytes)"
+    text = pane.wait_for(lambda t: tail in t and marker in t.replace("\n", ""),
+                         "the end of the command line and the marker after End")
     if "arg00000" in text[text.index("details:"):]:
         raise TestFailure("scrolled to the end, the pane should no longer show the start of the command line:\n"
                           + text)

@@ -76,9 +76,83 @@ TEST(WireEncode, LongStringsAreCutAtAUtf8BoundaryAndFlagged)
     EXPECT_LE(n, PT_MAX_RECORD_SIZE);
 }
 
+// The trailer after the strings of a record (PT_PROC_FULL_LENGTHS).
+pt_full_lengths trailer_of(const std::vector<unsigned char>& buf, const pt_process_create& r)
+{
+    pt_full_lengths f{};
+    std::uint32_t at = PT_ALIGN8(PT_PROCESS_CREATE_FIXED + r.name_len + r.user_len + r.image_len + r.cmdline_len);
+    EXPECT_EQ(r.h.size, at + sizeof f);
+    std::memcpy(&f, buf.data() + at, sizeof f);
+    return f;
+}
+
+TEST(WireEncode, ACutStringsWholeLengthFollowsTheStrings)
+{
+    std::string cmd(100'000, 'a');
+    std::vector<unsigned char> buf(PT_MAX_RECORD_SIZE);
+    auto a = args("n", cmd);
+    std::uint32_t n = pt_encode_process_create(buf.data(), buf.size(), 0, 0, &a);
+    ASSERT_EQ(n, pt_size_process_create(&a));
+    pt_process_create r;
+    std::memcpy(&r, buf.data(), sizeof r);
+    EXPECT_EQ(r.flags & (PT_PROC_CMDLINE_TRUNCATED | PT_PROC_FULL_LENGTHS),
+              PT_PROC_CMDLINE_TRUNCATED | PT_PROC_FULL_LENGTHS);
+    EXPECT_EQ(r.cmdline_len, PT_MAX_STRING);
+    pt_full_lengths f = trailer_of(buf, r);
+    EXPECT_EQ(f.cmdline, 100'000u);
+    EXPECT_EQ(f.name, 0u);
+    EXPECT_EQ(f.image, 0u);
+}
+
+TEST(WireEncode, AProducersBoundedReadSaysTheWholeLength)
+{
+    // eBPF and /proc reads keep a prefix and know the whole length.
+    std::string kept(PT_MAX_STRING, 'b');
+    std::vector<unsigned char> buf(PT_MAX_RECORD_SIZE);
+    auto a = args("n", kept);
+    a.full.cmdline = 100'007;
+    ASSERT_NE(pt_encode_process_create(buf.data(), buf.size(), 0, 0, &a), 0u);
+    pt_process_create r;
+    std::memcpy(&r, buf.data(), sizeof r);
+    EXPECT_TRUE(r.flags & PT_PROC_CMDLINE_TRUNCATED);
+    EXPECT_EQ(trailer_of(buf, r).cmdline, 100'007u);
+}
+
+TEST(WireEncode, WholeStringsCarryNoTrailer)
+{
+    std::vector<unsigned char> buf(256);
+    std::string cmd = "bash -l";
+    auto a = args("bash", cmd);
+    a.full.cmdline = 7;              // said, but not longer than what is sent
+    a.flags = PT_PROC_FULL_LENGTHS;  // a stale flag is not trusted
+    std::uint32_t n = pt_encode_process_create(buf.data(), buf.size(), 0, 0, &a);
+    EXPECT_EQ(n, PT_ALIGN8(PT_PROCESS_CREATE_FIXED + 4 + 7));
+    pt_process_create r;
+    std::memcpy(&r, buf.data(), sizeof r);
+    EXPECT_EQ(r.flags & (PT_PROC_FULL_LENGTHS | PT_PROC_CMDLINE_TRUNCATED), 0u);
+}
+
+TEST(WireEncode, AnExecCarriesTheTrailerToo)
+{
+    std::string cmd(5000, 'c');
+    std::vector<unsigned char> buf(PT_MAX_RECORD_SIZE);
+    pt_exec_args a{};
+    a.proc = pt_ident{42, 0, 1000};
+    a.cmdline = str(cmd);
+    std::uint32_t n = pt_encode_process_exec(buf.data(), buf.size(), 0, 0, &a);
+    pt_process_exec r;
+    std::memcpy(&r, buf.data(), sizeof r);
+    EXPECT_TRUE(r.flags & PT_PROC_FULL_LENGTHS);
+    std::uint32_t at = PT_ALIGN8(PT_PROCESS_EXEC_FIXED + r.cmdline_len);
+    ASSERT_EQ(n, at + sizeof(pt_full_lengths));
+    pt_full_lengths f;
+    std::memcpy(&f, buf.data() + at, sizeof f);
+    EXPECT_EQ(f.cmdline, 5000u);
+}
+
 TEST(WireEncode, FourMaximalStringsStillFitOneRecord)
 {
-    std::string big(PT_MAX_STRING * 2, 'a');
+    std::string big(PT_MAX_STRING * 2, 'a');  // cut, so with a trailer
     pt_create_args a = args(big, big);
     a.user = str(big);
     a.image = str(big);

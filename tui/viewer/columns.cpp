@@ -75,8 +75,8 @@ std::optional<std::vector<Column>> parse_columns(std::string_view list, std::str
         for (const ColumnSpec& s : all_columns())
             if (iequal(name, s.key) || iequal(name, s.header)) found = &s;
         if (!found) {
-            error = fmt::format("unknown column '{}'; the columns are {} (the tree comes last)",
-                                model::escape(name), column_names_help());
+            error = fmt::format("unknown column '{}'; the columns are {} (the tree comes last)", model::escape(name),
+                                column_names_help());
             return std::nullopt;
         }
         if (std::find(out.begin(), out.end(), found->id) != out.end()) {
@@ -162,8 +162,7 @@ std::string cell_text(Column c, const model::Process& p, const Usage* usage, std
         return u && u->rss_bytes ? format_rss(*u->rss_bytes) : "-";
     case Column::State: return u && u->state ? std::string(1, u->state) : "-";
     case Column::Start: return format_start(p.id.start_ns, now_ns);
-    case Column::Age:
-        return p.id.start_ns == 0 || now_ns < p.id.start_ns ? "-" : format_age(now_ns - p.id.start_ns);
+    case Column::Age: return p.id.start_ns == 0 || now_ns < p.id.start_ns ? "-" : format_age(now_ns - p.id.start_ns);
     case Column::Threads: return std::to_string(u && u->threads ? u->threads : p.threads);
     }
     return "-";

@@ -33,9 +33,9 @@ struct ColumnSpec {
     std::string_view header;  // "CPU%"
     std::string_view key;     // as --columns and the config name it: "cpu"
     int width;
-    bool right;                     // right-aligned (numbers)
-    std::optional<SortKey> sort;    // the sort it stands for
-    std::string_view what;          // for --help
+    bool right;                   // right-aligned (numbers)
+    std::optional<SortKey> sort;  // the sort it stands for
+    std::string_view what;        // for --help
 };
 
 std::span<const ColumnSpec> all_columns();
@@ -46,7 +46,7 @@ std::vector<Column> default_columns();
 // one-line error naming the valid names.
 std::optional<std::vector<Column>> parse_columns(std::string_view list, std::string& error);
 std::string columns_list(const std::vector<Column>& columns);  // "pid,user,cpu"
-std::string column_names_help();  // "pid, user, cpu (CPU% of one core), ..."
+std::string column_names_help();                               // "pid, user, cpu (CPU% of one core), ..."
 
 // Whether any of these columns shows figures sampled from the system.
 bool wants_usage(const std::vector<Column>& columns);
@@ -60,9 +60,9 @@ int tree_column(const std::vector<Column>& columns);
 
 // Cell text (exposed for tests). "-" wherever the figure is unknown.
 std::string cell_text(Column c, const model::Process& p, const Usage* usage, std::uint64_t now_ns);
-std::string format_rss(std::uint64_t bytes);      // "980K", "5.2M", "312M", "1.4G"
-std::string format_cpu(double percent);           // "0.0", "12.3", "350.2", "1234"
-std::string format_age(std::uint64_t ns);         // "42s", "17m", "5h", "12d"
+std::string format_rss(std::uint64_t bytes);                             // "980K", "5.2M", "312M", "1.4G"
+std::string format_cpu(double percent);                                  // "0.0", "12.3", "350.2", "1234"
+std::string format_age(std::uint64_t ns);                                // "42s", "17m", "5h", "12d"
 std::string format_start(std::uint64_t start_ns, std::uint64_t now_ns);  // "19:30:44" or "Nov21"
 std::string user_of(const model::Process& p);
 

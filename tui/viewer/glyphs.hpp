@@ -17,9 +17,12 @@ struct Glyphs {
     std::string_view separator = " │ ";  // between status segments
     std::string_view ellipsis = "…";     // a cut text
     bool ascii = false;
+    // After a string the producer cut (model/truncation.hpp): escape() leaves
+    // neither a bare "…" nor a backslash that starts no escape.
+    std::string_view cut = "…";
 
     static Glyphs unicode() { return Glyphs{}; }
-    static Glyphs plain_ascii() { return Glyphs{"|  ", "|- ", "`- ", "> ", " | ", "~", true}; }
+    static Glyphs plain_ascii() { return Glyphs{"|  ", "|- ", "`- ", "> ", " | ", "~", true, "\\~"}; }
     // ASCII when forced or when the locale's character set (nl_langinfo
     // CODESET) is not UTF-8.
     static Glyphs select(std::string_view codeset, bool force_ascii);

@@ -6,6 +6,7 @@
 
 #include <proctree/model/escape.hpp>
 #include <proctree/model/export.hpp>
+#include <proctree/model/truncation.hpp>
 
 #include <fmt/core.h>
 
@@ -136,7 +137,7 @@ void paint_too_small(Grid& g, const Theme& theme)
 namespace {
 
 // The first `max` bytes of raw text, cut at a UTF-8 boundary: a screen row
-// needs no more than a few bytes per column of a 12 KiB command line.
+// needs no more than a few bytes per column of a 4 KiB command line.
 std::string_view clip_raw(std::string_view raw, std::size_t max)
 {
     if (raw.size() <= max) return raw;
@@ -154,6 +155,7 @@ std::string row_label(const model::ProcessTree& tree, const Row& row, const Them
     if (row.has_children && row.collapsed) s += theme.glyphs.collapsed;
     s += theme.marker(row.state);
     s += model::escape(p.name.empty() ? std::string_view("?") : clip_raw(p.name, max_raw));
+    if (p.name.size() <= max_raw) s += model::cut_marker(model::cut_of(p, model::TextField::Name), theme.glyphs.cut);
     if (p.exited) {
         // Shared with the exports: from the create record when seen, since
         // Linux identity start times are coarse (see process_lifetime_ns).
@@ -166,6 +168,9 @@ std::string row_label(const model::ProcessTree& tree, const Row& row, const Them
     // can't come from a process (escape() shows control bytes as \xNN).
     s += '\x1f';
     if (!p.cmdline.empty()) s += "  " + model::escape(clip_raw(p.cmdline, max_raw));
+    // Past a clipped command line the marker would be off the screen anyway.
+    if (!p.cmdline.empty() && p.cmdline.size() <= max_raw)
+        s += model::cut_marker(model::cut_of(p, model::TextField::Cmdline), theme.glyphs.cut);
     return s;
 }
 

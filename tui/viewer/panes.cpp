@@ -4,6 +4,7 @@
 
 #include <proctree/model/escape.hpp>
 #include <proctree/model/export.hpp>
+#include <proctree/model/truncation.hpp>
 #include <proctree/wire.h>
 
 #include <fmt/core.h>
@@ -123,9 +124,19 @@ void add_images(std::vector<std::string>& out, const Process& p, int width)
              width, 4);
 }
 
+// "command line: 4,096 bytes, cut by the producer: 95,904 more not sent".
+std::string cmdline_heading(const model::Cut& cut, std::size_t kept)
+{
+    std::string s = fmt::format("command line: {} bytes", model::group_digits(kept));
+    if (!cut.truncated) return s;
+    if (!cut.missing) return s + ", cut by the producer (how much is missing is unknown)";
+    return s + fmt::format(", cut by the producer: {} more not sent", model::group_digits(*cut.missing));
+}
+
 }  // namespace
 
-std::vector<std::string> details_lines(const model::ProcessTree& tree, const Process& p, int width, const Usage* usage)
+std::vector<std::string> details_lines(const model::ProcessTree& tree, const Process& p, int width, const Usage* usage,
+                                       std::string_view cut_glyph)
 {
     std::vector<std::string> out;
     wrap(out,
@@ -138,14 +149,13 @@ std::vector<std::string> details_lines(const model::ProcessTree& tree, const Pro
     wrap(out, fmt::format("user: {}  uid {}  threads {}", p.user.empty() ? "?" : model::escape(p.user), uid, p.threads),
          width);
     wrap(out,
-         "image: " + model::escape(p.image) + (p.flags & PT_PROC_IMAGE_TRUNCATED ? " (truncated by the producer)" : ""),
+         "image: " + model::escape(p.image) + model::cut_marker(model::cut_of(p, model::TextField::Image), cut_glyph),
          width);
     if (std::string facts = model::describe_image_facts(p.image_facts.get()); !facts.empty())
         wrap(out, "image facts: " + facts, width);
-    bool cut = p.flags & PT_PROC_CMDLINE_TRUNCATED;
-    out.push_back(fmt::format("command line: {} bytes{}", p.cmdline.size(),
-                              cut ? ", truncated by the producer (original length unknown)" : ""));
-    wrap(out, model::escape(p.cmdline), width, 0);
+    model::Cut cut = model::cut_of(p, model::TextField::Cmdline);
+    out.push_back(cmdline_heading(cut, p.cmdline.size()));
+    wrap(out, model::escape(p.cmdline) + model::cut_marker(cut, cut_glyph), width, 0);
     if (p.exited) {
         std::uint64_t life = model::process_lifetime_ns(p);
         std::string used = model::describe_exit_usage(p);
@@ -235,7 +245,7 @@ void paint_details(const model::ProcessTree& tree, UiState& ui, const Theme& the
     }
     const Process* p = ui.selected ? tree.find(*ui.selected) : nullptr;
     std::vector<std::string> lines =
-        p ? details_lines(tree, *p, g.width() - 1, ui.usage ? ui.usage->find(p->id) : nullptr)
+        p ? details_lines(tree, *p, g.width() - 1, ui.usage ? ui.usage->find(p->id) : nullptr, theme.glyphs.cut)
           : std::vector<std::string>{"(no process selected)"};
     auto shown = static_cast<std::size_t>(body);
     ui.pane_scroll = clamp_scroll(ui.pane_scroll, lines.size(), shown);

@@ -11,8 +11,10 @@
 #include <proctree/model/event_log.hpp>
 #include <proctree/model/spawners.hpp>
 #include <proctree/model/tree.hpp>
+#include <proctree/model/truncation.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace proctree::viewer {
@@ -29,8 +31,9 @@ struct PaneSources {
 // records seen for it and the images it loaded.
 // With `usage` (sampled now), a running process's CPU%, RSS and state; an
 // exited one's whole-life CPU time and peak RSS where its exit record had them.
+// `cut`: the marker glyph after a string the producer cut (Glyphs::cut).
 std::vector<std::string> details_lines(const model::ProcessTree& tree, const model::Process& p, int width,
-                                       const Usage* usage = nullptr);
+                                       const Usage* usage = nullptr, std::string_view cut = model::kCutEllipsis);
 
 // The log lines (escaped, newest last) within the PID filter's subtree when
 // one is set: at most `count`, ending `back` lines before the newest.

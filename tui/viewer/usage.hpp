@@ -20,7 +20,7 @@ namespace proctree::viewer {
 struct Usage {
     std::optional<double> cpu_percent;  // of one core; needs two readings
     std::optional<std::uint64_t> rss_bytes;
-    char state = 0;            // R S D Z T; 0 unknown
+    char state = 0;             // R S D Z T; 0 unknown
     std::uint32_t threads = 0;  // 0 unknown
 };
 

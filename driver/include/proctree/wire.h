@@ -29,7 +29,8 @@
  *   - check every length before reading; skip unknown record types by size;
  *   - read a record longer than the fields it knows (fixed part plus its
  *     strings) and ignore the rest: a later minor may append fields to a
- *     record without strings (minor 1 did so to PT_REC_PROCESS_EXIT). A
+ *     record (minor 1 did so to PT_REC_PROCESS_EXIT, and appends a
+ *     pt_full_lengths trailer after the strings of create and exec). A
  *     record at least as long as its minor-0 fixed part is valid; fields it
  *     is too short to hold are unknown, never zero;
  *   - on corrupt or truncated input, report the byte offset, keep what was
@@ -65,9 +66,11 @@ extern "C" {
  * corrupt (an oversized length must never make it allocate without bound). */
 #define PT_MAX_RECORD_SIZE (64u * 1024u)
 /* Largest string a producer emits in one field (longer ones are cut at a
- * UTF-8 boundary and flagged *_TRUNCATED); 4 such strings still fit in
- * PT_MAX_RECORD_SIZE. */
-#define PT_MAX_STRING (12u * 1024u)
+ * UTF-8 boundary and flagged *_TRUNCATED, with their whole length in a
+ * pt_full_lengths trailer when the producer knows it); 4 such strings still
+ * fit in PT_MAX_RECORD_SIZE. The eBPF collector reads this much argv in the
+ * kernel (PT_BPF_ARGS_MAX is asserted equal). */
+#define PT_MAX_STRING (4u * 1024u)
 #define PT_MAX_HOST 255u
 
 #define PT_ALIGN8(n) (((n) + 7u) & ~(uint32_t)7u)
@@ -151,9 +154,27 @@ PT_STATIC_ASSERT(sizeof(struct pt_ident) == 16, "ident");
 #define PT_PROC_CMDLINE_TRUNCATED 0x0004u
 #define PT_PROC_NAME_UNKNOWN 0x0008u  /* producer could not learn the name */
 #define PT_PROC_KERNEL_THREAD 0x0010u /* Linux kthread */
+#define PT_PROC_FULL_LENGTHS 0x0020u  /* minor 1: a pt_full_lengths trailer follows the strings */
+
+/* (minor 1) With PT_PROC_FULL_LENGTHS, a create or exec record carries this
+ * trailer at PT_ALIGN8(fixed part + its four strings), inside its size: how
+ * long each cut string was before the producer cut it, in bytes of the field
+ * as it would have been sent (Linux cmdline: argv joined by spaces, trailing
+ * NULs dropped). 0: that string was not cut, or the producer does not know
+ * its length (a *_TRUNCATED flag alone then says it was cut). A field is
+ * meaningful only with its *_TRUNCATED flag; consumers of minor 0 ignore the
+ * bytes past the strings (the "longer records" rule above). */
+struct pt_full_lengths {
+    uint32_t name;     /* 0 */
+    uint32_t image;    /* 4 */
+    uint32_t cmdline;  /* 8 */
+    uint32_t reserved; /* 12: write 0 */
+};
+PT_STATIC_ASSERT(sizeof(struct pt_full_lengths) == 16, "full lengths");
 
 /* PT_REC_PROCESS_CREATE: 88 bytes fixed, then the strings name, user, image,
- * cmdline laid end to end in that order, then zero padding to a multiple of 8.
+ * cmdline laid end to end in that order, then zero padding to a multiple of 8
+ * (then, with PT_PROC_FULL_LENGTHS, a pt_full_lengths trailer).
  * name: short name (Linux comm, Windows image base name). image: full path of
  * the executable. cmdline: UTF-8; Linux producers join argv with single
  * spaces. Inside a snapshot, a create describes a process already running. */
@@ -208,7 +229,8 @@ struct pt_process_exit {
 #define PT_PROCESS_EXIT_FIXED 64u
 PT_STATIC_ASSERT(sizeof(struct pt_process_exit) == PT_PROCESS_EXIT_FIXED, "exit");
 
-/* PT_REC_PROCESS_EXEC: 64 bytes fixed, then name, user, image, cmdline. */
+/* PT_REC_PROCESS_EXEC: 64 bytes fixed, then name, user, image, cmdline,
+ * padding (and, with PT_PROC_FULL_LENGTHS, a pt_full_lengths trailer). */
 struct pt_process_exec {
     struct pt_record_header h; /*  0 */
     struct pt_ident proc;      /* 24 */

@@ -7,7 +7,8 @@
  * capacity. Each pt_encode_* writes one whole record (header, body, strings,
  * zero padding) at `buf` and returns its size, or 0 when `cap` is too small
  * (nothing useful is written then). Strings longer than PT_MAX_STRING are cut
- * at a UTF-8 boundary and the matching *_TRUNCATED flag is set.
+ * at a UTF-8 boundary and the matching *_TRUNCATED flag is set; create and
+ * exec records then carry the whole lengths (pt_full_lengths) they know.
  */
 #ifndef PROCTREE_WIRE_ENCODE_H
 #define PROCTREE_WIRE_ENCODE_H
@@ -43,6 +44,10 @@ struct pt_create_args {
     uint32_t flags;   /* PT_PROC_* (truncation flags are added as needed) */
     uint32_t threads; /* 1 when unknown */
     struct pt_str name, user, image, cmdline;
+    /* A producer that read only a prefix of a string (a bounded read) puts
+     * the whole string's length here; 0 when the string given is whole. The
+     * encoder knows the rest itself: what it cuts, it measured. */
+    struct pt_full_lengths full;
 };
 
 struct pt_exec_args {
@@ -50,6 +55,7 @@ struct pt_exec_args {
     uint32_t uid;
     uint32_t flags;
     struct pt_str name, user, image, cmdline;
+    struct pt_full_lengths full; /* as in pt_create_args */
 };
 
 PT_INLINE void pt__zero(void *dst, uint32_t n)
@@ -88,14 +94,27 @@ PT_INLINE void pt__header(void *buf, uint16_t type, uint32_t size, uint64_t seq,
 }
 
 /* The four strings of create and exec records (name, user, image, cmdline):
- * clamped lengths, with truncation flags added to *flags. */
+ * clamped lengths, with truncation flags added to *flags, and the whole
+ * lengths of what was cut (trailer, with PT_PROC_FULL_LENGTHS in *flags). */
 struct pt__four {
     uint32_t len[4];
     const char *ptr[4];
+    struct pt_full_lengths full;
 };
 
+/* The whole length of one string: what the producer says it read a prefix
+ * of, else what it gave; 0 (unknown, or not cut) unless longer than kept. */
+PT_INLINE uint32_t pt__whole(struct pt_str s, uint32_t kept, uint32_t said, uint32_t *flags, uint32_t flag)
+{
+    uint32_t given = s.ptr ? s.len : 0;
+    uint32_t whole = said > given ? said : given;
+    if (whole <= kept) return 0;
+    *flags |= flag | PT_PROC_FULL_LENGTHS;
+    return whole;
+}
+
 PT_INLINE uint32_t pt__clamp_four(struct pt__four *f, struct pt_str name, struct pt_str user, struct pt_str image,
-                                  struct pt_str cmdline, uint32_t *flags)
+                                  struct pt_str cmdline, struct pt_full_lengths said, uint32_t *flags)
 {
     f->len[0] = pt__clamp(name, PT_MAX_STRING, flags, PT_PROC_NAME_TRUNCATED);
     f->len[1] = pt__clamp(user, PT_MAX_STRING, flags, PT_PROC_NAME_TRUNCATED);
@@ -105,16 +124,31 @@ PT_INLINE uint32_t pt__clamp_four(struct pt__four *f, struct pt_str name, struct
     f->ptr[1] = user.ptr;
     f->ptr[2] = image.ptr;
     f->ptr[3] = cmdline.ptr;
+    *flags &= ~(uint32_t)PT_PROC_FULL_LENGTHS; /* set below only with a trailer to write */
+    f->full.name = pt__whole(name, f->len[0], said.name, flags, PT_PROC_NAME_TRUNCATED);
+    f->full.image = pt__whole(image, f->len[2], said.image, flags, PT_PROC_IMAGE_TRUNCATED);
+    f->full.cmdline = pt__whole(cmdline, f->len[3], said.cmdline, flags, PT_PROC_CMDLINE_TRUNCATED);
+    f->full.reserved = 0;
     return f->len[0] + f->len[1] + f->len[2] + f->len[3];
 }
 
-PT_INLINE void pt__put_four(uint8_t *p, const struct pt__four *f)
+/* Record size for a fixed part, the strings and the trailer if any. */
+PT_INLINE uint32_t pt__four_size(uint32_t fixed, uint32_t strings, uint32_t flags)
+{
+    uint32_t size = PT_ALIGN8(fixed + strings);
+    if (flags & PT_PROC_FULL_LENGTHS) size += (uint32_t)sizeof(struct pt_full_lengths);
+    return size;
+}
+
+PT_INLINE void pt__put_four(uint8_t *p, uint32_t fixed, const struct pt__four *f, uint32_t flags)
 {
     int i;
+    uint8_t *s = p + fixed;
     for (i = 0; i < 4; i++) {
-        pt__copy(p, f->ptr[i], f->len[i]);
-        p += f->len[i];
+        pt__copy(s, f->ptr[i], f->len[i]);
+        s += f->len[i];
     }
+    if (flags & PT_PROC_FULL_LENGTHS) pt__copy(p + PT_ALIGN8((uint32_t)(s - p)), &f->full, (uint32_t)sizeof f->full);
 }
 
 /* Stream header; returns its size (40 + padded host) or 0 if cap is short. */
@@ -143,9 +177,10 @@ PT_INLINE uint32_t pt_encode_stream_header(void *buf, uint32_t cap, uint8_t os, 
 /* Bytes pt_encode_process_create would need for these args. */
 PT_INLINE uint32_t pt_size_process_create(const struct pt_create_args *a)
 {
-    uint32_t flags = 0;
+    uint32_t flags = a->flags;
     struct pt__four f;
-    return PT_ALIGN8(PT_PROCESS_CREATE_FIXED + pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, &flags));
+    uint32_t strings = pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, a->full, &flags);
+    return pt__four_size(PT_PROCESS_CREATE_FIXED, strings, flags);
 }
 
 PT_INLINE uint32_t pt_encode_process_create(void *buf, uint32_t cap, uint64_t seq, uint64_t time_ns,
@@ -153,10 +188,10 @@ PT_INLINE uint32_t pt_encode_process_create(void *buf, uint32_t cap, uint64_t se
 {
     uint32_t flags = a->flags;
     struct pt__four f;
-    uint32_t size =
-        PT_ALIGN8(PT_PROCESS_CREATE_FIXED + pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, &flags));
+    uint32_t strings = pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, a->full, &flags);
+    uint32_t size = pt__four_size(PT_PROCESS_CREATE_FIXED, strings, flags);
     struct pt_process_create *r = (struct pt_process_create *)buf;
-    if (cap < size) return 0;
+    if (cap < size || cap < PT_PROCESS_CREATE_FIXED) return 0;
     pt__zero(buf, size);
     pt__header(buf, PT_REC_PROCESS_CREATE, size, seq, time_ns);
     r->proc = a->proc;
@@ -172,7 +207,7 @@ PT_INLINE uint32_t pt_encode_process_create(void *buf, uint32_t cap, uint64_t se
     r->user_len = (uint16_t)f.len[1];
     r->image_len = f.len[2];
     r->cmdline_len = f.len[3];
-    pt__put_four((uint8_t *)buf + PT_PROCESS_CREATE_FIXED, &f);
+    pt__put_four((uint8_t *)buf, PT_PROCESS_CREATE_FIXED, &f, flags);
     return size;
 }
 
@@ -181,10 +216,10 @@ PT_INLINE uint32_t pt_encode_process_exec(void *buf, uint32_t cap, uint64_t seq,
 {
     uint32_t flags = a->flags;
     struct pt__four f;
-    uint32_t size =
-        PT_ALIGN8(PT_PROCESS_EXEC_FIXED + pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, &flags));
+    uint32_t strings = pt__clamp_four(&f, a->name, a->user, a->image, a->cmdline, a->full, &flags);
+    uint32_t size = pt__four_size(PT_PROCESS_EXEC_FIXED, strings, flags);
     struct pt_process_exec *r = (struct pt_process_exec *)buf;
-    if (cap < size) return 0;
+    if (cap < size || cap < PT_PROCESS_EXEC_FIXED) return 0;
     pt__zero(buf, size);
     pt__header(buf, PT_REC_PROCESS_EXEC, size, seq, time_ns);
     r->proc = a->proc;
@@ -195,7 +230,7 @@ PT_INLINE uint32_t pt_encode_process_exec(void *buf, uint32_t cap, uint64_t seq,
     r->user_len = (uint16_t)f.len[1];
     r->image_len = f.len[2];
     r->cmdline_len = f.len[3];
-    pt__put_four((uint8_t *)buf + PT_PROCESS_EXEC_FIXED, &f);
+    pt__put_four((uint8_t *)buf, PT_PROCESS_EXEC_FIXED, &f, flags);
     return size;
 }
 

@@ -65,7 +65,8 @@ public:
             order_.pop_front();
         }
         const Key key{ev.tgid, ev.monotonic_ns};
-        if (details_.emplace(key, Details{ev.seen_comm, ev.exe, ev.cmdline, ev.uid}).second) order_.push_back(key);
+        if (details_.emplace(key, Details{ev.seen_comm, ev.exe, ev.cmdline, ev.cmdline_whole, ev.uid}).second)
+            order_.push_back(key);
         filled_ = true;
     }
 
@@ -77,6 +78,7 @@ public:
         ev.seen_comm = std::move(it->second.comm);
         ev.exe = std::move(it->second.exe);
         ev.cmdline = std::move(it->second.cmdline);
+        ev.cmdline_whole = it->second.cmdline_whole;
         ev.uid = it->second.uid;
         ev.details_read = true;
         details_.erase(it);  // its key stays in order_ until evicted: harmless
@@ -93,6 +95,7 @@ private:
     using Key = std::pair<std::uint32_t, std::uint64_t>;
     struct Details {
         std::string comm, exe, cmdline;
+        std::uint32_t cmdline_whole;
         std::uint32_t uid;
     };
     static constexpr std::size_t kMaxEntries = 65536;
@@ -118,7 +121,7 @@ public:
         if (comm.back() == '\n') comm.remove_suffix(1);
         ev.seen_comm = comm;
         ev.details_read = true;
-        ev.cmdline = join_cmdline(read_once(ev.tgid, "cmdline"));
+        read_cmdline_of(ev);
         set_path(ev.tgid, nullptr);
         ev.exe = read_exe_link(path_);
     }
@@ -145,8 +148,7 @@ public:
         for (std::size_t i = first; i < events.size(); ++i) {
             ProcEvent& ev = events[i];
             if (ev.kind == ProcEvent::Kind::Exec && ev.details_read && !cached_[i]) {
-                std::string_view raw = read_once(ev.tgid, "cmdline");
-                ev.cmdline = join_cmdline(raw);
+                read_cmdline_of(ev);
                 set_path(ev.tgid, nullptr);
                 ev.exe = read_exe_link(path_);
             } else if (ev.kind == ProcEvent::Kind::Fork && ev.is_process()) {
@@ -186,6 +188,14 @@ private:
             path_ += '/';
             path_ += file;
         }
+    }
+
+    void read_cmdline_of(ProcEvent& ev)
+    {
+        set_path(ev.tgid, "cmdline");
+        CmdlineText cmd = read_cmdline(path_);
+        ev.cmdline = std::move(cmd.text);
+        ev.cmdline_whole = cmd.whole;
     }
 
     // One read(2): /proc files of a process produce their whole text in one

@@ -37,6 +37,7 @@ struct ProcEvent {
     std::string seen_comm;                  // Fork, Exec: comm read from /proc
     bool details_read = false;              // Exec: the fields below were read
     std::string exe, cmdline;
+    std::uint32_t cmdline_whole = 0;  // ProcInfo::cmdline_whole
     std::uint32_t uid = 0xFFFFFFFFu;
 
     bool is_process() const { return pid == tgid; }

@@ -23,6 +23,7 @@ inline pt_create_args create_args_for(const ProcInfo& p, pt_ident parent)
     a.user = to_pt_str(p.user);
     a.image = to_pt_str(p.exe);
     a.cmdline = to_pt_str(p.cmdline);
+    a.full.cmdline = p.cmdline_whole;
     return a;
 }
 
@@ -38,6 +39,7 @@ inline pt_exec_args exec_args_for(const ProcInfo& p)
     a.user = to_pt_str(p.user);
     a.image = to_pt_str(p.exe);
     a.cmdline = to_pt_str(p.cmdline);
+    a.full.cmdline = p.cmdline_whole;
     return a;
 }
 

@@ -21,6 +21,7 @@ void take_description(To& to, const From& from)
     to.name = from.name;
     to.exe = from.exe;
     to.cmdline = from.cmdline;
+    to.cmdline_whole = from.cmdline_whole;
     to.uid = from.uid;
     to.user = from.user;
 }
@@ -149,6 +150,7 @@ bool ProcTracker::on_exec(const ProcEvent& ev)
         now.name = ev.seen_comm.empty() ? k.name : ev.seen_comm;
         now.exe = ev.exe;
         now.cmdline = ev.cmdline;
+        now.cmdline_whole = ev.cmdline_whole;
         now.uid = ev.uid != PT_UID_UNKNOWN ? ev.uid : k.uid;
     } else {
         // Gone before it could be read: keep the best name known rather

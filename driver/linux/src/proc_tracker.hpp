@@ -49,6 +49,7 @@ private:
         std::uint32_t ppid = 0;
         std::uint32_t uid = 0xFFFFFFFFu;
         std::string name, exe, cmdline, user;
+        std::uint32_t cmdline_whole = 0;
         // The comm read from /proc soon after the fork when it already
         // differed from the parent's (the child had exec'd): the best name
         // for the exec when the process is gone before the exec is read.

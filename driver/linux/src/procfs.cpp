@@ -140,6 +140,55 @@ std::string join_cmdline(std::string_view raw)
     return out;
 }
 
+namespace {
+
+// Counts the rest of an open cmdline file after `kept` bytes were read;
+// returns the joined length of the whole (trailing NULs dropped), or 0 when
+// the count ran past kCmdlineCountLimit or a read failed.
+std::uint32_t count_rest(int fd, std::string_view kept)
+{
+    std::size_t total = kept.size();
+    std::size_t joined = kept.find_last_not_of('\0') + 1;  // npos + 1 == 0
+    std::array<char, 16384> buf;
+    for (;;) {
+        ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return 0;
+        if (n == 0) break;
+        std::string_view chunk(buf.data(), static_cast<std::size_t>(n));
+        if (std::size_t last = chunk.find_last_not_of('\0'); last != std::string_view::npos) joined = total + last + 1;
+        total += chunk.size();
+        if (total > kCmdlineCountLimit) return 0;
+    }
+    return static_cast<std::uint32_t>(joined);
+}
+
+}  // namespace
+
+CmdlineText read_cmdline(const std::string& path)
+{
+    CmdlineText out;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return out;
+    // One byte past a record's string: enough to tell that it was cut.
+    std::string raw(PT_MAX_STRING + 1, '\0');
+    std::size_t have = 0;
+    while (have < raw.size()) {
+        ssize_t n = ::read(fd, raw.data() + have, raw.size() - have);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        have += static_cast<std::size_t>(n);
+    }
+    raw.resize(have);
+    if (have > PT_MAX_STRING) {
+        std::uint32_t whole = count_rest(fd, raw);
+        if (whole > PT_MAX_STRING) out.whole = whole;
+    }
+    ::close(fd);
+    out.text = join_cmdline(raw);
+    return out;
+}
+
 std::optional<std::uint32_t> parse_status_uid(std::string_view status, std::optional<std::uint32_t>* tgid)
 {
     std::optional<std::uint32_t> uid;
@@ -243,7 +292,9 @@ std::optional<ProcInfo> ProcFs::read(std::uint32_t pid) const
     info.user = user_name(info.uid);
     if (!info.kernel_thread) {
         info.exe = read_exe_link(dir);
-        if (read_small_file(dir + "/cmdline", text, PT_MAX_STRING + 1)) info.cmdline = join_cmdline(text);
+        CmdlineText cmd = read_cmdline(dir + "/cmdline");
+        info.cmdline = std::move(cmd.text);
+        info.cmdline_whole = cmd.whole;
     }
     return info;
 }

@@ -29,6 +29,16 @@ struct StatFields {
 std::optional<StatFields> parse_stat(std::string_view text);
 // /proc/PID/cmdline: argv joined by single spaces.
 std::string join_cmdline(std::string_view raw);
+// A /proc/PID/cmdline file joined (join_cmdline), keeping what a record can
+// carry. A longer one is read on only to count it (up to kCmdlineCountLimit
+// bytes): `whole` is then its joined length, else 0 (not cut, or too long to
+// count). Empty text when unreadable.
+struct CmdlineText {
+    std::string text;
+    std::uint32_t whole = 0;
+};
+inline constexpr std::size_t kCmdlineCountLimit = 64u << 20;
+CmdlineText read_cmdline(const std::string& path);
 // /proc/PID/status: the effective uid, and the Tgid when tgid is non-null.
 std::optional<std::uint32_t> parse_status_uid(std::string_view status, std::optional<std::uint32_t>* tgid);
 // Whole file up to limit bytes; false when it cannot be opened or read.

@@ -187,6 +187,7 @@ static __always_inline void read_args(struct pt_bpf_proc *e, struct mm_struct *m
         return;
     }
     len = end - start;
+    e->args_area_len = len > 0xFFFFFFFFull ? 0xFFFFFFFFu : (__u32)len;
     if (len > PT_BPF_ARGS_MAX) {
         len = PT_BPF_ARGS_MAX;
         e->flags |= PT_BPF_F_ARGS_TRUNCATED;
@@ -218,6 +219,8 @@ static __always_inline void fill_proc(struct pt_bpf_proc *e, __u32 type, struct 
     e->flags = 0;
     e->path_len = 0;
     e->args_len = 0;
+    e->args_area_len = 0;
+    e->reserved = 0;
     __builtin_memcpy(e->comm, task->comm, sizeof(e->comm)); /* NUL-padded by the kernel */
 
     if (task->flags & PF_KTHREAD) {

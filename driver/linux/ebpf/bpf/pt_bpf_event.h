@@ -27,7 +27,11 @@ typedef uint64_t pt_u64;
 #endif
 
 #define PT_BPF_COMM_LEN 16
-/* argv bytes captured per exec/fork (beyond: PT_BPF_F_ARGS_TRUNCATED). */
+/* argv bytes captured per exec/fork (beyond: PT_BPF_F_ARGS_TRUNCATED, with
+ * the whole area's length in args_area_len). Equal to the wire's
+ * PT_MAX_STRING (asserted in src/translate.cpp; this header cannot include
+ * wire.h in the BPF build): more would be cut again by the encoder, less
+ * would cut what a record could carry. */
 #define PT_BPF_ARGS_MAX 4096
 /* path components bytes (leaf first, each NUL-terminated). */
 #define PT_BPF_PATH_MAX 4096
@@ -102,6 +106,8 @@ struct pt_bpf_proc {
     pt_u32 flags;                 /* PT_BPF_F_* */
     pt_u16 path_len;
     pt_u16 args_len;
+    pt_u32 args_area_len; /* arg_end - arg_start: the whole argv, NULs included */
+    pt_u32 reserved;
     char comm[PT_BPF_COMM_LEN];
     char data[PT_BPF_DATA_SIZE]; /* only h.size - offsetof(data) bytes are sent */
 };

@@ -152,6 +152,20 @@ bool Translator::handle(const void* data, std::size_t size)
     return true;
 }
 
+static_assert(PT_BPF_ARGS_MAX == PT_MAX_STRING, "the kernel reads as much argv as a record carries");
+
+namespace {
+
+// The joined command line's whole length when the kernel read only part of
+// argv: the area less its final NUL (argv as exec laid it out ends in one).
+std::uint32_t whole_cmdline_len(const pt_bpf_proc& e)
+{
+    if (!(e.flags & PT_BPF_F_ARGS_TRUNCATED) || e.args_area_len == 0) return 0;
+    return e.args_area_len - 1;
+}
+
+}  // namespace
+
 bool Translator::on_proc(const pt_bpf_proc& e, std::size_t size)
 {
     std::size_t avail = size - PT_BPF_PROC_FIXED;
@@ -192,6 +206,7 @@ bool Translator::on_proc(const pt_bpf_proc& e, std::size_t size)
         a.user = to_pt_str(uname);
         a.image = to_pt_str(image);
         a.cmdline = to_pt_str(cmdline);
+        a.full.cmdline = whole_cmdline_len(e);
         return out_.create(t, a);
     }
     pt_exec_args a{};
@@ -202,6 +217,7 @@ bool Translator::on_proc(const pt_bpf_proc& e, std::size_t size)
     a.user = to_pt_str(uname);
     a.image = to_pt_str(image);
     a.cmdline = to_pt_str(cmdline);
+    a.full.cmdline = whole_cmdline_len(e);
     return out_.exec(t, a);
 }
 

@@ -13,6 +13,8 @@ namespace proctree::model {
 // and invalid UTF-8 bytes become visible escapes: \e \a \b \t \n \r, \xNN,
 // \u{NNNN}; a literal backslash becomes \\, so every escaped form has one
 // reading (a name holding ESC shows \e, one holding backslash-e shows \\e).
+// U+2026 (…) is shown as \u{2026} too: a bare "…" is the truncation marker
+// (truncation.hpp), never a process's text.
 std::string escape(std::string_view raw);
 
 // The exact text as a quoted JSON string with standard JSON escapes

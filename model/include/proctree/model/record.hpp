@@ -66,6 +66,16 @@ struct StreamHeader {
     std::string host;
 };
 
+// The whole lengths of the strings a producer cut (PT_PROC_FULL_LENGTHS):
+// each is 0 unless its *_TRUNCATED flag is set and the producer knew it
+// (the decoder checks that it exceeds what was kept).
+struct FullLengths {
+    std::uint32_t name = 0;
+    std::uint32_t image = 0;
+    std::uint32_t cmdline = 0;
+    friend bool operator==(const FullLengths&, const FullLengths&) = default;
+};
+
 struct ProcessCreate {
     Identity proc;
     Identity parent;
@@ -75,6 +85,7 @@ struct ProcessCreate {
     std::uint32_t flags = 0;
     std::uint32_t threads = 1;
     std::string_view name, user, image, cmdline;
+    FullLengths full;
 };
 
 struct ProcessExit {
@@ -93,6 +104,7 @@ struct ProcessExec {
     std::uint32_t uid = 0xFFFFFFFFu;
     std::uint32_t flags = 0;
     std::string_view name, user, image, cmdline;
+    FullLengths full;
 };
 
 struct ProcessRename {

@@ -203,6 +203,7 @@ public:
     std::uint32_t uid = 0xFFFFFFFFu;
     std::uint32_t threads = 1;
     std::uint32_t flags = 0;  // PT_PROC_*
+    FullLengths full;         // of the cut strings, when the producer knew (truncation.hpp)
     std::string name, user, image, cmdline;
     std::uint64_t image_seq = 0;                    // seq of the record that set `image` (create or latest exec)
     std::shared_ptr<const ImageFacts> image_facts;  // of `image`; null until the producer sends them

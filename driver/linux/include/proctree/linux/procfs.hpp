@@ -19,11 +19,12 @@ struct ProcInfo {
     std::uint32_t uid = 0xFFFFFFFFu;
     std::uint32_t threads = 1;
     bool kernel_thread = false;
-    char state = '?';     // stat state letter: R, S, D, Z (zombie), ...
-    std::string name;     // comm
-    std::string exe;      // readlink exe; empty when unreadable
-    std::string cmdline;  // argv joined by single spaces; empty for kthreads
-    std::string user;     // user name of uid; empty when unknown
+    char state = '?';                 // stat state letter: R, S, D, Z (zombie), ...
+    std::string name;                 // comm
+    std::string exe;                  // readlink exe; empty when unreadable
+    std::string cmdline;              // argv joined by single spaces; empty for kthreads
+    std::uint32_t cmdline_whole = 0;  // its whole length when longer than read (pt_create_args.full), else 0
+    std::string user;                 // user name of uid; empty when unknown
 };
 
 class ProcFs {
