@@ -23,8 +23,7 @@ void stamp_body(RecordBody& body, std::uint32_t host)
         [host](auto& b) {
             using T = std::decay_t<decltype(b)>;
             if constexpr (requires { b.proc; }) stamp(b.proc, host);
-            if constexpr (std::is_same_v<T, ProcessCreate> || std::is_same_v<T, ProcessReparent>)
-                stamp(b.parent, host);
+            if constexpr (std::is_same_v<T, ProcessCreate> || std::is_same_v<T, ProcessReparent>) stamp(b.parent, host);
             if constexpr (std::is_same_v<T, ProcessReparent>) stamp(b.previous, host);
         },
         body);
@@ -103,9 +102,6 @@ const HostInfo* ProcessTree::host(std::uint32_t key) const
     return key && key <= hosts_.size() ? &hosts_[key - 1] : nullptr;
 }
 
-const Process* ProcessTree::host_node(std::uint32_t key) const
-{
-    return key ? node(host_id(key)) : nullptr;
-}
+const Process* ProcessTree::host_node(std::uint32_t key) const { return key ? node(host_id(key)) : nullptr; }
 
 }  // namespace proctree::model

@@ -16,13 +16,13 @@ public:
     static bool name_filter(const ProcessTree& t) { return t.match_active_; }
 };
 
-namespace {
-
-struct Scope {
+struct ViewScope {
     const Process* top = nullptr;         // subtree root the view is limited to (nullptr: whole tree)
     std::vector<const Process*> context;  // PID filter: ancestors shown above `top`
     int k = 0;                            // which row count: 0 all, 1 name filter
 };
+
+namespace {
 
 std::uint32_t rows_of(const Process* p, int k) { return TreeViewAccess::rows(p, k); }
 
@@ -32,12 +32,12 @@ const Process* next_visible(const Process* p, int k)
     return p;
 }
 
-Scope scope_of(const ProcessTree& tree)
+ViewScope scope_of(const ProcessTree& tree, std::uint32_t host = 0)
 {
-    Scope s;
+    ViewScope s;
     s.k = TreeViewAccess::name_filter(tree) ? 1 : 0;
     if (tree.filter().pid) {
-        s.top = tree.find_pid(*tree.filter().pid);
+        s.top = tree.find_pid(*tree.filter().pid, host);
         if (s.top && rows_of(s.top, s.k) == 0) s.top = nullptr;
         if (!s.top) return s;
         for (const Process* a = s.top->parent(); a; a = a->parent()) s.context.push_back(a);
@@ -46,7 +46,18 @@ Scope scope_of(const ProcessTree& tree)
     return s;
 }
 
-std::size_t scope_rows(const ProcessTree& tree, const Scope& s)
+// What the view shows, scope after scope: the whole tree, or the PID
+// filter's process with its ancestors, in a fleet once per host that has it.
+std::vector<ViewScope> scopes_of(const ProcessTree& tree)
+{
+    if (!tree.filter().pid || tree.host_count() == 0) return {scope_of(tree)};
+    std::vector<ViewScope> out;
+    for (std::uint32_t host = 1; host <= tree.host_count(); ++host)
+        if (ViewScope s = scope_of(tree, host); s.top) out.push_back(std::move(s));
+    return out;
+}
+
+std::size_t scope_rows(const ProcessTree& tree, const ViewScope& s)
 {
     if (tree.filter().pid) return s.top ? s.context.size() + rows_of(s.top, s.k) : 0;
     return rows_of(TreeViewAccess::root(tree), s.k);
@@ -85,12 +96,33 @@ Row make_row(const ProcessTree& tree, const Process* p, std::uint32_t depth, boo
 
 }  // namespace
 
-std::size_t TreeView::row_count() const { return scope_rows(tree_, scope_of(tree_)); }
+std::size_t TreeView::row_count() const
+{
+    std::size_t n = 0;
+    for (const ViewScope& s : scopes_of(tree_)) n += scope_rows(tree_, s);
+    return n;
+}
 
 std::vector<Row> TreeView::rows(std::size_t first, std::size_t count) const
 {
     std::vector<Row> out;
-    Scope s = scope_of(tree_);
+    for (const ViewScope& s : scopes_of(tree_)) {
+        if (out.size() == count) break;
+        std::size_t n = scope_rows(tree_, s);
+        if (first >= n) {
+            first -= n;
+            continue;
+        }
+        std::vector<Row> part = rows_in(s, first, count - out.size());
+        out.insert(out.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+        first = 0;
+    }
+    return out;
+}
+
+std::vector<Row> TreeView::rows_in(const ViewScope& s, std::size_t first, std::size_t count) const
+{
+    std::vector<Row> out;
     std::size_t total = scope_rows(tree_, s);
     if (first >= total || count == 0) return out;
     count = std::min(count, total - first);
@@ -191,7 +223,16 @@ std::optional<std::size_t> TreeView::index_of(Identity id) const
 {
     const Process* p = tree_.find(id);
     if (!p) return std::nullopt;
-    Scope s = scope_of(tree_);
+    std::size_t offset = 0;
+    for (const ViewScope& s : scopes_of(tree_)) {
+        if (auto i = index_in(s, p)) return offset + *i;
+        offset += scope_rows(tree_, s);
+    }
+    return std::nullopt;
+}
+
+std::optional<std::size_t> TreeView::index_in(const ViewScope& s, const Process* p) const
+{
     const int k = s.k;
     if (rows_of(p, k) == 0) return std::nullopt;
     if (s.top) {

@@ -48,12 +48,13 @@ void boot(Host& h)
 }
 
 struct Fixture {
-    Fixture() : tree([] {
-        TreeConfig c;
-        c.highlight_ns = 0;
-        c.hosts = true;
-        return c;
-    }())
+    Fixture()
+        : tree([] {
+              TreeConfig c;
+              c.highlight_ns = 0;
+              c.hosts = true;
+              return c;
+          }())
     {
         decoder.accept_concatenated(true);
     }
@@ -171,6 +172,23 @@ TEST(TreeHosts, FiltersWorkAcrossHosts)
     filter.name = "alpha";
     f.tree.set_filter(filter);
     EXPECT_EQ(TreeView(f.tree).row_count(), 0u);
+
+    // a PID filter: that process on every host that has it, under its ancestors
+    a.b.create(1300, {500, 1300}, {100, 1100}, "child");
+    f.feed(a.piece());
+    Filter by_pid;
+    by_pid.pid = 100;
+    f.tree.set_filter(by_pid);
+    TreeView view(f.tree);
+    rows.clear();
+    for (const Row& r : view.all_rows()) rows.push_back(std::string(r.depth, ' ') + r.proc->name);
+    EXPECT_EQ(rows, (std::vector<std::string>{"alpha", " init", "  job", "   child", "beta", " init", "  job"}));
+    EXPECT_EQ(view.row_count(), 7u);
+    EXPECT_EQ(view.index_of(f.at(2, 100, 1100)->id), 6u);
+    EXPECT_EQ(view.index_of(f.at(1, 500, 1300)->id), 3u);
+    EXPECT_FALSE(view.index_of(f.at(2, 101, 1200)->id));
+    ASSERT_EQ(view.rows(5, 10).size(), 2u);
+    EXPECT_EQ(view.rows(5, 10)[0].proc, f.at(2, 1, 10));
 }
 
 TEST(TreeHosts, OneStreamWithoutHostsIsUnchanged)

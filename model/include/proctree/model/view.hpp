@@ -32,6 +32,8 @@ struct Row {
     std::string prefix;
 };
 
+struct ViewScope;  // view.cpp: the part of the tree shown (the PID filter's)
+
 class TreeView {
 public:
     explicit TreeView(const ProcessTree& tree) : tree_(tree) {}
@@ -43,6 +45,9 @@ public:
     std::optional<std::size_t> index_of(Identity id) const;
 
 private:
+    std::vector<Row> rows_in(const ViewScope& s, std::size_t first, std::size_t count) const;
+    std::optional<std::size_t> index_in(const ViewScope& s, const Process* p) const;
+
     const ProcessTree& tree_;
 };
 
