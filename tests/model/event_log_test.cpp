@@ -101,3 +101,28 @@ TEST(EventLog, AReparentingSaysFromWhichParentToWhich)
     EXPECT_EQ(e.parent_name, "init");
     EXPECT_EQ(e.detail, "from 7 to 1");
 }
+
+// Lines of many lengths, far more than the capacity: every kept line reads
+// back whole across the ring's end, and the log's memory stops growing once
+// it is full (a churn costs no new allocations, so none stay scattered).
+TEST(EventLog, LongRunsKeepEveryLineWholeInMemoryThatStopsGrowing)
+{
+    Logged l(100);
+    std::size_t held_at_half = 0;
+    for (std::uint32_t i = 0; i < 20'000; ++i) {
+        StreamBuilder b;
+        std::string name = "p" + std::string(i % 37, 'x') + std::to_string(i);
+        b.create(T0 + i, {100 + i, T0 + i}, {}, name);
+        l.feed(b);
+        if (i == 10'000) held_at_half = l.log.bytes_held();
+        ASSERT_EQ(l.log.at(l.log.size() - 1).name, name);
+    }
+    ASSERT_EQ(l.log.size(), 100u);
+    for (std::uint32_t k = 0; k < 100; ++k) {
+        std::uint32_t i = 19'900 + k;
+        EXPECT_EQ(l.log.at(k).name, "p" + std::string(i % 37, 'x') + std::to_string(i));
+        EXPECT_EQ(l.log.at(k).proc.pid, 100 + i);
+    }
+    EXPECT_EQ(l.log.bytes_held(), held_at_half);
+    EXPECT_LT(l.log.bytes_held(), 100u * 128u);
+}
