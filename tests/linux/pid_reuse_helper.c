@@ -96,5 +96,6 @@ int main(int argc, char **argv)
     printf("killed\n");
     fflush(stdout);
     while (fgets(line, sizeof line, stdin)) {}
+    free(sleepers);
     return 0;
 }

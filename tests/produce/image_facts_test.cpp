@@ -195,7 +195,8 @@ TEST(ImageFacts, OneReadPerFileVersion)
     c.create(1, {5, 1}, {1, 0}, "true", "true", "root", "/bin/true");
     produce(again, c);
     again.finish();
-    auto facts = decode(out2.bytes).facts();
+    auto decoded = decode(out2.bytes);  // facts() points into it
+    auto facts = decoded.facts();
     ASSERT_EQ(facts.size(), 1u);
     EXPECT_EQ(facts[0]->sha256[31], 2);
 }

@@ -25,7 +25,7 @@ TEST(Sources, EveryLinkedNameParsesToItsKindAndNothingElseDoes)
 bool parses(std::vector<std::string> args)
 {
     CLI::App app;
-    cli::build_app(app);
+    cli::Commands commands = cli::build_app(app);  // holds the options the parse writes to
     std::vector<std::string> reversed(args.rbegin(), args.rend());
     try {
         app.parse(reversed);

@@ -116,7 +116,7 @@ void stall_during_a_storm(collect::SourceKind kind)
         reap(doomed);
         FAIL() << "the process started before the stall never showed";
     }
-    const std::size_t rss_before = rss_bytes();
+    [[maybe_unused]] const std::size_t rss_before = rss_bytes();
 
     // The stall: nothing is pumped from here. Two loops of short-lived
     // processes with long command lines (about 8 KiB of records each).

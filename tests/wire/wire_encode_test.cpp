@@ -6,13 +6,16 @@
 
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
 
-pt_str str(const std::string& s) { return pt_str{s.data(), static_cast<std::uint32_t>(s.size())}; }
+// Views, not strings: a literal passed here must not become a temporary
+// that dies before the encoder reads it.
+pt_str str(std::string_view s) { return pt_str{s.data(), static_cast<std::uint32_t>(s.size())}; }
 
-pt_create_args args(const std::string& name, const std::string& cmdline)
+pt_create_args args(std::string_view name, std::string_view cmdline)
 {
     pt_create_args a{};
     a.proc = pt_ident{42, 0, 1000};
