@@ -15,10 +15,13 @@ import json
 import os
 import shutil
 import signal
+import socket
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 DEADLINE_S = 60
@@ -287,6 +290,34 @@ def test_tree(args):
     print(f"tree via {source}: {len(recs)} records, all checks passed")
 
 
+class ForeignSubscriber:
+    """While open, subscribes to the proc connector and unsubscribes again
+    every 20 ms (in pairs, so the kernel's count of listeners is left as it
+    was): each request makes the kernel send an ack to every listener."""
+
+    def __enter__(self):
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 11)  # NETLINK_CONNECTOR
+        self.sock.bind((0, 1))  # CN_IDX_PROC
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        return self
+
+    def request(self, op):
+        cn = struct.pack("=IIIIHHI", 1, 1, 0, 0, 4, 0, op)  # cn_msg{idx, val, seq, ack, len, flags}, op
+        self.sock.send(struct.pack("=IHHII", 16 + len(cn), 3, 0, 0, 0) + cn)  # nlmsghdr, NLMSG_DONE
+
+    def run(self):
+        while not self.stop.wait(0.02):
+            self.request(1)  # PROC_CN_MCAST_LISTEN
+            self.request(2)  # PROC_CN_MCAST_IGNORE
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        self.sock.close()
+
+
 def test_unprivileged(args):
     """As nobody: `record --source auto` says what it got and records a valid
     stream; `--source poll` says it polls; and where the proc connector does
@@ -329,7 +360,10 @@ def test_unprivileged(args):
         # In a new user namespace the proc connector ignores the subscription.
         probe = subprocess.run([*as_nobody, "unshare", "--user", "true"], capture_output=True)
         if probe.returncode == 0:
-            said, recs = record("userns.ptr", ["--source", "auto"], prefix=("unshare", "--user"))
+            # Another program subscribing meanwhile (as root): its acks reach
+            # every listener, ours too, and must not pass for an answer to us.
+            with ForeignSubscriber():
+                said, recs = record("userns.ptr", ["--source", "auto"], prefix=("unshare", "--user"))
             check(recs[0]["source"] == "poll", f"auto in a user namespace falls back to poll: {said!r}")
             check("netlink:" in said and "will be missed" in said, f"it says why and that it polls: {said!r}")
         else:

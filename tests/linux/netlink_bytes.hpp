@@ -83,9 +83,13 @@ inline Datagram comm_datagram(std::uint64_t ts, std::int32_t pid, const std::str
     return event_datagram(ts, proc_event::PROC_EVENT_COMM, bytes_of(c));
 }
 
-inline Datagram ack_datagram(std::uint32_t err)
+// The kernel's answer to a request whose cn_msg ack was `request_ack`.
+inline Datagram ack_datagram(std::uint32_t err, std::uint32_t request_ack = 0)
 {
-    return event_datagram(0, proc_event::PROC_EVENT_NONE, bytes_of(err));
+    Datagram d = event_datagram(0, proc_event::PROC_EVENT_NONE, bytes_of(err));
+    const std::uint32_t ack = request_ack + 1;
+    std::memcpy(d.data() + NLMSG_HDRLEN + offsetof(cn_msg, ack), &ack, sizeof ack);
+    return d;
 }
 
 inline void set_nlmsg_len(Datagram& d, std::uint32_t len) { std::memcpy(d.data(), &len, sizeof len); }

@@ -51,6 +51,16 @@ TEST(ParseProcConnector, ExecExitCommAck)
     EXPECT_EQ(out[3].ack_error, 1u);
 }
 
+// Acks reach every listener: the request they answer is in them.
+TEST(ParseProcConnector, AnAckSaysWhichRequestItAnswers)
+{
+    std::vector<ProcEvent> out;
+    ASSERT_TRUE(parse_proc_connector(as_span(ack_datagram(0, 4242)), out));
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].kind, ProcEvent::Kind::Ack);
+    EXPECT_EQ(out[0].ack_ack, 4243u);
+}
+
 TEST(ParseProcConnector, SeveralMessagesInOneDatagram)
 {
     auto a = fork_datagram(1, 1, 1, 2, 2);

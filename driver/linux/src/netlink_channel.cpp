@@ -82,7 +82,8 @@ public:
         return ::send(fd_, msg, sizeof msg, 0) == static_cast<ssize_t>(sizeof msg);
     }
 
-    bool send_op(proc_cn_mcast_op op)
+    // The kernel's ack to it carries `ack` + 1.
+    bool send_op(proc_cn_mcast_op op, std::uint32_t ack = 0)
     {
         // nlmsghdr, cn_msg, then the operation; laid out by hand because
         // cn_msg ends in a flexible array.
@@ -94,6 +95,7 @@ public:
         cn.id.idx = CN_IDX_PROC;
         cn.id.val = CN_VAL_PROC;
         cn.len = sizeof op;
+        cn.ack = ack;
         std::memcpy(msg, &nh, sizeof nh);
         std::memcpy(msg + NLMSG_HDRLEN, &cn, sizeof cn);
         std::memcpy(msg + NLMSG_HDRLEN + sizeof cn, &op, sizeof op);
@@ -174,8 +176,16 @@ std::unique_ptr<EventChannel> open_proc_connector(int receive_buffer, std::strin
     // Subscribe with the large buffer, so that the kernel's answer is not
     // crowded out by other events when a test asks for a tiny one.
     int got = size_receive_buffer(fd, kDefaultReceiveBuffer);
+    // The socket's port id, unique among netlink sockets, marks our request:
+    // the kernel sends every ack to every listener, and one answering another
+    // program's subscription must not pass for ours (in a user namespace ours
+    // gets none).
+    sockaddr_nl bound{};
+    socklen_t bound_len = sizeof bound;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &bound_len);
+    const std::uint32_t request_mark = bound.nl_pid;
     auto channel = std::make_unique<ProcConnector>(fd);
-    if (!channel->send_op(PROC_CN_MCAST_LISTEN)) {
+    if (!channel->send_op(PROC_CN_MCAST_LISTEN, request_mark)) {
         why_not = fmt::format("proc connector refused the subscription: {}", std::strerror(errno));
         return nullptr;
     }
@@ -190,7 +200,7 @@ std::unique_ptr<EventChannel> open_proc_connector(int receive_buffer, std::strin
         events.clear();
         parse_proc_connector({buf.data(), static_cast<std::size_t>(n)}, events);
         for (const ProcEvent& ev : events) {
-            if (ev.kind != ProcEvent::Kind::Ack) continue;
+            if (ev.kind != ProcEvent::Kind::Ack || ev.ack_ack != request_mark + 1) continue;
             if (ev.ack_error == 0) {
                 if (receive_buffer > 0) got = size_receive_buffer(fd, receive_buffer);
                 channel->set_description(fmt::format("receive buffer {} KiB", got / 1024));

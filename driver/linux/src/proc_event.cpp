@@ -31,7 +31,7 @@ using ExitData = decltype(std::declval<proc_event>().event_data.exit);
 
 constexpr std::size_t kEventHead = offsetof(proc_event, event_data);
 
-bool parse_event(const std::byte* p, std::size_t len, std::vector<ProcEvent>& out)
+bool parse_event(const cn_msg& cn, const std::byte* p, std::size_t len, std::vector<ProcEvent>& out)
 {
     if (len < kEventHead) return false;
     const auto what = load<std::uint32_t>(p + offsetof(proc_event, what));
@@ -45,6 +45,7 @@ bool parse_event(const std::byte* p, std::size_t len, std::vector<ProcEvent>& ou
         if (!need(sizeof(std::uint32_t))) return false;
         ev.kind = ProcEvent::Kind::Ack;
         ev.ack_error = load<std::uint32_t>(d);
+        ev.ack_ack = cn.ack;
         break;
     case proc_event::PROC_EVENT_FORK: {
         if (!need(sizeof(ForkData))) return false;
@@ -105,7 +106,7 @@ bool parse_proc_connector(std::span<const std::byte> datagram, std::vector<ProcE
             auto cn = load<cn_msg>(payload);
             if (cn.id.idx == CN_IDX_PROC && cn.id.val == CN_VAL_PROC) {
                 if (sizeof(cn_msg) + cn.len > payload_len) return false;
-                if (!parse_event(payload + sizeof(cn_msg), cn.len, out)) return false;
+                if (!parse_event(cn, payload + sizeof(cn_msg), cn.len, out)) return false;
             }
         } else {
             return false;

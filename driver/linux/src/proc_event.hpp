@@ -30,6 +30,10 @@ struct ProcEvent {
     std::uint32_t exit_status = 0;   // Exit only
     std::uint32_t ack_error = 0;     // Ack only
     std::string comm;                // Comm only
+    // Ack only: the answered request's ack field plus one (the kernel puts
+    // its own counter in seq). Acks go to every listener, so a subscriber
+    // knows its own by this.
+    std::uint32_t ack_ack = 0;
 
     // Filled by the reader straight after the event, while the process is
     // most likely still there (empty/nullopt when it was already gone).
