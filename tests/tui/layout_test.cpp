@@ -233,11 +233,11 @@ TEST_F(LayoutFixture, HelpScreenListsTheKeys)
 {
     feed(tree, small_stream());
     ui.mode = viewer::Mode::Help;
-    grid.resize(80, 36);
+    grid.resize(80, 42);
     draw();
     std::string all = grid.text();
     for (const char* k : {"j/k", "PgUp/PgDn", "Home/End", "Enter ", "Space", "  x ", "  l ", "  T ", "Tab", "/ ", "Esc",
-                          "  s ", "  S ", "  P ", "  q ", "mouse"})
+                          "  s ", "  S ", "  P ", "  q ", "mouse", "  u ", "  K ", "  c "})
         EXPECT_NE(all.find(k), std::string::npos) << k;
     EXPECT_EQ(all.find("vim notes"), std::string::npos);
 }

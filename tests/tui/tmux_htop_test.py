@@ -5,11 +5,12 @@ filter, + - *, Ctrl-L, F2's hint, F9 on a stream, F10 quits; and F9 on a
 local child, which ends with the chosen signal and turns red with it."""
 import os
 import signal
+import subprocess
 import sys
 import time
 
 from tmux_lib import TestFailure, encode_stream, fg_at, row_for, sgr_at
-from tmux_test import DEADLINE, LIVE, run
+from tmux_test import DEADLINE, LIVE, run, wait_pid_child
 
 
 def recording(env):
@@ -21,7 +22,8 @@ def recording(env):
             ("create", now, 10, now - 10**9, 1, now - 10**9, "shellx", "shellx -i"),
             ("create", now, 11, now - 10**9, 10, now - 10**9, "workerA", "workerA --a"),
             ("create", now, 12, now - 10**9, 10, now - 10**9, "workerB", "workerB --b"),
-            ("create", now, 13, now - 10**9, 1, now - 10**9, "daemonx", "daemonx -d"),
+            ("create", now, 13, now - 10**9, 1, now - 10**9, "daemonx", "daemonx -d", "daemonu"),
+            ("create", now, 2, now - 10**9, 0, 0, "kthreadx", "", "root", 0x10),
             ("snap", now, False)]))
     return path
 
@@ -85,8 +87,39 @@ def _keys(env, pane, locale):
     pane.wait_for(lambda t: "F2: no setup screen" in t, "F2's hint")
     pane.keys("F9")
     pane.wait_for(lambda t: "cannot be signalled" in t, "F9 on a stream saying why not")
+    _filter_keys(pane)
     pane.keys("F10")
     pane.wait_for(lambda t: pane.exited(), "F10 quitting")
+
+
+def _filter_keys(pane):
+    """K shows and hides kernel threads (hidden at the start, the status line
+    says so); u picks a user from a menu; c makes the filter match command
+    lines."""
+    # (F9's hint may take the status line's room for a while.)
+    pane.wait_for(lambda t: "kthreadx" not in t and "kthreads hidden" in t,
+                  "kernel threads hidden at the start, and the status line saying so")
+    pane.keys("K")
+    pane.wait_for(lambda t: "kthreadx" in t and "kthreads hidden" not in t, "K showing the kernel thread")
+    pane.keys("K")
+    pane.wait_for(lambda t: "kthreadx" not in t and "kthreads hidden" in t, "K hiding it again")
+    pane.keys("u")
+    pane.wait_for(lambda t: "Show the processes of" in t and "every user" in t and "daemonu" in t, "the user menu")
+    pane.keys("Down")  # from "every user" to daemonu (then root)
+    pane.keys("Enter")
+    pane.wait_for(lambda t: "user=daemonu" in t and "workerA" not in t and "daemonx" in t, "only daemonu's process")
+    pane.keys("Escape")
+    pane.wait_for(lambda t: "user=" not in t and "workerA" in t, "every user again")
+    pane.keys("/")
+    pane.type("b --")  # only in workerB's command line
+    pane.keys("Enter")
+    pane.wait_for(lambda t: "filter name~b --" in t and "(no process matches" in t, "no name matches b --")
+    pane.keys("c")
+    pane.wait_for(lambda t: "filter cmdline~b --" in t and "workerB" in t and "workerA" not in t,
+                  "c: the filter matches workerB's command line")
+    pane.keys("c")
+    pane.keys("Escape")
+    pane.wait_for(lambda t: "filter " not in t and "workerA" in t, "the filter cleared")
 
 
 def htop_keys_utf8(env, pane):
@@ -139,10 +172,31 @@ def cpu_sort(env, pane):
     tree, and first in the flat list (t)."""
     idle = f"ptidle{env.tag}"
     busy = f"ptburn{env.tag}"
-    env.spawn([env.tool("/bin/sleep", idle), "1000"])
-    # Niced up so that a loaded machine still gives it more than half a core.
-    burner = env.spawn([env.tool("/bin/sh", busy), "-c", "while :; do :; done"], preexec_fn=lambda: os.nice(-10))
-    pane.start(env.viewer("--pid", str(os.getpid())), width=200, height=50)
+    par = f"ptcpar{env.tag}"
+    sh = env.tool("/bin/sh", par)
+    env.tool("/bin/sleep", idle)
+    env.tool("/bin/sh", busy)
+    # Their own parent, so that the PID filter leaves out this test's tmux
+    # clients, in a session of its own: its autogroup is niced up below, so
+    # that a loaded machine (other sessions' builds) still gives the burner
+    # more than half a core.
+    parent = env.spawn([sh, "-c", f"{idle} 1000 & read x; {busy} -c 'while :; do :; done' & wait"],
+                       stdin=subprocess.PIPE, env={"PATH": env.tmp + ":/usr/bin:/bin"}, start_new_session=True)
+    idle_pid = str(wait_pid_child(parent.pid, idle))
+    env.pids.append(int(idle_pid))
+    parent.stdin.write(b"go\n")  # the burner starts after its idle sibling
+    parent.stdin.flush()
+    burner_pid = wait_pid_child(parent.pid, busy)
+    env.pids.append(burner_pid)
+    try:
+        with open(f"/proc/{burner_pid}/autogroup", "w") as f:
+            f.write("-20")
+    except OSError:
+        os.setpriority(os.PRIO_PROCESS, burner_pid, -10)  # no autogroups: niced within the group
+
+    class burner:
+        pid = burner_pid
+    pane.start(env.viewer("--pid", str(parent.pid)), width=200, height=50)
 
     def busy_row(t):
         line = row_for(t, burner.pid, busy)
@@ -152,7 +206,7 @@ def cpu_sort(env, pane):
     if line.split()[4] != "R" or line.split()[3] == "-":
         raise TestFailure(f"no state R or RSS for the burner: {line!r}")
     rows = [r.split()[0] for r in pane.tree_rows(text)]
-    if rows.index(str(burner.pid)) < rows.index(next(r.split()[0] for r in pane.tree_rows(text) if idle in r)):
+    if idle_pid not in rows or rows.index(str(burner.pid)) < rows.index(idle_pid):
         raise TestFailure("the burner is before its elder sibling already in start order")
     pane.keys("F6")
     pane.wait_for(lambda t: "Sort by" in t, "the sort menu")
@@ -164,8 +218,7 @@ def cpu_sort(env, pane):
         if "by CPU% desc" not in t:
             return False
         pids = [r.split()[0] for r in pane.tree_rows(t)]
-        sib = next((r.split()[0] for r in pane.tree_rows(t) if idle in r), None)
-        return str(burner.pid) in pids and sib in pids and pids.index(str(burner.pid)) < pids.index(sib)
+        return str(burner.pid) in pids and idle_pid in pids and pids.index(str(burner.pid)) < pids.index(idle_pid)
     pane.wait_for(burner_first, "the burner before its idle sibling, sorted by CPU%")
     pane.keys("t")
     pane.wait_for(lambda t: "[list, by CPU% desc]" in t and pane.tree_rows(t) and

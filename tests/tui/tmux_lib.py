@@ -238,9 +238,10 @@ def _pad(b):
 
 def encode_stream(host, events):
     """A wire stream: header, then records from tuples
-    ("snap", t, begin) | ("create", t, pid, start, ppid, pstart, name, cmdline)
+    ("snap", t, begin) | ("create", t, pid, start, ppid, pstart, name, cmdline[, user[, flags]])
     | ("create_cut", t, pid, start, ppid, pstart, name, cmdline, whole)
-    | ("exit", t, pid, start, code, signal, flags)."""
+    | ("exit", t, pid, start, code, signal, flags). A create's user is root
+    unless given; flags are PT_PROC_* (0x10: a kernel thread)."""
     h = host.encode()
     size = 40 + len(_pad(h))
     out = struct.pack("<8sHHHBBQQIHH", b"PROCTREE", 1, 0, size, 1, 5, 0, 0, 0, len(h), 0) + _pad(h)
@@ -253,11 +254,13 @@ def encode_stream(host, events):
             # create_cut: cmd is what the producer kept of `whole` bytes (the
             # cmdline flag and a pt_full_lengths trailer, minor 1).
             _, _, pid, start, ppid, pstart, name, cmd = ev[:8]
-            flags = 0x4 | 0x20 if kind == "create_cut" else 0
-            strs = name.encode() + b"root" + b"" + cmd.encode()
+            cut = kind == "create_cut"
+            user = (ev[8] if len(ev) > 8 and not cut else "root").encode()
+            flags = 0x4 | 0x20 if cut else (ev[9] if len(ev) > 9 else 0)
+            strs = name.encode() + user + b"" + cmd.encode()
             body = struct.pack("<IIQIIQIIIIIHHII", pid, 0, start, ppid, 0, pstart, ppid, 0, 0, flags, 1,
-                               len(name.encode()), 4, 0, len(cmd.encode())) + strs
-            if kind == "create_cut":
+                               len(name.encode()), len(user), 0, len(cmd.encode())) + strs
+            if cut:
                 body = _pad(struct.pack("<HHIQQ", 0, 0, 0, 0, 0) + body)[24:] + struct.pack("<IIII", 0, 0, ev[8], 0)
             rtype = 1
         elif kind == "exit":

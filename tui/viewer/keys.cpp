@@ -43,6 +43,7 @@ Request Controller::handle(const Event& e)
     case Mode::Search: return edit_search(e);
     case Mode::Signal: return signal_menu(e);
     case Mode::Sort: return sort_menu(e);
+    case Mode::User: return user_menu(e);
     case Mode::Help: return help_key(e);
     }
     return Request::None;
@@ -141,9 +142,7 @@ Request Controller::normal(const Event& e)
     case Key::Enter: return toggle_pane(Pane::Details);
     case Key::Escape:
         if (ui_.pane != Pane::None) return toggle_pane(ui_.pane);
-        if (tree_.filter().empty()) return Request::None;
-        tree_.set_filter({});
-        return Request::Redraw;
+        return clear_filters();
     case Key::Function: return function_key(static_cast<int>(e.ch));
     case Key::Redraw: return Request::Repaint;
     case Key::Click: {
@@ -181,6 +180,9 @@ Request Controller::normal_char(char32_t c)
     case '<': return step_sort(-1);
     case '>': return step_sort(1);
     case 'I': ui_.order.inverted = !ui_.order.inverted; return Request::Redraw;
+    case 'K': return toggle_kernel_threads();
+    case 'u': return open_user_menu();
+    case 'c': return toggle_cmdline();
     case 'n': return search_jump(true);
     case 'N': return search_jump(false);
     case 's': return Request::ExportText;

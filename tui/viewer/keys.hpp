@@ -86,6 +86,11 @@ private:
     Request open_sort_menu();
     Request sort_menu(const Event& e);
     Request toggle_flat();
+    Request open_user_menu();
+    Request user_menu(const Event& e);
+    Request toggle_kernel_threads();
+    Request toggle_cmdline();
+    Request clear_filters();
     Request step_sort(int delta);
     Request edit_search(const Event& e);
     Request search_jump(bool forward, bool include_current = false);

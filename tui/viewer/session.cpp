@@ -6,6 +6,7 @@
 
 #include <proctree/model/escape.hpp>
 #include <proctree/model/export.hpp>
+#include <proctree/wire.h>
 
 #include <fmt/core.h>
 
@@ -87,7 +88,10 @@ Session::Session(ViewerOptions options)
     model::Filter f;
     f.name = options_.filter;
     f.pid = options_.pid;
-    if (!f.empty()) tree_.set_filter(std::move(f));
+    f.users = options_.users;
+    f.match_cmdline = options_.match_cmdline;
+    f.hide_kernel_threads = !options_.kernel_threads;  // like htop
+    tree_.set_filter(std::move(f));
     status_.source = "starting";
     ui_.columns = options_.columns;
     ui_.usage = &usage_;
@@ -204,6 +208,8 @@ void Session::on_record(const model::Record& record)
         if (std::holds_alternative<model::ProcessCreate>(record.body)) count(steady_now_, false);
         else if (std::holds_alternative<model::ProcessExit>(record.body)) count(steady_now_, true);
     }
+    if (const auto* c = std::get_if<model::ProcessCreate>(&record.body); c && (c->flags & PT_PROC_KERNEL_THREAD))
+        kernel_threads_seen_ = true;
     tree_.apply(record);
     log_.add(record, tree_);
     spawners_.add(record, tree_);
@@ -411,6 +417,7 @@ bool Session::refresh_status(std::uint64_t steady_ns)
     s.exited = tree_.stats().exited;
     s.history_dropped = tree_.stats().history_dropped;
     s.rates_live = !finished_;
+    s.kernel_threads_seen = kernel_threads_seen_;
     if (ui_.paused && status_paused_) {  // a paused screen's figures stand still
         s.processes = status_.processes;
         s.creates_per_s = status_.creates_per_s;

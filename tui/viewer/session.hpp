@@ -40,6 +40,9 @@ struct ViewerOptions {
     std::uint64_t highlight_ms = 3000;
     std::string filter;
     std::optional<std::uint32_t> pid;
+    std::vector<std::string> users;  // -u: only these users' processes
+    bool match_cmdline = false;      // --cmdline: the name filter and search match command lines too
+    bool kernel_threads = false;     // --kernel-threads: shown from the start (K toggles)
     std::string export_dir = ".";
     nats::ConnectOptions nats;       // with --from nats://...
     std::vector<std::string> hosts;  // with --from nats://SERVER/*: only these hosts; empty: every one
@@ -173,6 +176,7 @@ private:
     bool source_failed_ = false;
     bool in_snapshot_ = false;
     bool content_ = false;
+    bool kernel_threads_seen_ = false;  // the stream has had kernel threads (K has something to hide)
     std::uint64_t steady_now_ = 0;
     // Live creates/exits per steady second (snapshots excluded), last few s.
     struct Bucket {

@@ -25,7 +25,8 @@ enum class Mode : std::uint8_t {
     Help,
     Search,
     Signal,
-    Sort
+    Sort,
+    User
 };
 
 // A jump in a recording asked for by a key: by a step, or to a typed time.
@@ -60,8 +61,10 @@ struct UiState {
     std::size_t top = 0;      // first tree row on screen
     std::size_t hscroll = 0;  // columns of the command lines scrolled off to the left
     bool paused = false;
-    ViewOrder order;                                  // F6 < > I t: sort column and tree or list
-    std::size_t sort_choice = 0;                      // F6 menu: the highlighted column
+    ViewOrder order;                        // F6 < > I t: sort column and tree or list
+    std::size_t sort_choice = 0;            // F6 menu: the highlighted column
+    std::vector<std::string> user_choices;  // u menu: "" (every user), then the users present
+    std::size_t user_choice = 0;
     RowCache rows;                                    // the ordered rows while the tree is unchanged
     std::vector<Column> columns = default_columns();  // --columns: before the tree
     const UsageTable* usage = nullptr;                // the sampled figures (CPU%, RSS, S); null: none
@@ -92,7 +95,8 @@ struct StatusInfo {
     std::size_t processes = 0;
     double creates_per_s = 0;
     double exits_per_s = 0;
-    bool rates_live = true;  // false once a replay is done: nothing arrives any more
+    bool kernel_threads_seen = false;  // the stream has had some: the status says when K hides them
+    bool rates_live = true;            // false once a replay is done: nothing arrives any more
     std::uint64_t events_lost = 0;
     std::uint64_t loss_reports = 0;
     bool keep_exited = false;

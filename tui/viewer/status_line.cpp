@@ -48,6 +48,8 @@ std::vector<Segment> status_segments(const UiState& ui, const StatusInfo& s, con
     std::string lost = lost_text(s, lost_alert);
     add(std::move(lost), lost_alert ? 96 : 65, false, lost_alert);
     if (!filter.empty()) add("filter " + model::escape(filter.describe()), 90, true);
+    if (filter.hide_kernel_threads && s.kernel_threads_seen) add("kthreads hidden (K)", 75);
+    if (filter.match_cmdline && filter.name.empty()) add("cmdline search (c)", 38);
     if (s.keep_exited) add(fmt::format("keeping exited: {}", s.exited), 55);
     if (s.history_dropped > 0) add(fmt::format("{} dropped from history", s.history_dropped), 35);
     if (!s.replay.empty()) add(s.replay, 80);

@@ -33,6 +33,9 @@ Action add_viewer(CLI::App& app)
         bool ascii = false;
         bool mouse = true;
         std::string columns;
+        std::vector<std::string> users;
+        bool match_cmdline = false;
+        bool kernel_threads = false;
     };
     auto args = std::make_shared<Args>();
     add_live_source_options(app, args->live);
@@ -46,7 +49,12 @@ Action add_viewer(CLI::App& app)
         ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{86'400'000}))
         ->capture_default_str();
     app.add_option("--filter", args->filter, "Start with this name filter");
-    app.add_option("--pid", args->pid, "Start with this PID filter (the process and its subtree)")
+    app.add_option("-u,--user", args->users, "Show only these users' processes (USER[,USER]; u chooses on screen)")
+        ->delimiter(',');
+    app.add_flag("--cmdline", args->match_cmdline,
+                 "The name filter and the search match command lines too (c toggles)");
+    app.add_flag("--kernel-threads", args->kernel_threads, "Show kernel threads from the start (hidden; K toggles)");
+    app.add_option("-p,--pid", args->pid, "Start with this PID filter (the process and its subtree)")
         ->each([args](const std::string&) { args->pid_set = true; });
     app.add_option("--export-dir", args->export_dir, "Where s and S write their exports")->capture_default_str();
     add_nats_connect_options(&app, args->nats);
@@ -82,6 +90,9 @@ Action add_viewer(CLI::App& app)
         o.highlight_ms = args->highlight_ms;
         o.filter = args->filter;
         if (args->pid_set) o.pid = args->pid;
+        o.users = args->users;
+        o.match_cmdline = args->match_cmdline;
+        o.kernel_threads = args->kernel_threads;
         o.export_dir = args->export_dir;
         o.nats = args->nats;
         o.hosts = args->hosts;
