@@ -4,7 +4,8 @@
 A. Ten `proctree publish` processes, each fed 2,000 records/s (create/exit
    pairs stamped with the wall clock), into one nats-server; a follower
    (nats_latency_probe) measures end-to-end latency (record time -> received)
-   and the real viewer follows one host in tmux: CPU of each.
+   and the real viewer follows one host, and another the whole fleet
+   (nats://…/*), in tmux: CPU of each.
 B. In one process storm, `proctree publish --source netlink` and
    `proctree record --source netlink -o FILE` side by side: CPU per record.
 C. One host with an hour of retained history (checkpoints every 300 s):
@@ -60,6 +61,16 @@ def feeder(pubs, rate, stop, sent):
         time.sleep(max(0.0, next_t - time.monotonic()))
 
 
+def start_viewer(args, server, host):
+    """The real viewer in a tmux session of its own: (socket, pid)."""
+    sock = f"ptbench{os.getpid()}-{'fleet' if host == '*' else host}"
+    subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "160", "-y", "48",
+                    f"exec {args.proctree} --from 'nats://127.0.0.1:{server.port}/{host}'"], check=True)
+    pid = int(subprocess.run(["tmux", "-L", sock, "list-panes", "-F", "#{pane_pid}"], capture_output=True,
+                             text=True, check=True).stdout.split()[0])
+    return sock, pid
+
+
 def phase_a(args, server, tmp):
     pubs = []
     for i in range(args.hosts):
@@ -74,25 +85,22 @@ def phase_a(args, server, tmp):
     nats_lib.wait_for(lambda: subprocess.run([args.proctree, "snapshot", "--from",
                                               f"nats://127.0.0.1:{server.port}/h{args.hosts - 1}"],
                                              capture_output=True).returncode == 0, 60, "the last host published")
-    sock = f"ptbench{os.getpid()}"
-    subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "160", "-y", "48",
-                    f"exec {args.proctree} --from nats://127.0.0.1:{server.port}/h0"], check=True)
-    viewer = int(subprocess.run(["tmux", "-L", sock, "list-panes", "-F", "#{pane_pid}"], capture_output=True,
-                                text=True, check=True).stdout.split()[0])
+    viewer, fleet_viewer = (start_viewer(args, server, what) for what in ("h0", "*"))
     stop, sent = threading.Event(), [0] * args.hosts
     t = threading.Thread(target=feeder, args=(pubs, args.rate, stop, sent))
     t.start()
     time.sleep(2)  # warm up: connections, first batches
     cpu0 = [cpu_s(p.pid) for p in pubs]
-    v0 = cpu_s(viewer)
+    v0, f0 = cpu_s(viewer[1]), cpu_s(fleet_viewer[1])
     sent0 = list(sent)
     probe = subprocess.run([args.probe, server.url, str(args.seconds)], capture_output=True, text=True)
     cpu1 = [cpu_s(p.pid) for p in pubs]
-    v1 = cpu_s(viewer)
+    v1, f1 = cpu_s(viewer[1]), cpu_s(fleet_viewer[1])
     sent1 = list(sent)
     stop.set()
     t.join()
-    subprocess.run(["tmux", "-L", sock, "kill-server"])
+    for sock, _ in (viewer, fleet_viewer):
+        subprocess.run(["tmux", "-L", sock, "kill-server"])
     for p in pubs:
         p.stdin.close()
         p.wait(timeout=60)
@@ -101,6 +109,8 @@ def phase_a(args, server, tmp):
     print(f"A. {args.hosts} publishers x {args.rate} records/s for {args.seconds} s: {records} records fed")
     print(f"   follower (probe): {probe.stdout.strip()}")
     print(f"   viewer following h0 ({args.rate} records/s): CPU {100 * (v1 - v0) / args.seconds:.1f}%")
+    print(f"   fleet viewer following all {args.hosts} hosts ({args.hosts * args.rate} records/s): "
+          f"CPU {100 * (f1 - f0) / args.seconds:.1f}%")
     print(f"   publishers: CPU {pub_cpu:.2f} s in all = {1e6 * pub_cpu / max(1, records):.2f} us/record")
     return 1e6 * pub_cpu / max(1, records)
 

@@ -6,6 +6,7 @@ lines, an 80x24 status line, notices that fade. One ctest per scenario;
 every wait polls with a deadline."""
 import os
 import re
+import shutil
 import sys
 import time
 
@@ -140,7 +141,28 @@ def notice_fades(env, pane):
         raise TestFailure(f"the notice left after {after:.1f} s, before 5 s")
 
 
-SCENARIOS = {f.__name__: f for f in (dumb_terminal, ascii_locale, status_80x24, hscroll, no_mouse, notice_fades)}
+def unprivileged_auto(env, pane):
+    """As nobody, the live viewer's auto source cannot load eBPF: the status
+    line says which source it took and why eBPF was refused."""
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        raise TestFailure("needs root and setpriv to run the viewer as nobody")
+    home = os.path.join(env.tmp, "nobody")
+    os.mkdir(home)
+    os.chmod(env.tmp, 0o755)
+    os.chmod(home, 0o777)
+    binary = os.path.join(home, "proctree")
+    shutil.copy2(env.binary, binary)  # the build tree may not be reachable for nobody
+    os.chmod(binary, 0o755)
+    as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    pane.start([*as_nobody, binary], width=250, height=20, env=(f"HOME={home}",))
+    text = pane.wait_for(lambda t: "(refused: ebpf" in t, "the status line saying why eBPF was refused")
+    status = text.rstrip("\n").split("\n")[-1]
+    if not re.search(r"source: (netlink|poll) \(refused: ebpf", status):
+        raise TestFailure(f"the status line should name the source taken and why eBPF was refused:\n{text}")
+
+
+SCENARIOS = {f.__name__: f for f in (dumb_terminal, ascii_locale, status_80x24, hscroll, no_mouse, notice_fades,
+                                     unprivileged_auto)}
 
 
 if __name__ == "__main__":
