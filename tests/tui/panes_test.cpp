@@ -134,3 +134,31 @@ TEST_F(PanesFixture, DetailsOfACutCommandLineEndWithTheMarkerAndSayHowMuchIsMiss
     EXPECT_TRUE(has("command line: 6 bytes, cut by the producer (how much is missing is unknown)"));
     EXPECT_TRUE(has("old -x\\~"));
 }
+
+// A fleet's host node: the host described, and its processes counted; no
+// pid, user or command line that it does not have.
+TEST(HostDetails, AHostNodeDescribesItsHostNotAProcess)
+{
+    model::TreeConfig config;
+    config.hosts = true;
+    model::ProcessTree tree(config);
+    StreamBuilder b("alpha", PT_OS_LINUX, PT_SOURCE_EBPF, 1000);
+    b.snapshot(1000, true).create(1000, {1, 10}, {0, 0}, "init").snapshot(1000, false);
+    b.create(1100, {100, 1100}, {1, 10}, "job");
+    model::StreamDecoder decoder;
+    decoder.accept_concatenated(true);
+    struct Apply final : model::RecordHandler {
+        explicit Apply(model::ProcessTree& t) : tree(t) {}
+        void on_header(const model::StreamHeader& h) override { tree.apply_header(h); }
+        void on_record(const model::Record& r) override { tree.apply(r); }
+        model::ProcessTree& tree;
+    } apply{tree};
+    ASSERT_TRUE(decoder.feed(b.bytes(), apply));
+    ASSERT_EQ(tree.host_count(), 1u);
+    const model::Process* host = tree.first_root();
+    ASSERT_TRUE(host && host->is_host());
+    std::vector<std::string> lines = viewer::details_lines(tree, *host, 100);
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0].rfind("host alpha: linux  ebpf  2 processes", 0), 0u) << lines[0];
+    EXPECT_EQ(lines[1], "children: 1 living, 0 exited; descendants: 2 living, 0 exited");
+}

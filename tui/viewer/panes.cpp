@@ -4,6 +4,7 @@
 
 #include <proctree/model/escape.hpp>
 #include <proctree/model/export.hpp>
+#include <proctree/model/fleet.hpp>
 #include <proctree/model/truncation.hpp>
 #include <proctree/wire.h>
 
@@ -133,11 +134,34 @@ std::string cmdline_heading(const model::Cut& cut, std::size_t kept)
     return s + fmt::format(", cut by the producer: {} more not sent", model::group_digits(*cut.missing));
 }
 
+void add_family_counts(std::vector<std::string>& out, const Process& p, int width)
+{
+    Counts kids;
+    for (const Process* c = p.first_child(); c; c = c->next_sibling()) (c->exited ? kids.exited : kids.living)++;
+    Counts all = descendants(p);
+    wrap(out,
+         fmt::format("children: {} living, {} exited; descendants: {} living, {} exited", kids.living, kids.exited,
+                     all.living, all.exited),
+         width);
+}
+
+// A fleet's host node is no process: no pid, user or command line of its own.
+std::vector<std::string> host_details(const model::ProcessTree& tree, const Process& p, int width)
+{
+    std::vector<std::string> out;
+    std::string line = "host " + model::escape(p.name);
+    if (const model::HostInfo* h = tree.host(p.id.host)) line += ": " + model::describe_host(*h, tree.now());
+    wrap(out, line, width);
+    add_family_counts(out, p, width);
+    return out;
+}
+
 }  // namespace
 
 std::vector<std::string> details_lines(const model::ProcessTree& tree, const Process& p, int width, const Usage* usage,
                                        std::string_view cut_glyph)
 {
+    if (p.is_host()) return host_details(tree, p, width);
     std::vector<std::string> out;
     wrap(out,
          fmt::format("pid {}  started {}  creator pid {} tid {}", p.id.pid, stamp_ms(p.id.start_ns), p.creator_pid,
@@ -173,13 +197,7 @@ std::vector<std::string> details_lines(const model::ProcessTree& tree, const Pro
     } else {
         out.push_back("running");
     }
-    Counts kids;
-    for (const Process* c = p.first_child(); c; c = c->next_sibling()) (c->exited ? kids.exited : kids.living)++;
-    Counts all = descendants(p);
-    wrap(out,
-         fmt::format("children: {} living, {} exited; descendants: {} living, {} exited", kids.living, kids.exited,
-                     all.living, all.exited),
-         width);
+    add_family_counts(out, p, width);
     add_records(out, p, width);
     add_images(out, p, width);
     return out;
