@@ -145,15 +145,7 @@ TEST(HostDetails, AHostNodeDescribesItsHostNotAProcess)
     StreamBuilder b("alpha", PT_OS_LINUX, PT_SOURCE_EBPF, 1000);
     b.snapshot(1000, true).create(1000, {1, 10}, {0, 0}, "init").snapshot(1000, false);
     b.create(1100, {100, 1100}, {1, 10}, "job");
-    model::StreamDecoder decoder;
-    decoder.accept_concatenated(true);
-    struct Apply final : model::RecordHandler {
-        explicit Apply(model::ProcessTree& t) : tree(t) {}
-        void on_header(const model::StreamHeader& h) override { tree.apply_header(h); }
-        void on_record(const model::Record& r) override { tree.apply(r); }
-        model::ProcessTree& tree;
-    } apply{tree};
-    ASSERT_TRUE(decoder.feed(b.bytes(), apply));
+    feed(tree, b);
     ASSERT_EQ(tree.host_count(), 1u);
     const model::Process* host = tree.first_root();
     ASSERT_TRUE(host && host->is_host());
