@@ -7,6 +7,11 @@
 #include <proctree/linux/procfs.hpp>
 #include <proctree/linux/snapshot.hpp>
 
+#include <cerrno>
+#include <map>
+#include <optional>
+#include <set>
+
 using namespace proctree::collect;
 using namespace proctree::testing;
 namespace model = proctree::model;
@@ -130,4 +135,177 @@ TEST(ProcTracker, APolledOrphanIsReparentedAfterItsParentsExit)
     EXPECT_EQ(moved.previous, gone.proc);  // the exited bash, with its start time
     ASSERT_TRUE(f.tracker.poll_difference());
     EXPECT_EQ(f.live().size(), 2u);  // said once
+}
+
+namespace {
+
+// Handles as the kernel's pidfds behave: one names the process that held
+// the pid when it was opened; end() makes every handle on pid's process
+// say exited (with a wait status once reaped), as a reuse of the pid would.
+class FakeHandles final : public ProcessHandles {
+public:
+    bool supported() const override { return error != ENOSYS; }
+    int open(std::uint32_t pid) override
+    {
+        if (error) return -error;
+        ++opens;
+        int h = next++;
+        pid_of[h] = pid;
+        if (die_on_open.erase(pid)) ended[h] = std::nullopt;  // ends right after the open
+        return h;
+    }
+    bool exited(int h) override { return ended.contains(h); }
+    std::optional<int> wait_status(int h) override
+    {
+        auto it = ended.find(h);
+        return it != ended.end() ? it->second : std::nullopt;
+    }
+    void close(int h) override
+    {
+        EXPECT_TRUE(pid_of.erase(h)) << "closed twice or never opened: " << h;
+        ended.erase(h);
+    }
+    void end(std::uint32_t pid, std::optional<int> status)
+    {
+        for (auto& [h, p] : pid_of)
+            if (p == pid) ended[h] = status;
+    }
+    std::size_t held() const { return pid_of.size(); }
+
+    int error = 0;  // every open fails with it
+    int opens = 0;
+    std::set<std::uint32_t> die_on_open;
+
+private:
+    int next = 3;
+    std::map<int, std::uint32_t> pid_of;
+    std::map<int, std::optional<int>> ended;
+};
+
+struct HandleFixture {
+    FakeProc proc;
+    MemorySink sink;
+    FakeHandles handles;
+    ProcFs fs{proc.root()};
+    WireWriter out{sink};
+    std::optional<ProcTracker> tracker;
+
+    explicit HandleFixture(int error = 0)
+    {
+        handles.error = error;
+        proc.add(1, 0, "init", 0);
+        proc.add(100, 1, "bash", 50, nul_joined({"bash"}), "/bin/bash");
+        proc.add(150, 100, "worker", 60, nul_joined({"worker", "a"}), "/bin/worker");
+        fs = ProcFs(proc.root());
+        tracker.emplace(fs, out, &handles);
+        write_linux_stream_header(out, fs, PT_SOURCE_POLL);
+        EXPECT_TRUE(tracker->initial_snapshot());
+        sink.bytes.swap(header_and_snapshot);
+    }
+    // The records written after the initial snapshot.
+    std::vector<Rec> live()
+    {
+        auto all = decode(header_and_snapshot + sink.bytes);
+        return {all.end() - static_cast<std::ptrdiff_t>(all.size() - decode(header_and_snapshot).size()), all.end()};
+    }
+    // pid 150 exits and a new process takes its pid within the same tick.
+    void reuse_150_in_one_tick(std::optional<int> status)
+    {
+        handles.end(150, status);
+        proc.remove(150);
+        proc.add(150, 100, "worker", 60, nul_joined({"worker", "b"}), "/bin/worker");
+    }
+    std::string header_and_snapshot;
+};
+
+const model::ProcessExit& exit_of(const Rec& r) { return std::get<model::ProcessExit>(r.r.body); }
+const model::ProcessCreate& create_of(const Rec& r) { return std::get<model::ProcessCreate>(r.r.body); }
+
+}  // namespace
+
+TEST(ProcTrackerHandles, OneHandlePerProcessAllClosed)
+{
+    HandleFixture f;
+    EXPECT_EQ(f.handles.held(), 3u);
+    f.proc.remove(100);
+    f.handles.end(100, 0);
+    ASSERT_TRUE(f.tracker->poll_difference());
+    EXPECT_EQ(f.handles.held(), 2u);  // the exited one's closed
+    ASSERT_TRUE(f.tracker->lost_and_complete_resync(1, PT_LOST_QUEUE_FULL));
+    EXPECT_EQ(f.handles.held(), 2u);  // kept across a complete resync, not reopened
+    EXPECT_EQ(f.handles.opens, 3);
+    EXPECT_EQ(f.tracker->without_handle(), 0u);
+    f.tracker.reset();
+    EXPECT_EQ(f.handles.held(), 0u);
+}
+
+TEST(ProcTrackerHandles, SameTickButExitedIsAnExitAndACreate)
+{
+    HandleFixture f;
+    f.reuse_150_in_one_tick(9);  // killed by SIGKILL, reaped
+    ASSERT_TRUE(f.tracker->poll_difference());
+    auto recs = f.live();
+    ASSERT_EQ(recs.size(), 2u);
+    const model::Identity same{150, f.fs.start_ns_from_ticks(60)};
+    EXPECT_EQ(exit_of(recs[0]).proc, same);
+    EXPECT_EQ(exit_of(recs[0]).signal, 9u);
+    EXPECT_EQ(exit_of(recs[0]).flags & PT_EXIT_CODE_UNKNOWN, 0u);
+    EXPECT_EQ(create_of(recs[1]).proc, same);
+    EXPECT_EQ(create_of(recs[1]).parent, (model::Identity{100, f.fs.start_ns_from_ticks(50)}));
+    EXPECT_EQ(recs[1].cmdline, "worker b");
+    EXPECT_EQ(f.handles.held(), 3u);  // the successor's own
+    ASSERT_TRUE(f.tracker->poll_difference());
+    EXPECT_EQ(f.live().size(), 2u);  // and then it is the same process
+}
+
+TEST(ProcTrackerHandles, AnExitNotYetReapedHasNoStatus)
+{
+    HandleFixture f;
+    f.handles.end(150, std::nullopt);
+    f.proc.write("150/stat", "150 (worker) Z 100 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 60 0 0 0\n");
+    ASSERT_TRUE(f.tracker->poll_difference());
+    auto recs = f.live();
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(exit_of(recs[0]).flags, PT_EXIT_CODE_UNKNOWN);
+}
+
+TEST(ProcTrackerHandles, SameTickAndAliveIsTheSameProcess)
+{
+    HandleFixture f;
+    f.proc.add(150, 100, "worker", 60, nul_joined({"worker", "b"}), "/bin/worker");  // exec'd, same process
+    ASSERT_TRUE(f.tracker->poll_difference());
+    auto recs = f.live();
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(std::get<model::ProcessExec>(recs[0].r.body).proc, (model::Identity{150, f.fs.start_ns_from_ticks(60)}));
+    EXPECT_EQ(f.handles.opens, 3);
+}
+
+TEST(ProcTrackerHandles, ReadBehindAHandleThatExitedIsReadAgain)
+{
+    HandleFixture f;
+    f.proc.add(200, 100, "make", 80, nul_joined({"make"}), "/usr/bin/make");
+    f.handles.die_on_open = {200};  // what was read may be a successor's
+    ASSERT_TRUE(f.tracker->poll_difference());
+    auto recs = f.live();
+    ASSERT_EQ(recs.size(), 1u);  // read again behind a handle that held
+    EXPECT_EQ(create_of(recs[0]).proc.pid, 200u);
+    EXPECT_EQ(f.handles.opens, 5);
+    EXPECT_EQ(f.handles.held(), 4u);
+}
+
+TEST(ProcTrackerHandles, WithoutHandlesAPidIsKnownByItsStartAlone)
+{
+    for (int error : {EMFILE, ENOSYS}) {
+        HandleFixture f(error);
+        f.reuse_150_in_one_tick(9);
+        ASSERT_TRUE(f.tracker->poll_difference());
+        auto recs = f.live();
+        ASSERT_EQ(recs.size(), 1u);  // taken for an exec of its predecessor, as without handles
+        EXPECT_TRUE(std::holds_alternative<model::ProcessExec>(recs[0].r.body));
+        // Counted where handles should have been; not where the kernel has none.
+        EXPECT_EQ(f.tracker->without_handle(), error == EMFILE ? 3u : 0u);
+        if (error == EMFILE) {
+            EXPECT_EQ(f.tracker->last_handle_error(), EMFILE);
+        }
+    }
 }

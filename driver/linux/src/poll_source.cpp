@@ -1,11 +1,15 @@
 // The /proc polling source: for machines where no event source may run
 // (no privilege). It rescans /proc every interval and reports the
-// difference, so it misses whatever lives shorter than an interval.
+// difference, so it misses whatever lives shorter than an interval. It
+// holds a pidfd on each process it reports, so that a pid reused within one
+// clock tick (the same (pid, start) again) is still a new process.
+#include "pidfd.hpp"
 #include "proc_tracker.hpp"
 
 #include <proctree/linux/source.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <thread>
 
 #include <fmt/core.h>
@@ -25,10 +29,13 @@ public:
     {
         ProcFs procfs;
         WireWriter out(sink);
-        ProcTracker tracker(procfs, out);
+        raise_open_file_limit();
+        Pidfds pidfds;
+        ProcTracker tracker(procfs, out, &pidfds);
         if (!write_linux_stream_header(out, procfs, PT_SOURCE_POLL) || !tracker.initial_snapshot())
             return sink_failed();
         out.flush();
+        say_what_pidfds_miss(pidfds, tracker);
         using clock = std::chrono::steady_clock;
         auto next = clock::now() + options_.poll_interval;
         while (!stop.load(std::memory_order_relaxed)) {
@@ -48,12 +55,30 @@ public:
             next = now + options_.poll_interval;
             if (!tracker.poll_difference()) return sink_failed();
             out.flush();
+            say_what_pidfds_miss(pidfds, tracker);
         }
         out.flush();
         return 0;
     }
 
 private:
+    // Once: where the source falls back to (pid, start) alone.
+    void say_what_pidfds_miss(const Pidfds& pidfds, const ProcTracker& tracker)
+    {
+        if (said_pidfds_missing_ || !options_.notice) return;
+        if (!pidfds.supported()) {
+            options_.notice("poll: this kernel has no pidfd_open: a pid reused within one clock tick will be "
+                            "taken for its predecessor");
+        } else if (tracker.without_handle() > 0) {
+            options_.notice(fmt::format("poll: {} processes are watched without a pidfd ({}): a reuse of their "
+                                        "pid within one clock tick will be taken for them",
+                                        tracker.without_handle(), std::strerror(tracker.last_handle_error())));
+        } else {
+            return;
+        }
+        said_pidfds_missing_ = true;
+    }
+
     int sink_failed()
     {
         if (options_.notice) options_.notice("poll: the output stopped taking data; stopping");
@@ -61,6 +86,7 @@ private:
     }
 
     SourceOptions options_;
+    bool said_pidfds_missing_ = false;
 };
 
 }  // namespace

@@ -9,6 +9,8 @@
 
 #include <time.h>
 
+#include <cerrno>
+
 namespace proctree::collect {
 
 namespace {
@@ -28,7 +30,8 @@ void take_description(To& to, const From& from)
 
 }  // namespace
 
-ProcTracker::ProcTracker(const ProcFs& procfs, WireWriter& out) : procfs_(procfs), out_(out)
+ProcTracker::ProcTracker(const ProcFs& procfs, WireWriter& out, ProcessHandles* handles)
+    : procfs_(procfs), out_(out), handles_(handles)
 {
     const std::uint64_t mono = clock_ns(CLOCK_MONOTONIC);
     wall_offset_ = clock_ns(CLOCK_REALTIME) - mono;
@@ -56,10 +59,108 @@ bool ProcTracker::initial_snapshot() { return complete_snapshot(PT_SNAPSHOT_INIT
 
 bool ProcTracker::complete_snapshot(std::uint32_t reason)
 {
-    std::vector<ProcInfo> scan = procfs_.scan();
+    Scan scan = scan_now();
+    for (auto& [pid, k] : known_) {
+        if (scan.ended.contains(pid)) {
+            // Listed again with the same start it would stay its predecessor.
+            if (!write_exit(wall_clock_ns(), pid, k, true)) return false;
+        } else if (k.handle) {
+            scan.handles.emplace(pid, std::move(k.handle));  // unless its pid was re-read
+        }
+    }
     known_.clear();
-    for (const ProcInfo& p : scan) remember(p);
-    return write_snapshot_of(out_, scan, reason, PT_SNAPSHOT_COMPLETE);
+    for (const ProcInfo& p : scan.procs) {
+        remember(p);
+        take_handle(p.pid, scan, true);
+    }
+    return write_snapshot_of(out_, scan.procs, reason, PT_SNAPSHOT_COMPLETE);
+}
+
+// Why a process's handle vouches for what was read about it: a handle names
+// the process that held the pid when it was opened. It is opened before the
+// files are read and asked after (a known process's long before, asked
+// after the scan); not exited then, that process held the pid all along, so
+// everything read was its own. Exited, what was read may be a successor's:
+// the pid is read again behind a fresh handle.
+ProcTracker::Scan ProcTracker::scan_now()
+{
+    Scan scan;
+    if (!handles_ || !handles_->supported()) {
+        scan.procs = procfs_.scan();
+        return scan;
+    }
+    std::unordered_map<std::uint32_t, HeldHandle> opened;
+    std::unordered_map<std::uint32_t, int> failed;  // pid -> errno
+    std::vector<ProcInfo> read = procfs_.scan([&](std::uint32_t pid) {
+        auto it = known_.find(pid);
+        if (it != known_.end() && it->second.handle) return;
+        int h = handles_->open(pid);
+        if (h >= 0) opened.emplace(pid, HeldHandle(handles_, h));
+        else failed.emplace(pid, -h);
+    });
+    for (auto& [pid, k] : known_)
+        if (k.handle.exited()) scan.ended.insert(pid);
+    bool replaced = false;
+    for (ProcInfo& p : read) {
+        if (vouched(p, opened, failed, scan)) {
+            scan.procs.push_back(std::move(p));
+        } else if (reread(p, scan)) {
+            scan.procs.push_back(std::move(p));
+            replaced = true;
+        }
+    }
+    if (replaced) scan.procs = order_parents_first(std::move(scan.procs));
+    return scan;
+}
+
+bool ProcTracker::vouched(const ProcInfo& p, std::unordered_map<std::uint32_t, HeldHandle>& opened,
+                          const std::unordered_map<std::uint32_t, int>& failed, Scan& scan)
+{
+    if (auto k = known_.find(p.pid); k != known_.end() && k->second.handle)
+        return !scan.ended.contains(p.pid) && k->second.start_ns == p.start_ns;
+    if (auto h = opened.find(p.pid); h != opened.end()) {
+        if (h->second.exited()) return false;
+        scan.handles.emplace(p.pid, std::move(h->second));
+        return true;
+    }
+    auto f = failed.find(p.pid);
+    if (f == failed.end() || f->second == ESRCH) return false;  // ESRCH: gone before its files were read
+    last_handle_error_ = f->second;
+    return true;  // no handle to be had: the files as read, as without handles
+}
+
+bool ProcTracker::reread(ProcInfo& p, Scan& scan)
+{
+    const int h = handles_->open(p.pid);
+    if (h == -ESRCH) return false;
+    HeldHandle handle = h >= 0 ? HeldHandle(handles_, h) : HeldHandle();
+    if (h < 0) last_handle_error_ = -h;
+    auto info = procfs_.read(p.pid);
+    if (!info || info->state == 'Z' || info->state == 'X' || handle.exited()) return false;  // the next scan
+    p = std::move(*info);
+    if (handle) scan.handles.insert_or_assign(p.pid, std::move(handle));
+    return true;
+}
+
+void ProcTracker::take_handle(std::uint32_t pid, Scan& scan, bool is_new)
+{
+    if (!handles_ || !handles_->supported()) return;
+    Known& k = known_[pid];
+    if (auto h = scan.handles.find(pid); h != scan.handles.end()) {
+        k.handle = std::move(h->second);
+        scan.handles.erase(h);
+    } else if (is_new && !k.handle) {
+        ++without_handle_;
+    }
+}
+
+bool ProcTracker::write_exit(std::uint64_t now, std::uint32_t pid, const Known& k, bool ended)
+{
+    // Its handle knows how it ended once it was reaped (recent kernels).
+    const std::optional<int> status = ended ? k.handle.wait_status() : std::nullopt;
+    if (!status) return out_.exit(now, ident_of(pid, k.start_ns), 0, 0, PT_EXIT_CODE_UNKNOWN);
+    const DecodedExit d = decode_wait_status(static_cast<std::uint32_t>(*status));
+    return out_.exit(now, ident_of(pid, k.start_ns), d.code, d.signal, d.flags);
 }
 
 pt_ident ProcTracker::parent_ident(std::uint32_t ppid,
@@ -205,44 +306,54 @@ bool ProcTracker::lost_and_complete_resync(std::uint64_t count, std::uint32_t re
 bool ProcTracker::resync()
 {
     if (!out_.snapshot_begin(wall_clock_ns(), PT_SNAPSHOT_RESYNC, 0)) return false;
-    std::vector<ProcInfo> scan = procfs_.scan();
+    Scan scan = scan_now();
     if (!emit_difference(scan, wall_clock_ns())) return false;
     return out_.snapshot_end(wall_clock_ns(), PT_SNAPSHOT_RESYNC, 0);
 }
 
 bool ProcTracker::poll_difference()
 {
-    std::vector<ProcInfo> scan = procfs_.scan();
+    Scan scan = scan_now();
     return emit_difference(scan, wall_clock_ns());
 }
 
-bool ProcTracker::emit_difference(const std::vector<ProcInfo>& scan, std::uint64_t now)
+bool ProcTracker::emit_exits(const Scan& scan, const std::unordered_map<std::uint32_t, std::uint64_t>& start_of,
+                             std::unordered_map<std::uint32_t, std::uint64_t>& gone, std::uint64_t now)
+{
+    for (auto it = known_.begin(); it != known_.end();) {
+        const bool ended = scan.ended.contains(it->first);
+        auto s = start_of.find(it->first);
+        if (!ended && s != start_of.end() && s->second == it->second.start_ns) {
+            ++it;
+            continue;
+        }
+        if (!write_exit(now, it->first, it->second, ended)) return false;
+        gone.emplace(it->first, it->second.start_ns);
+        it = known_.erase(it);
+    }
+    return true;
+}
+
+bool ProcTracker::emit_difference(Scan& scan, std::uint64_t now)
 {
     std::unordered_map<std::uint32_t, std::uint64_t> start_of;
-    start_of.reserve(scan.size());
-    for (const ProcInfo& p : scan) start_of.emplace(p.pid, p.start_ns);
+    start_of.reserve(scan.procs.size());
+    for (const ProcInfo& p : scan.procs) start_of.emplace(p.pid, p.start_ns);
 
     // Gone (or pid reused): exits first, so a reused pid's new process
     // never meets its predecessor in the consumer's tree.
     std::unordered_map<std::uint32_t, std::uint64_t> gone;  // pid -> start of what exited
-    for (auto it = known_.begin(); it != known_.end();) {
-        auto s = start_of.find(it->first);
-        if (s != start_of.end() && s->second == it->second.start_ns) {
-            ++it;
-            continue;
-        }
-        if (!out_.exit(now, ident_of(it->first, it->second.start_ns), 0, 0, PT_EXIT_CODE_UNKNOWN)) return false;
-        gone.emplace(it->first, it->second.start_ns);
-        it = known_.erase(it);
-    }
-    for (const ProcInfo& p : scan) {
+    if (!emit_exits(scan, start_of, gone, now)) return false;
+    for (const ProcInfo& p : scan.procs) {
         auto it = known_.find(p.pid);
         if (it == known_.end()) {
             pt_create_args args = create_args_for(p, parent_ident(p.ppid, &start_of));
             if (!out_.create(now, args)) return false;
             remember(p);
+            take_handle(p.pid, scan, true);
             continue;
         }
+        take_handle(p.pid, scan, false);
         Known& k = it->second;
         // Its parent exited and the kernel gave it another (a subreaper, init).
         if (p.ppid != k.ppid) {

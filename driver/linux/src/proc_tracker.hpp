@@ -2,8 +2,15 @@
 // translation of events and /proc rescans into wire records. Shared by the
 // proc connector source (events, resync after loss) and the poll source
 // (rescans only). One thread owns a tracker.
+//
+// Given process handles (the poll source's pidfds), a rescan tells a pid
+// reused within one clock tick from its predecessor: same (pid, start) but
+// the predecessor's handle says it exited is an exit and a create. Where no
+// handle could be opened (out of descriptors, no pidfd_open) the process is
+// known by (pid, start) alone, as without handles.
 #pragma once
 
+#include "pidfd.hpp"
 #include "proc_event.hpp"
 
 #include <proctree/linux/procfs.hpp>
@@ -12,13 +19,15 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace proctree::collect {
 
 class ProcTracker {
 public:
-    ProcTracker(const ProcFs& procfs, WireWriter& out);
+    // handles: none (nullptr) for event sources; owned by the caller.
+    ProcTracker(const ProcFs& procfs, WireWriter& out, ProcessHandles* handles = nullptr);
 
     // Scans /proc, writes the initial (complete) snapshot, remembers it.
     bool initial_snapshot();
@@ -37,6 +46,10 @@ public:
     bool poll_difference();
 
     std::size_t known_processes() const { return known_.size(); }
+    // Processes taken on without a handle although handles were in use (no
+    // descriptor left): a same-tick reuse of their pid is missed.
+    std::uint64_t without_handle() const { return without_handle_; }
+    int last_handle_error() const { return last_handle_error_; }  // errno
     std::uint64_t wall_from_monotonic(std::uint64_t monotonic_ns) const { return monotonic_ns + wall_offset_; }
     // Identity start time from a kernel event time, used when the process
     // is gone before its /proc/PID/stat could be read (no later scan can
@@ -54,20 +67,38 @@ private:
         // differed from the parent's (the child had exec'd): the best name
         // for the exec when the process is gone before the exec is read.
         std::string name_seen_after_fork;
+        HeldHandle handle;  // on this very process, when one could be opened
+    };
+    // A fresh scan, each process vouched for by its handle where it has one.
+    struct Scan {
+        std::vector<ProcInfo> procs;
+        std::unordered_map<std::uint32_t, HeldHandle> handles;  // for the known ones to take
+        std::unordered_set<std::uint32_t> ended;                // known pids whose handle says exited
     };
 
     bool complete_snapshot(std::uint32_t reason);
+    Scan scan_now();
+    bool vouched(const ProcInfo& p, std::unordered_map<std::uint32_t, HeldHandle>& opened,
+                 const std::unordered_map<std::uint32_t, int>& failed, Scan& scan);
+    bool reread(ProcInfo& p, Scan& scan);
+    void take_handle(std::uint32_t pid, Scan& scan, bool is_new);
+    bool write_exit(std::uint64_t now, std::uint32_t pid, const Known& k, bool ended);
+    bool emit_exits(const Scan& scan, const std::unordered_map<std::uint32_t, std::uint64_t>& start_of,
+                    std::unordered_map<std::uint32_t, std::uint64_t>& gone, std::uint64_t now);
     bool on_fork(const ProcEvent& ev);
     bool on_exec(const ProcEvent& ev);
     bool on_exit(const ProcEvent& ev);
     bool on_comm(const ProcEvent& ev);
-    bool emit_difference(const std::vector<ProcInfo>& scan, std::uint64_t now);
+    bool emit_difference(Scan& scan, std::uint64_t now);
     bool emit_create(std::uint64_t time_ns, const ProcInfo& info);
     pt_ident parent_ident(std::uint32_t ppid, const std::unordered_map<std::uint32_t, std::uint64_t>* scan) const;
     void remember(const ProcInfo& info);
 
     const ProcFs& procfs_;
     WireWriter& out_;
+    ProcessHandles* handles_;
+    std::uint64_t without_handle_ = 0;
+    int last_handle_error_ = 0;
     std::unordered_map<std::uint32_t, Known> known_;  // by pid (tgid)
     std::uint64_t wall_offset_ = 0;                   // CLOCK_REALTIME - CLOCK_MONOTONIC
     std::uint64_t boottime_offset_ = 0;               // CLOCK_BOOTTIME - CLOCK_MONOTONIC

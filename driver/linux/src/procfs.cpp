@@ -307,7 +307,7 @@ std::string read_exe_link(const std::string& proc_dir)
     return std::string(buf.data(), static_cast<std::size_t>(n));
 }
 
-std::vector<ProcInfo> ProcFs::scan() const
+std::vector<ProcInfo> ProcFs::scan(const std::function<void(std::uint32_t pid)>& before_read) const
 {
     std::vector<ProcInfo> found;
     DIR* dir = ::opendir(root_.c_str());
@@ -317,6 +317,7 @@ std::vector<ProcInfo> ProcFs::scan() const
         std::string_view name(e->d_name);
         auto r = std::from_chars(name.data(), name.data() + name.size(), pid);
         if (r.ec != std::errc{} || r.ptr != name.data() + name.size() || pid == 0) continue;
+        if (before_read) before_read(pid);
         if (auto info = read(pid); info && info->state != 'Z' && info->state != 'X') found.push_back(std::move(*info));
     }
     ::closedir(dir);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,8 +50,9 @@ public:
     // All processes, parents before children where possible. Processes that
     // vanish mid-scan are skipped; unreadable fields are left empty. Zombies
     // are not listed: they have exited (their exit event, if any, is past)
-    // and only wait to be reaped, which no event reports.
-    std::vector<ProcInfo> scan() const;
+    // and only wait to be reaped, which no event reports. before_read, when
+    // given, is called with each pid just before its files are read.
+    std::vector<ProcInfo> scan(const std::function<void(std::uint32_t pid)>& before_read = {}) const;
 
 private:
     std::string root_;

@@ -1,0 +1,95 @@
+// Pidfds: pidfd_open(2), poll(2) and PIDFD_GET_INFO (see pidfd.hpp).
+#include "pidfd.hpp"
+
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace proctree::collect {
+
+namespace {
+
+// PIDFD_GET_INFO (Linux 6.15, <linux/pidfd.h>): Debian 12's kernel headers
+// predate it. The struct is versioned by its size; this is version 0.
+struct PidfdInfo {
+    std::uint64_t mask;
+    std::uint64_t cgroupid;
+    std::uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid, fsgid;
+    std::int32_t exit_code;
+};
+static_assert(sizeof(PidfdInfo) == 64);
+constexpr std::uint64_t kPidfdInfoExit = 1u << 3;
+constexpr unsigned long kPidfdGetInfo = _IOWR(0xFF, 11, PidfdInfo);
+
+std::uint64_t open_file_limit()
+{
+    struct rlimit lim {};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return 1024;
+    return lim.rlim_cur;
+}
+
+}  // namespace
+
+std::uint64_t raise_open_file_limit()
+{
+    struct rlimit lim {};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &lim);  // failing leaves the old limit: fewer pidfds
+    }
+    return open_file_limit();
+}
+
+Pidfds::Pidfds()
+{
+    const std::uint64_t limit = open_file_limit();
+    budget_ = limit - std::min<std::uint64_t>(limit / 4, 1024);
+}
+
+int Pidfds::open(std::uint32_t pid)
+{
+    if (!supported_) return -ENOSYS;
+    if (held_ >= budget_) return -EMFILE;
+    long fd = ::syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0u);  // always close-on-exec
+    if (fd < 0) {
+        if (errno == ENOSYS) supported_ = false;
+        return -errno;
+    }
+    ++held_;
+    return static_cast<int>(fd);
+}
+
+bool Pidfds::exited(int handle)
+{
+    // A pidfd polls readable once its process has exited.
+    struct pollfd p {
+        handle, POLLIN, 0
+    };
+    int n;
+    do n = ::poll(&p, 1, 0);
+    while (n < 0 && errno == EINTR);
+    return n > 0 && (p.revents & POLLIN) != 0;
+}
+
+std::optional<int> Pidfds::wait_status(int handle)
+{
+    PidfdInfo info{};
+    info.mask = kPidfdInfoExit;
+    // Older kernels: ENOTTY or EINVAL; a process not yet reaped: no EXIT bit.
+    if (::ioctl(handle, kPidfdGetInfo, &info) != 0 || !(info.mask & kPidfdInfoExit)) return std::nullopt;
+    return info.exit_code;
+}
+
+void Pidfds::close(int handle)
+{
+    if (handle < 0) return;
+    ::close(handle);
+    --held_;
+}
+
+}  // namespace proctree::collect
