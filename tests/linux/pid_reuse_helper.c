@@ -10,6 +10,8 @@
  * and reaps it ("killed"); end of input does the same and ends the helper
  * (so that no sleeper outlives a failed test holding its output open). */
 #define _GNU_SOURCE
+#include "pid_reuse.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,29 +19,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static unsigned long long boottime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_BOOTTIME, &ts);
-    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
-}
-
-/* Field 22 of /proc/PID/stat (after the ")" that ends the name). */
-static long long start_ticks(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    if (!p) return -1;
-    for (int field = 2; field < 22 && p; field++) p = strchr(p + 1, ' ');
-    return p ? atoll(p + 1) : -1;
-}
 
 static pid_t spawn(const char *path, const char *arg)
 {
@@ -51,14 +30,6 @@ static pid_t spawn(const char *path, const char *arg)
     return pid;
 }
 
-static int set_last_pid(pid_t last)
-{
-    FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
-    if (!f) return -1;
-    int ok = fprintf(f, "%d", (int)last) > 0;
-    return fclose(f) == 0 && ok ? 0 : -1;
-}
-
 int main(int argc, char **argv)
 {
     if (argc != 5) {
@@ -67,23 +38,22 @@ int main(int argc, char **argv)
     }
     int want = atoi(argv[3]), max_rounds = atoi(argv[4]), hits = 0, started = 0;
     pid_t *sleepers = calloc((size_t)max_rounds, sizeof *sleepers);
-    unsigned long long tick = 1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK);
     if (!sleepers) return 1;
     for (int round = 0; round < max_rounds && hits < want; round++) {
-        while (boottime_ns() % tick > tick / 10) {} /* the start of a tick: room for both */
+        pid_reuse_wait_tick_start(); /* room for both in one tick */
         pid_t quick = spawn(argv[1], NULL);
         siginfo_t info;
         if (quick < 0 || waitid(P_PID, (id_t)quick, &info, WEXITED | WNOWAIT) != 0) return 1;
-        long long quick_ticks = start_ticks(quick); /* a zombie still has its stat */
+        long long quick_ticks = pid_reuse_start_ticks(quick); /* a zombie still has its stat */
         waitpid(quick, NULL, 0);
-        if (set_last_pid(quick - 1) != 0) {
+        if (pid_reuse_set_last_pid(quick - 1) != 0) {
             perror("pid_reuse_helper: /proc/sys/kernel/ns_last_pid");
             return 1;
         }
         pid_t fresh = spawn(argv[2], "600");
         if (fresh < 0) return 1;
         sleepers[started++] = fresh;
-        long long fresh_ticks = start_ticks(fresh);
+        long long fresh_ticks = pid_reuse_start_ticks(fresh);
         if (fresh == quick && fresh_ticks == quick_ticks && quick_ticks >= 0) hits++;
         printf("round %d %lld %d %lld\n", (int)quick, quick_ticks, (int)fresh, fresh_ticks);
     }
