@@ -482,6 +482,34 @@ def test_loss(args):
         remove_unless_kept(tmp)
 
 
+def test_foreign_proc(args):
+    """Polling in a new pid namespace that still sees the old one's /proc
+    (unshare without remounting it): pidfds would name other processes, so
+    the source keeps to (pid, start), says so, and still sees every process."""
+    tmp = tempfile.mkdtemp(prefix="proctree-foreign-proc-")
+    rec = sleeper = None
+    try:
+        rec = Recording(args.proctree, os.path.join(tmp, "rec.ptr"), ["--source", "poll", "--interval", "100"],
+                        user_prefix=["unshare", "--pid", "--fork", "--kill-child"])
+        rec.wait_snapshot()
+        snapshot = {r["pid"] for r in rec.records() if r.get("type") == "create"}
+        check(os.getpid() in snapshot and 1 in snapshot,
+              f"the snapshot lists this test ({os.getpid()}) and init: {len(snapshot)} processes")
+        sleeper = subprocess.Popen(["sleep", "600"])
+        wait_for("the create of a process started after the snapshot",
+                 lambda: any(r.get("type") == "create" and r["pid"] == sleeper.pid for r in rec.records()))
+        check("another pid namespace" in rec.stderr(), f"the source says why it has no pidfds: {rec.stderr()!r}")
+    finally:
+        if sleeper is not None:
+            sleeper.kill()
+            sleeper.wait()
+        if rec is not None and rec.proc.poll() is None:
+            rec.proc.kill()  # --kill-child: the recorder goes with it
+            rec.proc.wait()
+        remove_unless_kept(tmp)
+    print("poll beside a foreign /proc: all checks passed")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--proctree", required=True)
@@ -490,11 +518,12 @@ def main():
     t.add_argument("--source", required=True)
     sub.add_parser("unprivileged")
     sub.add_parser("loss")
+    sub.add_parser("foreign-proc")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("these tests need root (they watch every process and switch users)", file=sys.stderr)
         sys.exit(SKIP)
-    {"tree": test_tree, "unprivileged": test_unprivileged, "loss": test_loss}[args.case](args)
+    {"tree": test_tree, "unprivileged": test_unprivileged, "loss": test_loss, "foreign-proc": test_foreign_proc}[args.case](args)
 
 
 if __name__ == "__main__":

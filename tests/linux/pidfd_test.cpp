@@ -120,6 +120,32 @@ TEST(Pidfds, LeaveDescriptorsForEverythingElse)
     ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
 }
 
+TEST(Pidfds, AreForAProcOfOurOwnPidNamespace)
+{
+    EXPECT_TRUE(proc_shows_our_pids("/proc"));
+    FakeProc canned;
+    EXPECT_FALSE(proc_shows_our_pids(canned.root()));
+}
+
+TEST(Pidfds, AreNotForTheProcOfAnotherPidNamespace)
+{
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root: a new pid namespace";
+    pid_t outer = ::fork();
+    if (outer == 0) {
+        // The new namespace's init still sees the old namespace's /proc.
+        if (::unshare(CLONE_NEWPID) != 0) ::_exit(10);
+        pid_t init = ::fork();
+        if (init == 0) ::_exit(proc_shows_our_pids("/proc") ? 1 : 0);
+        int status = 0;
+        ::waitpid(init, &status, 0);
+        ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 11);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(outer, &status, 0), outer);
+    EXPECT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "1: taken for our own; 10, 11: no namespace";
+}
+
 namespace {
 
 // What one run in a fresh pid namespace found, sent back through a pipe:

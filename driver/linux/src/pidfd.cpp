@@ -35,6 +35,13 @@ std::uint64_t open_file_limit()
 
 }  // namespace
 
+bool proc_shows_our_pids(const std::string& proc_root)
+{
+    char buf[32];
+    const ssize_t n = ::readlink((proc_root + "/self").c_str(), buf, sizeof buf);
+    return n > 0 && std::string(buf, static_cast<std::size_t>(n)) == std::to_string(::getpid());
+}
+
 std::uint64_t raise_open_file_limit()
 {
     struct rlimit lim {};

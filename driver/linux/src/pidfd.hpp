@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 
 namespace proctree::collect {
@@ -82,6 +83,12 @@ private:
     ProcessHandles* owner_ = nullptr;
     int handle_ = -1;
 };
+
+// pidfd_open takes pids of this process's pid namespace: whether the /proc
+// at proc_root lists that one (its "self" is this process's pid). Another
+// namespace's /proc (a container's, or one not remounted after unshare)
+// would have the handles name other processes, or none.
+bool proc_shows_our_pids(const std::string& proc_root);
 
 // Raises the soft limit on open files to the hard one (a pidfd per process
 // adds up); returns the soft limit now.

@@ -31,11 +31,12 @@ public:
         WireWriter out(sink);
         raise_open_file_limit();
         Pidfds pidfds;
-        ProcTracker tracker(procfs, out, &pidfds);
+        const bool same_pids = proc_shows_our_pids(procfs.root());
+        ProcTracker tracker(procfs, out, same_pids ? &pidfds : nullptr);
         if (!write_linux_stream_header(out, procfs, PT_SOURCE_POLL) || !tracker.initial_snapshot())
             return sink_failed();
         out.flush();
-        say_what_pidfds_miss(pidfds, tracker);
+        say_what_pidfds_miss(pidfds, tracker, same_pids);
         using clock = std::chrono::steady_clock;
         auto next = clock::now() + options_.poll_interval;
         while (!stop.load(std::memory_order_relaxed)) {
@@ -55,7 +56,7 @@ public:
             next = now + options_.poll_interval;
             if (!tracker.poll_difference()) return sink_failed();
             out.flush();
-            say_what_pidfds_miss(pidfds, tracker);
+            say_what_pidfds_miss(pidfds, tracker, same_pids);
         }
         out.flush();
         return 0;
@@ -63,10 +64,13 @@ public:
 
 private:
     // Once: where the source falls back to (pid, start) alone.
-    void say_what_pidfds_miss(const Pidfds& pidfds, const ProcTracker& tracker)
+    void say_what_pidfds_miss(const Pidfds& pidfds, const ProcTracker& tracker, bool same_pids)
     {
         if (said_pidfds_missing_ || !options_.notice) return;
-        if (!pidfds.supported()) {
+        if (!same_pids) {
+            options_.notice("poll: /proc shows another pid namespace than this process's, so no pidfds: a pid "
+                            "reused within one clock tick will be taken for its predecessor");
+        } else if (!pidfds.supported()) {
             options_.notice("poll: this kernel has no pidfd_open: a pid reused within one clock tick will be "
                             "taken for its predecessor");
         } else if (tracker.without_handle() > 0) {
