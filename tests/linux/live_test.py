@@ -482,6 +482,38 @@ def test_loss(args):
         remove_unless_kept(tmp)
 
 
+def test_poll_exits(args):
+    """Polling hears an exit from the process's pidfd, not at the next scan:
+    with scans an hour apart, a process of the initial snapshot that is
+    killed shows its exit, SIGKILL, at about the time it died."""
+    tmp = tempfile.mkdtemp(prefix="proctree-poll-exits-")
+    rec = None
+    victim = subprocess.Popen(["sleep", "600"])
+    try:
+        rec = Recording(args.proctree, os.path.join(tmp, "rec.ptr"), ["--source", "poll", "--interval", "3600000"])
+        rec.wait_snapshot()
+        victim.kill()
+        victim.wait()
+        died = time.time_ns()
+
+        def exit_seen():
+            return next((r for r in rec.records() if r.get("type") == "exit" and r["pid"] == victim.pid), None)
+        # Half the deadline: the next scan is an hour away.
+        e = wait_for("the victim's exit, long before the next scan", exit_seen, timeout=DEADLINE_S / 2)
+        check(e["signal"] == signal.SIGKILL, f"the exit says SIGKILL: {e}")
+        check(abs(e["time_ns"] - died) < 5 * 10**9, f"the exit is timed at the death, not later: {e['time_ns'] - died} ns")
+        rec.stop()
+    finally:
+        if victim.poll() is None:
+            victim.kill()
+            victim.wait()
+        if rec is not None and rec.proc.poll() is None:
+            rec.proc.kill()
+            rec.proc.wait()
+        remove_unless_kept(tmp)
+    print("poll exits from pidfds: all checks passed")
+
+
 def test_foreign_proc(args):
     """Polling in a new pid namespace that still sees the old one's /proc
     (unshare without remounting it): pidfds would name other processes, so
@@ -519,11 +551,13 @@ def main():
     sub.add_parser("unprivileged")
     sub.add_parser("loss")
     sub.add_parser("foreign-proc")
+    sub.add_parser("poll-exits")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("these tests need root (they watch every process and switch users)", file=sys.stderr)
         sys.exit(SKIP)
-    {"tree": test_tree, "unprivileged": test_unprivileged, "loss": test_loss, "foreign-proc": test_foreign_proc}[args.case](args)
+    {"tree": test_tree, "unprivileged": test_unprivileged, "loss": test_loss, "foreign-proc": test_foreign_proc,
+     "poll-exits": test_poll_exits}[args.case](args)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,25 @@ TEST(Pidfds, SayWhenTheirProcessExitedAndHow)
     EXPECT_EQ(pidfds.open(static_cast<std::uint32_t>(child)), -ESRCH);  // reaped: no such process
 }
 
+TEST(Pidfds, WakeTheWaitBetweenScansOncePerExit)
+{
+    Pidfds pidfds;
+    pid_t quiet = sleeper(), child = sleeper();
+    int hq = pidfds.open(static_cast<std::uint32_t>(quiet)), h = pidfds.open(static_cast<std::uint32_t>(child));
+    ASSERT_GE(hq, 0);
+    ASSERT_GE(h, 0);
+    EXPECT_TRUE(pidfds.wait_for_exits(0).empty());
+    ::kill(child, SIGKILL);
+    const std::vector<std::pair<std::uint32_t, int>> once{{static_cast<std::uint32_t>(child), h}};
+    EXPECT_EQ(pidfds.wait_for_exits(60'000), once);  // the deadline only bounds a failure
+    ::waitpid(child, nullptr, 0);
+    EXPECT_TRUE(pidfds.wait_for_exits(0).empty());  // said once, though still readable
+    ::kill(quiet, SIGKILL);
+    ::waitpid(quiet, nullptr, 0);
+    pidfds.close(h);
+    pidfds.close(hq);
+}
+
 TEST(Pidfds, LeaveDescriptorsForEverythingElse)
 {
     struct rlimit saved {};
@@ -288,7 +307,8 @@ TEST(PidfdsInTheTracker, ARealSameTickPidReuseIsAnExitAndACreate)
     const auto* born = std::get_if<model::ProcessCreate>(&scan[1].r.body);
     ASSERT_NE(born, nullptr) << "the second record is no create";
     EXPECT_EQ(born->proc, same);
-    // One descriptor per known process (the namespace's init and B), none left after.
-    EXPECT_EQ(run.fds_during, run.known_during);
+    // One descriptor per known process (the namespace's init and B) and the
+    // epoll one that waits for them; none left after.
+    EXPECT_EQ(run.fds_during, run.known_during + 1);
     EXPECT_EQ(run.fds_left, 0);
 }

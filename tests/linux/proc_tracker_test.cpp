@@ -160,6 +160,7 @@ public:
         auto it = ended.find(h);
         return it != ended.end() ? it->second : std::nullopt;
     }
+    bool tells_status() const override { return statuses; }
     void close(int h) override
     {
         EXPECT_TRUE(pid_of.erase(h)) << "closed twice or never opened: " << h;
@@ -171,8 +172,16 @@ public:
             if (p == pid) ended[h] = status;
     }
     std::size_t held() const { return pid_of.size(); }
+    int handle_of(std::uint32_t pid) const
+    {
+        int latest = -1;
+        for (const auto& [h, p] : pid_of)
+            if (p == pid) latest = h;
+        return latest;
+    }
 
-    int error = 0;  // every open fails with it
+    int error = 0;         // every open fails with it
+    bool statuses = true;  // false: a kernel before PIDFD_INFO_EXIT
     int opens = 0;
     std::set<std::uint32_t> die_on_open;
 
@@ -308,4 +317,65 @@ TEST(ProcTrackerHandles, WithoutHandlesAPidIsKnownByItsStartAlone)
             EXPECT_EQ(f.tracker->last_handle_error(), EMFILE);
         }
     }
+}
+
+TEST(ProcTrackerHandles, AnExitBetweenScansIsWrittenOnceReaped)
+{
+    HandleFixture f;
+    f.handles.end(150, std::nullopt);  // a zombie: no status yet
+    ASSERT_TRUE(f.tracker->exits_between_scans({{150u, f.handles.handle_of(150)}}));
+    EXPECT_TRUE(f.live().empty());
+    EXPECT_TRUE(f.tracker->exits_pending());
+    f.handles.end(150, 3 << 8);  // reaped: exit 3
+    f.proc.remove(150);
+    ASSERT_TRUE(f.tracker->exits_between_scans({}));
+    EXPECT_FALSE(f.tracker->exits_pending());
+    auto recs = f.live();
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(exit_of(recs[0]).proc, (model::Identity{150, f.fs.start_ns_from_ticks(60)}));
+    EXPECT_EQ(exit_of(recs[0]).code, 3);
+    EXPECT_EQ(f.handles.held(), 2u);
+    ASSERT_TRUE(f.tracker->poll_difference());
+    EXPECT_EQ(f.live().size(), 1u);  // written once
+}
+
+TEST(ProcTrackerHandles, AZombieNeverReapedEndsAtTheNextScan)
+{
+    HandleFixture f;
+    f.handles.end(150, std::nullopt);
+    ASSERT_TRUE(f.tracker->exits_between_scans({{150u, f.handles.handle_of(150)}}));
+    f.proc.write("150/stat", "150 (worker) Z 100 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 60 0 0 0\n");
+    ASSERT_TRUE(f.tracker->poll_difference());
+    auto recs = f.live();
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(exit_of(recs[0]).flags, PT_EXIT_CODE_UNKNOWN);
+    ASSERT_TRUE(f.tracker->exits_between_scans({}));
+    EXPECT_EQ(f.live().size(), 1u);
+}
+
+TEST(ProcTrackerHandles, AnOrphanOfAParentGoneBetweenScansNamesItAsItsPrevious)
+{
+    HandleFixture f;
+    f.handles.end(100, 0);
+    f.proc.remove(100);
+    ASSERT_TRUE(f.tracker->exits_between_scans({{100u, f.handles.handle_of(100)}}));
+    f.proc.add(150, 1, "worker", 60, nul_joined({"worker", "a"}), "/bin/worker");  // given to init
+    ASSERT_TRUE(f.tracker->poll_difference());
+    auto recs = f.live();
+    ASSERT_EQ(recs.size(), 2u);
+    EXPECT_EQ(exit_of(recs[0]).proc.pid, 100u);
+    const auto& moved = std::get<model::ProcessReparent>(recs[1].r.body);
+    EXPECT_EQ(moved.previous, (model::Identity{100, f.fs.start_ns_from_ticks(50)}));
+}
+
+TEST(ProcTrackerHandles, WhereTheKernelTellsNoStatusAnExitIsWrittenAtOnce)
+{
+    HandleFixture f;
+    f.handles.statuses = false;
+    f.handles.end(150, std::nullopt);
+    ASSERT_TRUE(f.tracker->exits_between_scans({{150u, f.handles.handle_of(150)}}));
+    EXPECT_FALSE(f.tracker->exits_pending());
+    auto recs = f.live();
+    ASSERT_EQ(recs.size(), 1u);
+    EXPECT_EQ(exit_of(recs[0]).flags, PT_EXIT_CODE_UNKNOWN);
 }

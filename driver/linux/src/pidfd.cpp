@@ -2,6 +2,7 @@
 #include "pidfd.hpp"
 
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -56,6 +57,12 @@ Pidfds::Pidfds()
 {
     const std::uint64_t limit = open_file_limit();
     budget_ = limit - std::min<std::uint64_t>(limit / 4, 1024);
+    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);  // none: wait_for_exits only sleeps
+}
+
+Pidfds::~Pidfds()
+{
+    if (epoll_ >= 0) ::close(epoll_);
 }
 
 int Pidfds::open(std::uint32_t pid)
@@ -68,6 +75,13 @@ int Pidfds::open(std::uint32_t pid)
         return -errno;
     }
     ++held_;
+    if (epoll_ >= 0) {
+        // Once: an exited process's pidfd stays readable. Its close removes it.
+        struct epoll_event ev {};
+        ev.events = EPOLLIN | EPOLLONESHOT;
+        ev.data.u64 = std::uint64_t{pid} << 32 | static_cast<std::uint32_t>(fd);
+        ::epoll_ctl(epoll_, EPOLL_CTL_ADD, static_cast<int>(fd), &ev);
+    }
     return static_cast<int>(fd);
 }
 
@@ -87,9 +101,27 @@ std::optional<int> Pidfds::wait_status(int handle)
 {
     PidfdInfo info{};
     info.mask = kPidfdInfoExit;
-    // Older kernels: ENOTTY or EINVAL; a process not yet reaped: no EXIT bit.
-    if (::ioctl(handle, kPidfdGetInfo, &info) != 0 || !(info.mask & kPidfdInfoExit)) return std::nullopt;
+    if (::ioctl(handle, kPidfdGetInfo, &info) != 0) {
+        if (errno == ENOTTY || errno == EINVAL) tells_status_ = false;  // an older kernel
+        return std::nullopt;
+    }
+    if (!(info.mask & kPidfdInfoExit)) return std::nullopt;  // not exited, or not reaped yet
     return info.exit_code;
+}
+
+std::vector<std::pair<std::uint32_t, int>> Pidfds::wait_for_exits(int timeout_ms)
+{
+    std::vector<std::pair<std::uint32_t, int>> exited;
+    if (epoll_ < 0) {
+        ::poll(nullptr, 0, timeout_ms);
+        return exited;
+    }
+    struct epoll_event events[256];
+    const int n = ::epoll_wait(epoll_, events, 256, timeout_ms);
+    for (int i = 0; i < n; ++i)
+        exited.emplace_back(static_cast<std::uint32_t>(events[i].data.u64 >> 32),
+                            static_cast<int>(events[i].data.u64 & 0xFFFFFFFFu));
+    return exited;
 }
 
 void Pidfds::close(int handle)

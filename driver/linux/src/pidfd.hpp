@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 #include <utility>
 
 namespace proctree::collect {
@@ -27,6 +28,8 @@ public:
     // Its wait status once it has exited and been reaped, when the kernel
     // says (Linux 6.15+); nullopt otherwise.
     virtual std::optional<int> wait_status(int handle) = 0;
+    // False once wait_status found the kernel cannot say (before 6.15).
+    virtual bool tells_status() const = 0;
     virtual void close(int handle) = 0;
 };
 
@@ -36,18 +39,26 @@ public:
     // else the process opens, /proc files first: beyond that, open says
     // EMFILE without asking the kernel.
     Pidfds();
-    ~Pidfds() override = default;  // the owners of handles close them
+    ~Pidfds() override;  // the owners of handles close those
+    Pidfds(const Pidfds&) = delete;
+    Pidfds& operator=(const Pidfds&) = delete;
 
     bool supported() const override { return supported_; }
     int open(std::uint32_t pid) override;
     bool exited(int handle) override;
     std::optional<int> wait_status(int handle) override;
+    bool tells_status() const override { return tells_status_; }
     void close(int handle) override;
 
     std::uint64_t held() const { return held_; }
+    // Waits up to timeout_ms for processes to exit; returns those that did
+    // (pid, handle), each once: the wait in between scans.
+    std::vector<std::pair<std::uint32_t, int>> wait_for_exits(int timeout_ms);
 
 private:
+    int epoll_ = -1;  // every handle, until it reports its exit
     bool supported_ = true;
+    bool tells_status_ = true;
     std::uint64_t held_ = 0;
     std::uint64_t budget_ = 0;
 };

@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <thread>
 
 #include <fmt/core.h>
 
@@ -47,10 +46,18 @@ public:
                 if (!tracker.lost_and_complete_resync(lost, PT_LOST_QUEUE_FULL)) return sink_failed();
                 out.flush();
             }
-            // Sleep in short steps so that a stop is seen within 100 ms.
+            // Wait in short steps so that a stop is seen within 100 ms; the
+            // exits the pidfds report meanwhile are written as they come
+            // (once reaped: a parent reaps its child within milliseconds).
             auto now = clock::now();
             if (now < next) {
-                std::this_thread::sleep_for(std::min<clock::duration>(next - now, std::chrono::milliseconds(100)));
+                const auto most = std::chrono::milliseconds(tracker.exits_pending() ? 5 : 100);
+                const auto step =
+                    std::chrono::ceil<std::chrono::milliseconds>(std::min<clock::duration>(next - now, most));
+                const std::uint64_t written = out.records_written();
+                if (!tracker.exits_between_scans(pidfds.wait_for_exits(static_cast<int>(step.count()))))
+                    return sink_failed();
+                if (out.records_written() != written) out.flush();
                 continue;
             }
             next = now + options_.poll_interval;

@@ -69,6 +69,8 @@ bool ProcTracker::complete_snapshot(std::uint32_t reason)
         }
     }
     known_.clear();
+    exiting_.clear();
+    gone_between_.clear();
     for (const ProcInfo& p : scan.procs) {
         remember(p);
         take_handle(p.pid, scan, true);
@@ -152,6 +154,33 @@ void ProcTracker::take_handle(std::uint32_t pid, Scan& scan, bool is_new)
     } else if (is_new && !k.handle) {
         ++without_handle_;
     }
+}
+
+bool ProcTracker::exits_between_scans(const std::vector<std::pair<std::uint32_t, int>>& exited)
+{
+    for (const auto& [pid, handle] : exited) {
+        auto k = known_.find(pid);
+        if (k == known_.end() || k->second.handle.get() != handle) continue;  // already written
+        k->second.exit_seen = true;
+        exiting_.insert(pid);
+    }
+    for (auto it = exiting_.begin(); it != exiting_.end();) {
+        auto k = known_.find(*it);
+        if (k == known_.end() || !k->second.exit_seen) {  // written by a scan (a new process may have the pid)
+            it = exiting_.erase(it);
+            continue;
+        }
+        if (!k->second.handle.wait_status() && handles_->tells_status()) {
+            ++it;  // a zombie: looked at again, the next scan at the latest
+            continue;
+        }
+        // Timed when written, so that records stay in time order.
+        if (!write_exit(wall_clock_ns(), k->first, k->second, true)) return false;
+        gone_between_.emplace(k->first, k->second.start_ns);  // a reparent's previous parent
+        known_.erase(k);
+        it = exiting_.erase(it);
+    }
+    return true;
 }
 
 bool ProcTracker::write_exit(std::uint64_t now, std::uint32_t pid, const Known& k, bool ended)
@@ -343,6 +372,7 @@ bool ProcTracker::emit_difference(Scan& scan, std::uint64_t now)
     // Gone (or pid reused): exits first, so a reused pid's new process
     // never meets its predecessor in the consumer's tree.
     std::unordered_map<std::uint32_t, std::uint64_t> gone;  // pid -> start of what exited
+    gone.swap(gone_between_);
     if (!emit_exits(scan, start_of, gone, now)) return false;
     for (const ProcInfo& p : scan.procs) {
         auto it = known_.find(p.pid);

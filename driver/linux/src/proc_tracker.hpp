@@ -44,6 +44,12 @@ public:
     bool lost_and_complete_resync(std::uint64_t count, std::uint32_t reason);
     // Polling: the difference to a fresh scan, as live records.
     bool poll_difference();
+    // Between scans: processes whose handles reported an exit (pid, handle),
+    // written once reaped, with their status; a zombie's waits for its
+    // reaping (each call looks again), the next scan at the latest.
+    bool exits_between_scans(const std::vector<std::pair<std::uint32_t, int>>& exited);
+    // Exits seen whose processes are not reaped yet: worth looking soon.
+    bool exits_pending() const { return !exiting_.empty(); }
 
     std::size_t known_processes() const { return known_.size(); }
     // Processes taken on without a handle although handles were in use (no
@@ -67,7 +73,8 @@ private:
         // differed from the parent's (the child had exec'd): the best name
         // for the exec when the process is gone before the exec is read.
         std::string name_seen_after_fork;
-        HeldHandle handle;  // on this very process, when one could be opened
+        HeldHandle handle;       // on this very process, when one could be opened
+        bool exit_seen = false;  // its handle reported its exit
     };
     // A fresh scan, each process vouched for by its handle where it has one.
     struct Scan {
@@ -98,6 +105,8 @@ private:
     WireWriter& out_;
     ProcessHandles* handles_;
     std::uint64_t without_handle_ = 0;
+    std::unordered_set<std::uint32_t> exiting_;                      // exit seen, not yet written
+    std::unordered_map<std::uint32_t, std::uint64_t> gone_between_;  // written between scans: pid -> start
     int last_handle_error_ = 0;
     std::unordered_map<std::uint32_t, Known> known_;  // by pid (tgid)
     std::uint64_t wall_offset_ = 0;                   // CLOCK_REALTIME - CLOCK_MONOTONIC
