@@ -135,6 +135,28 @@ TEST_F(PanesFixture, DetailsOfACutCommandLineEndWithTheMarkerAndSayHowMuchIsMiss
     EXPECT_TRUE(has("old -x\\~"));
 }
 
+// A running process's whole command line, read from the OS, replaces the
+// start its record carried; an uncut one is shown as its record has it.
+TEST_F(PanesFixture, DetailsOfARunningProcessShowItsWholeCommandLine)
+{
+    StreamBuilder b("box");
+    std::string whole = "big " + std::string(100'000, 'a') + " END";
+    b.create_cut(T0, Id{7, T0}, {}, "big", whole, 0).create(T0, Id{8, T0}, {}, "small", "small -x");
+    feed(tree, b);
+    std::vector<std::string> lines =
+        viewer::details_lines(tree, *tree.find({7, T0}), 60, nullptr, model::kCutEllipsis, &whole);
+    auto has = [&](const std::string& s) {
+        return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) { return l.find(s) != l.npos; });
+    };
+    EXPECT_TRUE(has("command line: 100,008 bytes, read from the running process (its record carried 4,096)"));
+    EXPECT_TRUE(has("aaaa END"));
+    EXPECT_FALSE(has("…(+"));
+    std::string other = "small -x -y";
+    lines = viewer::details_lines(tree, *tree.find({8, T0}), 60, nullptr, model::kCutEllipsis, &other);
+    EXPECT_TRUE(has("command line: 8 bytes"));
+    EXPECT_FALSE(has("-y"));
+}
+
 // A fleet's host node: the host described, and its processes counted; no
 // pid, user or command line that it does not have.
 TEST(HostDetails, AHostNodeDescribesItsHostNotAProcess)

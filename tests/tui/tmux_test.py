@@ -626,14 +626,48 @@ def details_long_cmdline(env, pane):
                           + text)
 
 
+def details_whole_cmdline(env, pane):
+    """A running process with a 100 KB command line: its record carries the
+    first 4 KiB, and the live viewer's details pane reads the rest from the
+    process, so scrolled to its end (Tab, End) it shows the last argument."""
+    name = f"ptlong{env.tag}"
+    shell = env.tool("/bin/sh", name)
+    tail = f"TAIL-{env.tag}-END"
+    args = [f"arg{i:06d}" for i in range(10_500)] + [tail]
+    whole = " ".join([shell, "-c", "read x", name] + args)
+    pane.start(env.viewer("--pid", str(os.getpid())), width=160, height=50)
+    pane.wait_for(lambda t: row_for(t, os.getpid(), "python3"), "the viewer with this test in it")
+    child = env.spawn([shell, "-c", "read x", name] + args, stdin=subprocess.PIPE)
+    pid = str(child.pid)
+    pane.wait_for(lambda t: row_for(t, pid, name), f"{name} in the tree")
+    pane.keys("p")
+    pane.wait_for(lambda t: "Filter by PID:" in t, "the PID prompt")
+    pane.type(pid)
+    pane.keys("Enter")
+    pane.wait_for(lambda t: f"filter pid={pid}" in t, "the PID filter")
+    pane.keys("Enter")
+    heading = f"command line: {len(whole):,} bytes, read from the running process (its record carried 4,096)"
+    text = pane.wait_for(lambda t: heading in t, "the details with the whole command line's length")
+    if len(whole) <= 100_000:
+        raise TestFailure(f"the command line should be over 100 KB, not {len(whole):,} bytes")
+    pane.keys("Tab")
+    pane.keys("End")
+    text = pane.wait_for(lambda t: tail in t, "the end of the command line after End")
+    if "…(+" in text:
+        raise TestFailure("the whole command line should show no cut marker:\n" + text)
+    child.stdin.close()
+    child.wait()
+
+
 SCENARIOS = {f.__name__: f for f in (live_new_exit, name_filter, pid_filter, export, resize, escape,
                                      quit_restores, signal_restores, replay_file, pause, no_color, mouse,
                                      corrupt_stream, time_travel, stdin_closed, exit_statuses, kept_exit_details,
-                                     details_long_cmdline)}
+                                     details_long_cmdline, details_whole_cmdline)}
 
 
 # Scenarios that watch this machine live (the others replay files).
-LIVE = {"kept_exit_details", "live_new_exit", "name_filter", "pid_filter", "export", "escape", "pause", "no_color", "mouse"}
+LIVE = {"kept_exit_details", "details_whole_cmdline", "live_new_exit", "name_filter", "pid_filter", "export",
+        "escape", "pause", "no_color", "mouse"}
 
 
 def run(scenarios, live, prefix):

@@ -134,6 +134,22 @@ std::string cmdline_heading(const model::Cut& cut, std::size_t kept)
     return s + fmt::format(", cut by the producer: {} more not sent", model::group_digits(*cut.missing));
 }
 
+// The record's command line, with how much the producer cut; or, for a
+// running process, the whole one read from the OS.
+void add_cmdline(std::vector<std::string>& out, const Process& p, int width, std::string_view cut_glyph,
+                 const std::string* whole)
+{
+    model::Cut cut = model::cut_of(p, model::TextField::Cmdline);
+    if (whole && cut.truncated && whole->size() > p.cmdline.size()) {
+        out.push_back(fmt::format("command line: {} bytes, read from the running process (its record carried {})",
+                                  model::group_digits(whole->size()), model::group_digits(p.cmdline.size())));
+        wrap(out, model::escape(*whole), width, 0);
+        return;
+    }
+    out.push_back(cmdline_heading(cut, p.cmdline.size()));
+    wrap(out, model::escape(p.cmdline) + model::cut_marker(cut, cut_glyph), width, 0);
+}
+
 void add_family_counts(std::vector<std::string>& out, const Process& p, int width)
 {
     Counts kids;
@@ -159,7 +175,7 @@ std::vector<std::string> host_details(const model::ProcessTree& tree, const Proc
 }  // namespace
 
 std::vector<std::string> details_lines(const model::ProcessTree& tree, const Process& p, int width, const Usage* usage,
-                                       std::string_view cut_glyph)
+                                       std::string_view cut_glyph, const std::string* whole_cmdline)
 {
     if (p.is_host()) return host_details(tree, p, width);
     std::vector<std::string> out;
@@ -177,9 +193,7 @@ std::vector<std::string> details_lines(const model::ProcessTree& tree, const Pro
          width);
     if (std::string facts = model::describe_image_facts(p.image_facts.get()); !facts.empty())
         wrap(out, "image facts: " + facts, width);
-    model::Cut cut = model::cut_of(p, model::TextField::Cmdline);
-    out.push_back(cmdline_heading(cut, p.cmdline.size()));
-    wrap(out, model::escape(p.cmdline) + model::cut_marker(cut, cut_glyph), width, 0);
+    add_cmdline(out, p, width, cut_glyph, whole_cmdline);
     if (p.exited) {
         std::uint64_t life = model::process_lifetime_ns(p);
         std::string used = model::describe_exit_usage(p);
@@ -263,7 +277,8 @@ void paint_details(const model::ProcessTree& tree, UiState& ui, const Theme& the
     }
     const Process* p = ui.selected ? tree.find(*ui.selected) : nullptr;
     std::vector<std::string> lines =
-        p ? details_lines(tree, *p, g.width() - 1, ui.usage ? ui.usage->find(p->id) : nullptr, theme.glyphs.cut)
+        p ? details_lines(tree, *p, g.width() - 1, ui.usage ? ui.usage->find(p->id) : nullptr, theme.glyphs.cut,
+                          ui.usage ? ui.usage->whole_cmdline(p->id) : nullptr)
           : std::vector<std::string>{"(no process selected)"};
     auto shown = static_cast<std::size_t>(body);
     ui.pane_scroll = clamp_scroll(ui.pane_scroll, lines.size(), shown);

@@ -32,8 +32,11 @@ struct PaneSources {
 // With `usage` (sampled now), a running process's CPU%, RSS and state; an
 // exited one's whole-life CPU time and peak RSS where its exit record had them.
 // `cut`: the marker glyph after a string the producer cut (Glyphs::cut).
+// `whole_cmdline`: the running process's command line read from the OS,
+// shown instead of the start its record carried.
 std::vector<std::string> details_lines(const model::ProcessTree& tree, const model::Process& p, int width,
-                                       const Usage* usage = nullptr, std::string_view cut = model::kCutEllipsis);
+                                       const Usage* usage = nullptr, std::string_view cut = model::kCutEllipsis,
+                                       const std::string* whole_cmdline = nullptr);
 
 // The log lines (escaped, newest last) within the PID filter's subtree when
 // one is set: at most `count`, ending `back` lines before the newest.

@@ -6,6 +6,7 @@
 
 #include <proctree/model/escape.hpp>
 #include <proctree/model/export.hpp>
+#include <proctree/model/truncation.hpp>
 #include <proctree/wire.h>
 
 #include <fmt/core.h>
@@ -139,8 +140,19 @@ bool Session::start(std::string& error)
 
 void Session::set_usage_reader(std::unique_ptr<collect::UsageReader> reader) { usage_ = UsageTable(std::move(reader)); }
 
+// The details of a running process whose record carried only the start of
+// its command line show all of it, read once from /proc.
+bool Session::fetch_details_cmdline()
+{
+    if (!usage_.live() || ui_.pane != Pane::Details || !ui_.selected) return false;
+    const model::Process* p = tree_.find(*ui_.selected);
+    if (!p || p->exited || !model::cut_of(*p, model::TextField::Cmdline).truncated) return false;
+    return usage_.fetch_whole_cmdline(p->id);
+}
+
 bool Session::sample_usage(std::uint64_t steady_ns)
 {
+    if (fetch_details_cmdline()) return true;
     bool by_usage = sorts_by_usage(ui_.order.key) && !ui_.order.is_default();
     if (!usage_.live() || ui_.paused || (!wants_usage(ui_.columns) && !by_usage)) return false;
     if (!by_usage || steady_ns < usage_.next_round()) return usage_.sample(ui_.shown, steady_ns);

@@ -100,7 +100,8 @@ public:
     // Reads the usage figures (CPU%, RSS, S) of the processes on screen, or
     // of every row when sorted by one of them: a round at most once a
     // second, and rows that just came on screen at once. A live source of
-    // this machine only; true when a figure changed.
+    // this machine only; true when a figure changed. The details pane of a
+    // running process gets its whole command line here as well.
     bool sample_usage(std::uint64_t steady_ns);
     // Tests and benchmarks: where the figures come from.
     void set_usage_reader(std::unique_ptr<collect::UsageReader> reader);
@@ -147,6 +148,7 @@ public:
 
 private:
     bool start_nats(std::string& error);  // --from nats://SERVER/HOST
+    bool fetch_details_cmdline();
     void count(std::uint64_t steady_ns, bool exit);
     void release_after_churn();
     void rates(std::uint64_t steady_ns, double& creates, double& exits) const;

@@ -78,4 +78,18 @@ bool UsageTable::sample(std::span<const model::Identity> ids, std::uint64_t stea
     return generation_ != before;
 }
 
+const std::string* UsageTable::whole_cmdline(const model::Identity& id) const
+{
+    return cmdline_of_ == id && whole_cmdline_ ? &*whole_cmdline_ : nullptr;
+}
+
+bool UsageTable::fetch_whole_cmdline(const model::Identity& id)
+{
+    if (!reader_ || cmdline_of_ == id) return false;
+    bool had = whole_cmdline_.has_value();
+    cmdline_of_ = id;
+    whole_cmdline_ = reader_->read_cmdline(id.pid, id.start_ns);
+    return had || whole_cmdline_;
+}
+
 }  // namespace proctree::viewer

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <unordered_map>
 
 namespace proctree::viewer {
@@ -44,6 +45,13 @@ public:
     // When the next round is due; UINT64_MAX without a reader.
     std::uint64_t next_round() const { return reader_ ? next_round_ : UINT64_MAX; }
     std::uint64_t reads() const { return reads_; }  // processes read so far (cost, for tests)
+    // The whole command line of one running process (the one whose details
+    // show), read once from the OS: records carry at most PT_MAX_STRING.
+    // Null until fetched, or when it could not be read.
+    const std::string* whole_cmdline(const model::Identity& id) const;
+    // Reads it unless `id`'s is already held (or was tried); true when what
+    // whole_cmdline returns changed.
+    bool fetch_whole_cmdline(const model::Identity& id);
 
 private:
     struct Entry {
@@ -56,6 +64,8 @@ private:
     bool read_one(const model::Identity& id, std::uint64_t steady_ns, Entry* entry);
 
     std::unique_ptr<collect::UsageReader> reader_;
+    std::optional<model::Identity> cmdline_of_;
+    std::optional<std::string> whole_cmdline_;
     std::unordered_map<model::Identity, Entry, model::IdentityHash> entries_;
     std::uint64_t next_round_ = 0;
     std::uint64_t round_ = 0;

@@ -1,16 +1,42 @@
 // UsageReader over /proc/PID/stat: the identity check (start time), CPU
-// time from utime + stime, RSS from the resident pages.
+// time from utime + stime, RSS from the resident pages; and the whole
+// /proc/PID/cmdline, read through the directory of the process checked.
 #include <proctree/linux/usage_reader.hpp>
 
 #include <proctree/linux/procfs.hpp>
 
 #include "procfs_text.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 namespace proctree::collect {
 
 namespace {
+
+// The kernel bounds argv by a quarter of the stack limit; past this, the
+// record's cut text is shown instead.
+constexpr std::size_t kWholeCmdlineLimit = 16u << 20;
+
+// All of file `name` in directory `dir` up to limit bytes; false when it
+// cannot be opened or read, or is longer than limit.
+bool read_at(int dir, const char* name, std::string& out, std::size_t limit)
+{
+    int fd = ::openat(dir, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    out.clear();
+    char buf[65536];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 || out.size() + static_cast<std::size_t>(n) > limit) break;
+        out.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return n == 0;
+}
 
 class ProcUsageReader final : public UsageReader {
 public:
@@ -48,6 +74,27 @@ public:
         }
         r.threads = f->threads;
         return r;
+    }
+
+    // A directory fd of /proc/PID stays bound to the process it was opened
+    // for: once that one is gone, files read through it fail instead of
+    // showing a successor that took the pid. So the start time checked in
+    // its stat is the identity of the command line read after it.
+    std::optional<std::string> read_cmdline(std::uint32_t pid, std::uint64_t start_ns) override
+    {
+        std::string dir = procfs_.root() + '/' + std::to_string(pid);
+        int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0) return std::nullopt;
+        std::optional<std::string> whole;
+        std::string raw;
+        if (read_at(dfd, "stat", raw, 4096)) {
+            auto f = parse_stat(raw);
+            if (f && procfs_.start_ns_from_ticks(f->start_ticks) == start_ns &&
+                read_at(dfd, "cmdline", raw, kWholeCmdlineLimit))
+                whole = join_cmdline(raw);
+        }
+        ::close(dfd);
+        return whole;
     }
 
 private:

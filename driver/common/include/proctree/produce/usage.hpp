@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 namespace proctree::collect {
 
@@ -27,6 +28,14 @@ public:
     // (identity start time, proctree/wire.h); nullopt when it is gone or the
     // pid now belongs to another process.
     virtual std::optional<UsageReading> read(std::uint32_t pid, std::uint64_t start_ns) = 0;
+    // Its whole command line now, argv joined by single spaces as records
+    // carry it but never cut: records hold at most PT_MAX_STRING, and a
+    // details view of a running process can show the rest. nullopt when it
+    // is gone, another process, or unreadable; a reader that cannot says so.
+    virtual std::optional<std::string> read_cmdline(std::uint32_t /*pid*/, std::uint64_t /*start_ns*/)
+    {
+        return std::nullopt;
+    }
 };
 
 }  // namespace proctree::collect
