@@ -88,6 +88,15 @@ def full_tree(pane, text):
     return not dim_rows(pane.capture(colors=True))
 
 
+def filter_pid(pane, pid):
+    """Sets the PID filter with the p key and waits for the status line to show it."""
+    pane.keys("p")
+    pane.wait_for(lambda t: "Filter by PID:" in t, "the PID prompt")
+    pane.type(str(pid))
+    pane.keys("Enter")
+    pane.wait_for(lambda t: f"filter pid={pid}" in t, "the PID filter")
+
+
 # --- scenarios ---------------------------------------------------------------
 
 def live_new_exit(env, pane):
@@ -570,11 +579,7 @@ def kept_exit_details(env, pane):
     # Well past the highlight time (2 s): 10 s after the exit it is still there.
     pane.wait_for(lambda t: time.monotonic() - exited >= 10 and "exit 7" in (row_for(t, pid, name) or ""),
                   f"{name} 10 s after its exit", deadline=DEADLINE + 10)
-    pane.keys("p")
-    pane.wait_for(lambda t: "Filter by PID:" in t, "the PID prompt")
-    pane.type(pid)
-    pane.keys("Enter")
-    pane.wait_for(lambda t: f"filter pid={pid}" in t, "the PID filter")
+    filter_pid(pane, pid)
     pane.keys("Enter")
     text = pane.wait_for(lambda t: f"details: {name} ({pid})" in t and "exit: exit 7 after" in t,
                          "the details pane with the exit code")
@@ -604,11 +609,7 @@ def details_long_cmdline(env, pane):
             ("create_cut", t0 + 10**8, 4242, t0 + 10**8, 1, t0 - 10**9, "longcmd", cmd, 100_000)]))
     pane.start([env.binary, "--from", path, "--speed", "0"], width=120, height=40)
     pane.wait_for(lambda t: "replay done" in t and row_for(t, "4242", "longcmd"), "the recording")
-    pane.keys("p")
-    pane.wait_for(lambda t: "Filter by PID:" in t, "the PID prompt")
-    pane.type("4242")
-    pane.keys("Enter")
-    pane.wait_for(lambda t: "filter pid=4242" in t, "the PID filter")
+    filter_pid(pane, "4242")
     pane.keys("Enter")
     text = pane.wait_for(lambda t: "details: longcmd (4242)" in t, "the details pane")
     heading = f"command line: {len(cmd):,} bytes, cut by the producer: {100_000 - len(cmd):,} more not sent"
@@ -640,11 +641,7 @@ def details_whole_cmdline(env, pane):
     child = env.spawn([shell, "-c", "read x", name] + args, stdin=subprocess.PIPE)
     pid = str(child.pid)
     pane.wait_for(lambda t: row_for(t, pid, name), f"{name} in the tree")
-    pane.keys("p")
-    pane.wait_for(lambda t: "Filter by PID:" in t, "the PID prompt")
-    pane.type(pid)
-    pane.keys("Enter")
-    pane.wait_for(lambda t: f"filter pid={pid}" in t, "the PID filter")
+    filter_pid(pane, pid)
     pane.keys("Enter")
     heading = f"command line: {len(whole):,} bytes, read from the running process (its record carried 4,096)"
     text = pane.wait_for(lambda t: heading in t, "the details with the whole command line's length")
