@@ -320,3 +320,27 @@ TEST(NetlinkSource, DetailsReadByTheExecThreadNameAProcessGoneBeforeTheReaderLoo
     EXPECT_EQ(recs[0].image, "/usr/bin/true");
     EXPECT_EQ(body<model::ProcessExit>(recs[1]).proc.pid, 200u);
 }
+
+TEST(NetlinkSource, DetailsOfAnotherProcessThatTookThePidAreNotTheExecs)
+{
+    FakeProc proc;
+    proc.add(100, 1, "bash", 50, nul_joined({"bash"}), "/bin/bash");
+    ProcFs fs(proc.root());
+    const std::uint64_t t_fork = 60 * kSecond + 5'000'000;
+    const std::uint64_t child_ticks = ticks_at(fs, t_fork);
+    auto recs = after_initial_snapshot(run_script(
+        proc, {
+                  [&] { proc.add(200, 100, "bash", child_ticks); },
+                  fork_datagram(t_fork, 100, 100, 200, 200),
+                  // By the time its exec is read, 200 has exited and a later
+                  // process (another start time) has the pid.
+                  [&] { proc.add(200, 1, "imposter", child_ticks + 700, nul_joined({"imposter"}), "/bin/imp"); },
+                  exec_datagram(t_fork + 1000, 200),
+              }));
+    ASSERT_GE(recs.size(), 2u);
+    EXPECT_EQ(body<model::ProcessCreate>(recs[0]).proc, (model::Identity{200, fs.start_ns_from_ticks(child_ticks)}));
+    EXPECT_EQ(body<model::ProcessExec>(recs[1]).proc.pid, 200u);
+    EXPECT_EQ(recs[1].name, "bash");  // the best name known, not the newcomer's
+    EXPECT_EQ(recs[1].cmdline, "");
+    EXPECT_EQ(recs[1].image, "");
+}

@@ -26,6 +26,22 @@ TEST(ParseStat, CommWithSpacesAndParenthesesRunsToTheLastParenthesis)
     EXPECT_EQ(f->start_ticks, 12345u);
 }
 
+TEST(ParseStat, ArgvRangeOfARealProcessSpansItsCommandLine)
+{
+    std::string stat, cmdline;
+    ASSERT_TRUE(read_small_file("/proc/self/stat", stat, 4096));
+    ASSERT_TRUE(read_small_file("/proc/self/cmdline", cmdline, 1 << 20));
+    auto f = parse_stat(stat);
+    ASSERT_TRUE(f);
+    ASSERT_NE(f->arg_start, 0u);
+    EXPECT_EQ(f->arg_end - f->arg_start, cmdline.size());
+    // Cut before field 48: no range rather than a wrong one.
+    auto cut = parse_stat("42 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12345 1000 100\n");
+    ASSERT_TRUE(cut);
+    EXPECT_EQ(cut->arg_start, 0u);
+    EXPECT_EQ(cut->arg_end, 0u);
+}
+
 TEST(ParseStat, RejectsTruncatedText)
 {
     EXPECT_FALSE(parse_stat("42 (x) S 1 1 1"));

@@ -30,7 +30,16 @@ constexpr int kDefaultReceiveBuffer = 64 << 20;
 
 class ProcConnector final : public EventChannel {
 public:
-    explicit ProcConnector(int fd) : fd_(fd) {}
+    explicit ProcConnector(int fd) : fd_(fd)
+    {
+        // Set up once: the kernel only writes msg_len and msg_flags back.
+        for (int i = 0; i < kSlots; ++i) {
+            iov_[i].iov_base = slab_.data() + static_cast<std::size_t>(i) * kSlotSize;
+            iov_[i].iov_len = kSlotSize;
+            msgs_[i].msg_hdr.msg_iov = &iov_[i];
+            msgs_[i].msg_hdr.msg_iovlen = 1;
+        }
+    }
     ~ProcConnector() override
     {
         send_op(PROC_CN_MCAST_IGNORE);  // keeps the kernel's listener count right
@@ -111,13 +120,6 @@ private:
     // Returns how many datagrams arrived, or -errno (-EAGAIN: none waiting).
     int fetch(int flags)
     {
-        for (int i = 0; i < kSlots; ++i) {
-            iov_[i].iov_base = slab_.data() + static_cast<std::size_t>(i) * kSlotSize;
-            iov_[i].iov_len = kSlotSize;
-            msgs_[i] = mmsghdr{};
-            msgs_[i].msg_hdr.msg_iov = &iov_[i];
-            msgs_[i].msg_hdr.msg_iovlen = 1;
-        }
         int n = ::recvmmsg(fd_, msgs_.data(), kSlots, flags, nullptr);
         next_ = filled_ = 0;
         if (n < 0) {

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,7 +58,7 @@ constexpr auto kFollowUpAfter = std::chrono::seconds(1);
 // full stream. Bounded: details nobody asked for are dropped oldest first.
 class ExecDetailCache {
 public:
-    void put(const ProcEvent& ev)
+    void put(ProcEvent&& ev)
     {
         std::lock_guard lock(mutex_);
         if (order_.size() >= kMaxEntries) {
@@ -65,7 +66,10 @@ public:
             order_.pop_front();
         }
         const Key key{ev.tgid, ev.monotonic_ns};
-        if (details_.emplace(key, Details{ev.seen_comm, ev.exe, ev.cmdline, ev.cmdline_whole, ev.uid}).second)
+        if (details_
+                .emplace(key, Details{std::move(ev.seen_comm), std::move(ev.exe), std::move(ev.cmdline),
+                                      ev.cmdline_whole, ev.uid, ev.start_ns})
+                .second)
             order_.push_back(key);
         filled_ = true;
     }
@@ -80,6 +84,7 @@ public:
         ev.cmdline = std::move(it->second.cmdline);
         ev.cmdline_whole = it->second.cmdline_whole;
         ev.uid = it->second.uid;
+        ev.start_ns = it->second.start_ns;
         ev.details_read = true;
         details_.erase(it);  // its key stays in order_ until evicted: harmless
         return true;
@@ -97,6 +102,7 @@ private:
         std::string comm, exe, cmdline;
         std::uint32_t cmdline_whole;
         std::uint32_t uid;
+        std::optional<std::uint64_t> start_ns;
     };
     static constexpr std::size_t kMaxEntries = 65536;
     std::mutex mutex_;
@@ -109,6 +115,12 @@ private:
 // A /bin/true lives well under a millisecond after its exec, so the order
 // matters: first the names of every exec in the batch, newest first (the
 // oldest are the likeliest to be gone already), then the rest.
+//
+// Each /proc file opened costs the kernel a dentry and an inode for that
+// process (torn down again at its exit, by the traced workload), so an exec
+// is read from two: stat (name, start time and where argv lies, in one read,
+// so the name is that of the process with that start) and the exe link;
+// argv comes straight from the process's memory.
 class Enricher {
 public:
     explicit Enricher(std::string root) : root_(std::move(root)), procfs_(root_) {}
@@ -116,45 +128,78 @@ public:
     // Reads what a new image is (name, command line, executable, user).
     void read_exec_details(ProcEvent& ev)
     {
-        std::string_view comm = read_once(ev.tgid, "comm", &ev.uid);
-        if (comm.empty()) return;
-        if (comm.back() == '\n') comm.remove_suffix(1);
-        ev.seen_comm = comm;
-        ev.details_read = true;
-        read_cmdline_of(ev);
-        set_path(ev.tgid, nullptr);
-        ev.exe = read_exe_link(path_);
+        ArgRange argv;
+        if (read_name(ev, argv)) read_image(ev, argv);
     }
 
     void enrich(std::vector<ProcEvent>& events, std::size_t first, ExecDetailCache* cache)
     {
         const std::uint64_t boottime_offset = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
-        cached_.assign(events.size(), 0);
+        // The names (which survive while the process is a zombie) of every
+        // exec first; the command line and the exe link do not survive.
+        argv_of_.assign(events.size(), ArgRange{});
         for (std::size_t i = events.size(); i-- > first;) {
             ProcEvent& ev = events[i];
-            if (ev.kind != ProcEvent::Kind::Exec) continue;
-            if (cache && cache->take(ev)) {
-                cached_[i] = 1;
-                continue;
-            }
-            // comm survives while the process is a zombie; the command line
-            // and the exe link do not.
-            std::string_view comm = read_once(ev.tgid, "comm", &ev.uid);
-            if (comm.empty()) continue;
-            if (comm.back() == '\n') comm.remove_suffix(1);
-            ev.seen_comm = comm;
-            ev.details_read = true;
+            if (ev.kind != ProcEvent::Kind::Exec || (cache && cache->take(ev))) continue;
+            if (read_name(ev, argv_of_[i])) argv_of_[i].wanted = true;
         }
         for (std::size_t i = first; i < events.size(); ++i) {
             ProcEvent& ev = events[i];
-            if (ev.kind == ProcEvent::Kind::Exec && ev.details_read && !cached_[i]) {
-                read_cmdline_of(ev);
-                set_path(ev.tgid, nullptr);
-                ev.exe = read_exe_link(path_);
+            if (ev.kind == ProcEvent::Kind::Exec && argv_of_[i].wanted) {
+                read_image(ev, argv_of_[i]);
             } else if (ev.kind == ProcEvent::Kind::Fork && ev.is_process()) {
                 ev.start_ns = start_ns_of_fork(ev, boottime_offset);
             }
         }
+    }
+
+private:
+    struct ArgRange {
+        std::uint64_t start = 0, end = 0;
+        bool wanted = false;  // the process was alive: read its image too
+    };
+
+    // Name, start time and user from one read of stat; false when gone.
+    bool read_name(ProcEvent& ev, ArgRange& argv)
+    {
+        auto f = parse_stat(read_once(ev.tgid, "stat", &ev.uid));
+        if (!f) return false;
+        ev.seen_comm = std::move(f->comm);
+        ev.start_ns = procfs_.start_ns_from_ticks(f->start_ticks);
+        ev.details_read = true;
+        argv.start = f->arg_start;
+        argv.end = f->arg_end;
+        // A zombie has no memory left, hence no command line or exe link.
+        return f->state != 'Z' && f->state != 'X';
+    }
+
+    void read_image(ProcEvent& ev, const ArgRange& argv)
+    {
+        if (!read_argv(ev, argv)) {
+            set_path(ev.tgid, "cmdline");
+            CmdlineText cmd = read_cmdline(path_);
+            ev.cmdline = std::move(cmd.text);
+            ev.cmdline_whole = cmd.whole;
+        }
+        set_path(ev.tgid, nullptr);
+        ev.exe = read_exe_link(path_);
+    }
+
+    // argv as exec laid it out: it fits a record and ends in a NUL. Anything
+    // else (rewritten by setproctitle, too long, not ours to read) is left
+    // to the cmdline file, which knows those rules: false then.
+    bool read_argv(ProcEvent& ev, const ArgRange& argv)
+    {
+        if (argv.start == 0 || argv.end <= argv.start || argv.end - argv.start > PT_MAX_STRING) return false;
+        const std::size_t len = argv.end - argv.start;
+        iovec local{buf_.data(), len};
+        iovec remote{reinterpret_cast<void*>(argv.start), len};
+        const ssize_t n = ::process_vm_readv(static_cast<pid_t>(ev.tgid), &local, 1, &remote, 1, 0);
+        if (n < 0 && errno == ESRCH) return true;  // gone meanwhile: the file would be empty too
+        if (n != static_cast<ssize_t>(len) || buf_[len - 1] != '\0') return false;
+        ev.cmdline = join_cmdline({buf_.data(), len});
+        ev.cmdline_whole = 0;
+        return true;
     }
 
 private:
@@ -190,14 +235,6 @@ private:
         }
     }
 
-    void read_cmdline_of(ProcEvent& ev)
-    {
-        set_path(ev.tgid, "cmdline");
-        CmdlineText cmd = read_cmdline(path_);
-        ev.cmdline = std::move(cmd.text);
-        ev.cmdline_whole = cmd.whole;
-    }
-
     // One read(2): /proc files of a process produce their whole text in one
     // go, so a short read is the end. Empty when unreadable.
     // owner: the file's owner, which for /proc/PID files is the process's
@@ -221,7 +258,7 @@ private:
     std::string root_;
     ProcFs procfs_;
     std::string path_;
-    std::vector<char> cached_;
+    std::vector<ArgRange> argv_of_;
     std::array<char, PT_MAX_STRING + 1> buf_{};
 };
 
@@ -391,7 +428,7 @@ private:
             for (ProcEvent& ev : events) {
                 if (ev.kind != ProcEvent::Kind::Exec) continue;
                 enricher.read_exec_details(ev);
-                if (ev.details_read) exec_details_.put(ev);
+                if (ev.details_read) exec_details_.put(std::move(ev));
             }
         }
     }

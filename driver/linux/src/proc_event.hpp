@@ -37,9 +37,11 @@ struct ProcEvent {
 
     // Filled by the reader straight after the event, while the process is
     // most likely still there (empty/nullopt when it was already gone).
-    std::optional<std::uint64_t> start_ns;  // Fork: the child's identity start time
-    std::string seen_comm;                  // Fork, Exec: comm read from /proc
-    bool details_read = false;              // Exec: the fields below were read
+    // Fork: the child's identity start time; Exec: the start time read
+    // together with the name (whose details these are).
+    std::optional<std::uint64_t> start_ns;
+    std::string seen_comm;      // Fork, Exec: comm read from /proc
+    bool details_read = false;  // Exec: the fields below were read
     std::string exe, cmdline;
     std::uint32_t cmdline_whole = 0;  // ProcInfo::cmdline_whole
     std::uint32_t uid = 0xFFFFFFFFu;

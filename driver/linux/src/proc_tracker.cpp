@@ -276,7 +276,8 @@ bool ProcTracker::on_exec(const ProcEvent& ev)
     ProcInfo now;
     now.pid = ev.tgid;
     now.start_ns = k.start_ns;
-    if (ev.details_read) {
+    // Details read from a process that took the pid since are not its.
+    if (ev.details_read && (!ev.start_ns || *ev.start_ns == k.start_ns)) {
         now.name = ev.seen_comm.empty() ? k.name : ev.seen_comm;
         now.exe = ev.exe;
         now.cmdline = ev.cmdline;

@@ -92,12 +92,12 @@ std::optional<StatFields> parse_stat(std::string_view text)
     f.comm = std::string(text.substr(open + 1, close - open - 1));
     // Fields after the comm, numbered as in proc(5): 3 = state, 4 = ppid,
     // 9 = flags, 14/15 = utime/stime, 20 = num_threads, 22 = starttime,
-    // 24 = rss (pages).
+    // 24 = rss (pages), 48/49 = arg_start/arg_end.
     std::string_view rest = text.substr(close + 1);
     int field = 2;
     bool have_start = false;
     std::size_t i = 0;
-    while (i < rest.size() && field < 24) {
+    while (i < rest.size() && field < 49) {
         while (i < rest.size() && rest[i] == ' ') ++i;
         std::size_t j = i;
         while (j < rest.size() && rest[j] != ' ' && rest[j] != '\n') ++j;
@@ -122,6 +122,8 @@ std::optional<StatFields> parse_stat(std::string_view text)
         case 15: number(f.stime_ticks); break;
         case 22: have_start = number(f.start_ticks); break;
         case 24: number(f.rss_pages); break;
+        case 48: number(f.arg_start); break;
+        case 49: number(f.arg_end); break;
         default: break;
         }
         i = j;

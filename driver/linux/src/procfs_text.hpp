@@ -23,6 +23,10 @@ struct StatFields {
     std::uint64_t utime_ticks = 0;  // user and system CPU time (clock ticks)
     std::uint64_t stime_ticks = 0;
     std::int64_t rss_pages = -1;  // resident set; -1 when the line is cut short
+    // Where argv lies in the process's memory; 0 when the reader may not
+    // look (another user's process) or the line is cut short.
+    std::uint64_t arg_start = 0;
+    std::uint64_t arg_end = 0;
 };
 
 // /proc/PID/stat; nullopt when malformed.
