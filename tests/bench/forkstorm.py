@@ -17,13 +17,22 @@ floor for the BPF time, measured in the same storm. Run as root:
   tests/bench/forkstorm.py --proctree build/tui/proctree \\
       --sources ebpf,netlink,forkstat,snoop,bpftrace [--count 20000] [--mode vfork]
 
-Sources: any proctree `record --source` kind (ebpf, netlink, poll, auto);
-peers: forkstat (-e fork,exec,exit), snoop (libbpf-tools execsnoop and
-exitsnoop together), bpftrace (a printf per fork/exec/exit). By default each
-proctree source gets its own storm with the peers beside it (--together: one
-storm for all). --baseline also times the storm with no recorder, so the
-slowdown of the workload is printed. Needs tracefs for the peers (mounted at
-/sys/kernel/tracing for the run when missing).
+Sources: any proctree `record --source` kind (ebpf, netlink, poll, auto),
+KIND@PATH for another proctree build (before/after in one run); peers:
+forkstat (-e fork,exec,exit), snoop (libbpf-tools execsnoop and exitsnoop
+together), bpftrace (a printf per fork/exec/exit), nlfloor (netlink_floor:
+the cheapest exact-name proc connector tracer, one /proc/PID/stat read per
+exec and nothing else). By default each proctree source gets its own storm
+with the peers beside it (--together: one storm for all). --baseline also
+times the storm with no recorder, so the slowdown of the workload is printed.
+Needs tracefs for the peers (mounted at /sys/kernel/tracing for the run when
+missing).
+
+The workload's slowdown per recorder, each alone (the netlink vfork+exec
+table), with the machine's other work kept out by nice:
+
+  tests/bench/forkstorm.py --alone --nice -20 --mode vfork --count 5000 \
+      --repeat 8 --sources netlink,nlfloor,forkstat
 """
 import argparse
 import collections
@@ -37,7 +46,7 @@ import tempfile
 import time
 
 TRUE = "/bin/true"
-PEERS = ("forkstat", "snoop", "bpftrace")
+PEERS = ("forkstat", "snoop", "bpftrace", "nlfloor")
 TRACEFS = "/sys/kernel/tracing"
 BPFTRACE_PRINT = """
 tracepoint:sched:sched_process_fork { printf("fork %d %d\\n", args->parent_pid, args->child_pid); }
@@ -62,14 +71,19 @@ def commands(source, args, out):
         return [(["stdbuf", "-oL", "execsnoop"], out + ".exec"), (["stdbuf", "-oL", "exitsnoop"], out + ".exit")]
     if source == "bpftrace":
         return [(["bpftrace", "-B", "line", "-e", BPFTRACE_PRINT], out)]
+    if source == "nlfloor":
+        return [([os.path.join(os.path.dirname(args.spawner), "netlink_floor"), out], None)]
     if source == "floor":
         return [(["bpftrace", "-B", "line", "-e", BPFTRACE_FLOOR], out)]
-    return [([args.proctree, "record", "--source", source, "-o", out], None)]
+    # "netlink@PATH": that proctree build instead (before/after in one run).
+    kind, _, binary = source.partition("@")
+    return [([binary or args.proctree, "record", "--source", kind, "-o", out], None)]
 
 
 def start_recorder(source, args, workdir):
-    out = os.path.join(workdir, f"{source}.out")
-    err = os.path.join(workdir, f"{source}.err")
+    name = source.replace("/", "_")
+    out = os.path.join(workdir, f"{name}.out")
+    err = os.path.join(workdir, f"{name}.err")
     procs = []
     started = time.monotonic()
     for argv, stdout in commands(source, args, out):
@@ -282,19 +296,40 @@ def count_bpftrace(path, truth):
     return (truth.capped(created), truth.capped(exited), truth.capped(named), "-", f"{lost} reports" if lost else "0")
 
 
+def count_nlfloor(path, truth):
+    """netlink_floor: 'exec PID NAME' per exec it named; nothing else."""
+    named = collections.Counter()
+    with open(path, errors="replace") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "exec" and parts[2] == "true":
+                named[int(parts[1])] += 1
+    return ("-", "-", truth.capped(named), "-", "?")
+
+
 def counts(r, args, truth):
-    counters = {"forkstat": count_forkstat, "snoop": count_snoop, "bpftrace": count_bpftrace}
+    counters = {"forkstat": count_forkstat, "snoop": count_snoop, "bpftrace": count_bpftrace,
+                "nlfloor": count_nlfloor}
     if r["source"] in counters:
         return counters[r["source"]](r["out"], truth)
     return count_proctree(args.proctree, r["out"], truth)
 
 
 # ---------------------------------------------------------------- storms
-def run_storm(args, workdir):
+def run_storm(args, workdir, usage=None):
+    """(ground truth, storm wall s); usage (a dict) gets the storm's own CPU
+    seconds: the spawner, its workers and every child they waited for."""
     pidfile = os.path.join(workdir, "children")
-    out = subprocess.run([args.spawner, args.mode, str(args.count), str(args.loops), pidfile],
-                         capture_output=True, text=True, check=True)
-    return Truth(pidfile), float(out.stdout)
+    p = subprocess.Popen([args.spawner, args.mode, str(args.count), str(args.loops), pidfile],
+                         stdout=subprocess.PIPE, text=True)
+    out = p.stdout.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.exit(f"storm_spawner failed (status {p.returncode})")
+    if usage is not None:
+        usage["cpu"] = ru.ru_utime + ru.ru_stime
+    return Truth(pidfile), float(out)
 
 
 def baseline(args):
@@ -354,6 +389,77 @@ def one_storm(args, sources, label, base_s):
         subprocess.run(["rm", "-rf", workdir])
 
 
+def storm_alone(args, source):
+    """One storm with at most one recorder (None: the baseline): the storm's
+    wall and CPU seconds, and for a recorder its counts and steady CPU."""
+    workdir = tempfile.mkdtemp(prefix="forkstorm-")
+    recorder = None
+    if source:
+        recorder = start_recorder(source, args, workdir)
+        wait_until_ready([recorder], args.proctree)
+        time.sleep(0.5)
+    usage = {}
+    truth, storm_s = run_storm(args, workdir, usage)
+    result = {"wall": storm_s, "cpu": usage["cpu"], "count": truth.count}
+    if recorder:
+        wait_for_quiet([recorder])
+        stop_recorders([recorder])
+        result["counts"] = counts(recorder, args, truth)
+        result["us_proc"] = 1e6 * (recorder["cpu"] - recorder["startup_cpu"]) / truth.count
+        notes = open(recorder["err"]).read().strip()
+        if notes:
+            result["notes"] = notes
+    subprocess.run(["rm", "-rf", workdir])
+    return result
+
+
+def median(values):
+    v = sorted(values)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
+def alone(args, sources):
+    """--alone: each recorder in a storm of its own, next to a storm with no
+    recorder, in an order rotated every round; the slowdown of each round is
+    against that round's own baseline (the machine's load drifts)."""
+    runs = {s: [] for s in ["baseline"] + sources}
+    load_before = open("/proc/loadavg").read().split()[:3]
+    for n in range(args.repeat):
+        order = ["baseline"] + sources
+        order = order[n % len(order):] + order[:n % len(order)]
+        for s in order:
+            runs[s].append(storm_alone(args, None if s == "baseline" else s))
+    load_after = open("/proc/loadavg").read().split()[:3]
+    base = runs["baseline"]
+    print(f"\n{args.mode}+exec storm, each recorder alone: {base[0]['count']} x {TRUE} from {args.loops} workers,"
+          f" {args.repeat} round(s), medians; load average {' '.join(load_before)} before,"
+          f" {' '.join(load_after)} after")
+    cols = ["recorder", "storm s", "storm CPU s", "slowdown", "(range)", "CPU added", "exact name", "exact cmdline",
+            "lost", "CPU us/proc", "vs storm CPU"]
+    widths = [max(10, max(map(len, sources))), 8, 11, 8, 15, 9, 10, 13, 8, 11, 12]
+    line = lambda cells: "| " + " | ".join(f"{c:>{w}}" for c, w in zip(cells, widths)) + " |"
+    print(line(cols))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for s, rs in runs.items():
+        slow = [100.0 * (r["wall"] / b["wall"] - 1) for r, b in zip(rs, base)]
+        cpu_added = [100.0 * (r["cpu"] / b["cpu"] - 1) for r, b in zip(rs, base)]
+        cells = [s, f"{median(r['wall'] for r in rs):.2f}", f"{median(r['cpu'] for r in rs):.2f}"]
+        if s == "baseline":
+            cells += ["-"] * 8
+        else:
+            pct = lambda i: (f"{100.0 * median(r['counts'][i] / r['count'] for r in rs):.1f}%"
+                             if all(isinstance(r["counts"][i], int) for r in rs) else rs[0]["counts"][i])
+            cells += [f"{median(slow):+.1f}%", f"{min(slow):+.0f}..{max(slow):+.0f}%", f"{median(cpu_added):+.1f}%",
+                      pct(2), pct(3), rs[-1]["counts"][4], f"{median(r['us_proc'] for r in rs):.1f}",
+                      # The recorder's CPU against the storm's own: the slowdown to expect from
+                      # contention alone when the storm keeps every core busy.
+                      f"{median(100.0 * r['us_proc'] * r['count'] / 1e6 / b['cpu'] for r, b in zip(rs, base)):.1f}%"]
+        print(line(cells))
+    for s, rs in runs.items():
+        if s != "baseline" and rs[-1].get("notes"):
+            print(f"{s} said: {rs[-1]['notes'][:600]}")
+
+
 def ensure_tracefs():
     """The peers attach to tracepoints through tracefs; returns whether it was
     mounted here (and is to be unmounted at the end)."""
@@ -375,7 +481,13 @@ def main():
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--together", action="store_true", help="one storm for all sources at once")
     ap.add_argument("--baseline", action="store_true", help="also time each storm with no recorder")
+    ap.add_argument("--alone", action="store_true",
+                    help="each recorder in a storm of its own beside a storm with none, --repeat rounds: the"
+                         " workload's slowdown per recorder (e.g. --mode vfork --sources netlink,forkstat)")
     ap.add_argument("--keep", action="store_true", help="keep the recordings (path printed)")
+    ap.add_argument("--nice", type=int, default=0,
+                    help="run storms and recorders at this nice value: -20 keeps a shared machine's other"
+                         " work (builds) out of the ratios, so that the storm runs at the machine's top rate")
     args = ap.parse_args()
     if not args.spawner:
         args.spawner = os.path.join(os.path.dirname(os.path.abspath(args.proctree)), "..", "tests", "bench",
@@ -383,12 +495,16 @@ def main():
     sources = [s for s in args.sources.split(",") if s]
     if os.geteuid() != 0:
         sys.exit("run as root (the proc connector, BPF and the peers need it)")
+    if args.nice:
+        os.setpriority(os.PRIO_PROCESS, 0, args.nice)  # inherited by every storm and recorder
     stats_before = open("/proc/sys/kernel/bpf_stats_enabled").read().strip()
     mounted = ensure_tracefs()
     try:
         with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
             f.write("1")
-        for n in range(args.repeat):
+        if args.alone:
+            alone(args, sources)
+        for n in range(0 if args.alone else args.repeat):
             ours = [s for s in sources if s not in PEERS]
             beside = [s for s in sources if s in PEERS]
             runs = [(sources, "storm")] if args.together or not ours else \
