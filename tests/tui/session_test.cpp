@@ -145,6 +145,24 @@ TEST_F(SessionFixture, ContentForAFirstFrameOnlyOnceTheInitialSnapshotIsComplete
     EXPECT_TRUE(live.has_content());
 }
 
+TEST_F(SessionFixture, StartUpMemoryGoesBackOnceTheInitialSnapshotIsComplete)
+{
+    viewer::Session s(opts);
+    s.start_detached();
+    StreamBuilder b("box");
+    b.snapshot(T0, true).create(T0, kInit, {}, "init", "/sbin/init", "root");
+    std::string part = b.bytes();
+    s.feed(part, kSec);
+    s.tick(kSec);
+    EXPECT_EQ(s.memory_releases(), 0u);                                    // still starting
+    b.snapshot(T0, false).snapshot(T0 + 1, true).snapshot(T0 + 1, false);  // the initial one, then a resync
+    s.feed(std::string_view(b.bytes()).substr(part.size()), 2 * kSec);
+    s.tick(2 * kSec);
+    EXPECT_EQ(s.memory_releases(), 1u);
+    s.tick(3 * kSec);
+    EXPECT_EQ(s.memory_releases(), 1u);  // once, not at every tick or resync
+}
+
 TEST_F(SessionFixture, CorruptStreamKeepsTheTreeAndSaysWhere)
 {
     viewer::Session s(opts);

@@ -215,6 +215,9 @@ void Session::on_header(const model::StreamHeader& header) { tree_.apply_header(
 void Session::on_record(const model::Record& record)
 {
     if (const auto* s = std::get_if<model::Snapshot>(&record.body)) {
+        // The first snapshot's end closes start-up (the source's loading,
+        // the snapshot's burst): what start-up freed goes back at the next tick.
+        if (in_snapshot_ && !s->begin && !started_) release_due_ = started_ = true;
         in_snapshot_ = s->begin;
     } else if (!in_snapshot_) {
         if (std::holds_alternative<model::ProcessCreate>(record.body)) count(steady_now_, false);
@@ -322,7 +325,8 @@ void Session::tick(std::uint64_t steady_ns)
 // a quarter of it at least) memory goes back to the system: the maps and
 // buffers give up their spare room and malloc its free pages, which it would
 // keep. As the churn's processes leave, this happens a few times, the last
-// ones after the burst's buffers have stopped growing. Halving was the
+// ones after the burst's buffers have stopped growing. Start-up's own
+// garbage goes back once too, so idle is what the tree needs. Halving was the
 // trigger once, but a churn that never doubles the tree (a busy machine
 // holds many processes) then kept everything.
 void Session::release_after_churn()
@@ -331,11 +335,14 @@ void Session::release_after_churn()
     std::size_t n = tree_.size();
     peak_processes_ = std::max(peak_processes_, n);
     std::size_t gone = peak_processes_ - n;
-    if (gone < kChurnProcesses || gone * 4 < peak_processes_) return;
+    bool churned = gone >= kChurnProcesses && gone * 4 >= peak_processes_;
+    if (!churned && !release_due_) return;
+    release_due_ = false;
     tree_.release_spare();
     channel_.release_spare();
     std::string().swap(drained_.bytes);
     ::malloc_trim(0);
+    ++releases_;
     peak_processes_ = n;
 }
 

@@ -137,6 +137,8 @@ public:
     // Something worth a first frame has arrived: the initial snapshot is
     // complete, a record came outside any snapshot, or the input ended.
     bool has_content() const { return content_ || finished_ || corrupt_; }
+    // How often memory went back to the system (after start-up, churns).
+    std::size_t memory_releases() const { return releases_; }
     // What the viewer exits with when the user quits: 2 once the stream was
     // corrupt, truncated or empty, or the source failed (the error stays on
     // the status line until then); else 0.
@@ -194,6 +196,9 @@ private:
     SendSignal send_signal_ = send_signal_kill;
     ByteChannel::Drained drained_;
     std::size_t peak_processes_ = 0;  // since memory was last given back
+    bool started_ = false;            // the first snapshot has ended
+    bool release_due_ = false;        // give memory back at the next tick
+    std::size_t releases_ = 0;
 };
 
 inline constexpr std::uint64_t kRateWindowS = 3;
