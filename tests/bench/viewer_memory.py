@@ -7,13 +7,15 @@ The viewer runs on its own pseudo-terminal (first_frame.py's helpers). Steps:
 idle RSS; --hold sleeping processes started and shown (RSS per process held,
 to compare with model_bench's BM_MemoryPerProcess100k), then stopped; then
 --churns storms of --count /bin/true (storm_spawner), each followed by the
-highlight time plus a margin, and the RSS after each.
+highlight time plus a margin, and the RSS after each. htop's idle RSS is
+measured first on its own pseudo-terminal, in the same run, as the peer.
 
     /usr/bin/python3 tests/bench/viewer_memory.py --proctree build/tui/proctree \\
         [--source ebpf] [--count 100000] [--churns 3] [--hold 10000]
 """
 import argparse
 import os
+import re
 import select
 import signal
 import subprocess
@@ -54,6 +56,21 @@ def rss_by_kind(pid):
     return kinds
 
 
+def heap_in_use(pid):
+    """Bytes malloc has handed out and not had back (mallinfo2's uordblks +
+    hblkhd, all arenas), read by gdb: what model_bench's mallinfo2 counts,
+    without the free memory RSS also holds. None without gdb."""
+    try:
+        out = subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "print mallinfo2()"],
+                             capture_output=True, text=True, timeout=60).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    fields = dict(re.findall(r"(\w+) = (\d+)", out))
+    if "uordblks" not in fields:
+        return None
+    return int(fields["uordblks"]) + int(fields["hblkhd"])
+
+
 def breakdown(pid):
     return ", ".join(f"{k} {v / 1024:.1f}" for k, v in sorted(rss_by_kind(pid).items()) if v >= 64) + " MB"
 
@@ -68,6 +85,18 @@ def drain_for(fd, seconds):
                 return
 
 
+def htop_idle_kb(seconds):
+    """htop's RSS once it has drawn and settled, the peer for the idle RSS."""
+    pid, fd = start_on_pty(["htop", "--sort-key=PID"])
+    try:
+        drain_for(fd, seconds)
+        return rss_kb(pid)
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        drain_for(fd, 0.5)
+        os.waitpid(pid, 0)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--proctree", default="build/tui/proctree")
@@ -80,18 +109,23 @@ def main():
     args = ap.parse_args()
     spawner = args.spawner or os.path.join(os.path.dirname(os.path.abspath(args.proctree)), "..", "tests",
                                            "bench", "storm_spawner")
+    htop = htop_idle_kb(3.0)
     pid, fd = start_on_pty([args.proctree, "--source", args.source, "--highlight-ms", str(args.highlight_ms)])
     settle = args.highlight_ms / 1000 + 2.0
     try:
         drain_for(fd, 3.0)
-        idle = rss_kb(pid)
-        print(f"viewer --source {args.source}: idle RSS {idle / 1024:.1f} MB ({breakdown(pid)})")
+        idle, idle_used = rss_kb(pid), heap_in_use(pid)
+        print(f"viewer --source {args.source}: idle RSS {idle / 1024:.1f} MB ({breakdown(pid)}); "
+              f"htop idle RSS {htop / 1024:.1f} MB; ratio {idle / htop:.2f}x")
 
         held = [subprocess.Popen(["sleep", "3600"]) for _ in range(args.hold)]
         drain_for(fd, settle)
-        holding = rss_kb(pid)
+        holding, holding_used = rss_kb(pid), heap_in_use(pid)
+        in_use = ""
+        if idle_used is not None and holding_used is not None:
+            in_use = f"; malloc in use {(holding_used - idle_used) / max(args.hold, 1):.0f} bytes per process"
         print(f"holding {args.hold} more processes: RSS {holding / 1024:.1f} MB, "
-              f"{(holding - idle) * 1024 / max(args.hold, 1):.0f} bytes per process")
+              f"{(holding - idle) * 1024 / max(args.hold, 1):.0f} bytes per process{in_use}")
         for p in held:
             p.kill()
         for p in held:
