@@ -38,7 +38,7 @@ struct SnapshotOptions {
     std::string format = "text";
     std::string name_filter;
     bool match_cmdline = false;
-    std::uint32_t pid = 0;
+    std::vector<std::uint32_t> pids;
     std::uint64_t highlight_ms = 3000;
     std::string host;  // with nats://SERVER/*: only this host
     nats::ConnectOptions nats;
@@ -68,7 +68,7 @@ model::Filter make_filter(const SnapshotOptions& opt)
     model::Filter f;
     f.name = opt.name_filter;
     f.match_cmdline = opt.match_cmdline;
-    if (opt.pid) f.pid = opt.pid;
+    f.pids = opt.pids;
     return f;
 }
 
@@ -241,7 +241,8 @@ Action add_snapshot(CLI::App& app)
     cmd->add_option("--format", opt->format, "text or json")->check(CLI::IsMember({"text", "json"}));
     cmd->add_option("--filter", opt->name_filter, "Show processes whose name contains this (and their ancestors)");
     cmd->add_flag("--cmdline", opt->match_cmdline, "--filter also matches command lines");
-    cmd->add_option("--pid", opt->pid, "Show this process, its ancestors and its subtree");
+    cmd->add_option("--pid", opt->pids, "Show these processes, their ancestors and their subtrees (PID[,PID]; repeat)")
+        ->delimiter(',');
     cmd->add_option("--highlight-ms", opt->highlight_ms, "How long exited processes stay (stream time)");
     cmd->add_flag("!--no-image-facts", opt->image_facts, "Of /proc: do not read and hash each executable");
     cmd->footer(help_footer({

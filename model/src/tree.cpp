@@ -6,6 +6,7 @@
 #include <proctree/wire.h>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
@@ -48,7 +49,7 @@ std::string Filter::describe() const
         for (const std::string& u : users) list += (list.empty() ? "" : ",") + u;
         out += fmt::format("{}user={}", out.empty() ? "" : " ", list);
     }
-    if (pid) out += fmt::format("{}pid={}", out.empty() ? "" : " ", *pid);
+    if (!pids.empty()) out += fmt::format("{}pid={}", out.empty() ? "" : " ", fmt::join(pids, ","));
     return out;
 }
 

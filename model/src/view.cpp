@@ -17,9 +17,11 @@ public:
 };
 
 struct ViewScope {
-    const Process* top = nullptr;         // subtree root the view is limited to (nullptr: whole tree)
-    std::vector<const Process*> context;  // PID filter: ancestors shown above `top`
-    int k = 0;                            // which row count: 0 all, 1 name filter
+    const Process* top = nullptr;           // subtree root the view is limited to (nullptr: whole tree)
+    std::vector<const Process*> context{};  // PID filter: ancestors shown above `top` (not shown by an earlier scope)
+    std::uint32_t base = 0;                 // depth of the first context row
+    std::vector<bool> later{};              // PID filter: at each depth to `top`'s, a later scope continues there
+    int k = 0;                              // which row count: 0 all, 1 name filter
 };
 
 namespace {
@@ -32,34 +34,92 @@ const Process* next_visible(const Process* p, int k)
     return p;
 }
 
-ViewScope scope_of(const ProcessTree& tree, std::uint32_t host = 0)
+// A process and its ancestors, the root first.
+std::vector<const Process*> chain_of(const Process* p)
 {
-    ViewScope s;
-    s.k = TreeViewAccess::name_filter(tree) ? 1 : 0;
-    if (tree.filter().pid) {
-        s.top = tree.find_pid(*tree.filter().pid, host);
-        if (s.top && rows_of(s.top, s.k) == 0) s.top = nullptr;
-        if (!s.top) return s;
-        for (const Process* a = s.top->parent(); a; a = a->parent()) s.context.push_back(a);
-        std::reverse(s.context.begin(), s.context.end());
+    std::vector<const Process*> chain;
+    for (; p; p = p->parent()) chain.push_back(p);
+    std::reverse(chain.begin(), chain.end());
+    return chain;
+}
+
+std::size_t common_prefix(const std::vector<const Process*>& a, const std::vector<const Process*>& b)
+{
+    std::size_t n = 0;
+    while (n < a.size() && n < b.size() && a[n] == b[n]) ++n;
+    return n;
+}
+
+// Whether a's subtree comes before b's in the tree's order (neither holds the other).
+bool comes_before(const ProcessTree& tree, const std::vector<const Process*>& a, const std::vector<const Process*>& b)
+{
+    std::size_t n = common_prefix(a, b);
+    const Process* first = n == 0 ? tree.first_root() : a[n - 1]->first_child();
+    for (const Process* c = first; c; c = c->next_sibling()) {
+        if (c == a[n]) return true;
+        if (c == b[n]) return false;
     }
-    return s;
+    return false;
+}
+
+// The PID filter's processes shown (in a fleet, on every host that has
+// them), each with its ancestors; one inside another's subtree is shown by it.
+std::vector<std::vector<const Process*>> pid_chains(const ProcessTree& tree, int k)
+{
+    std::vector<std::vector<const Process*>> chains;
+    auto add = [&](std::uint32_t pid, std::uint32_t host) {
+        const Process* p = tree.find_pid(pid, host);
+        if (p && rows_of(p, k) > 0) chains.push_back(chain_of(p));
+    };
+    for (std::uint32_t pid : tree.filter().pids) {
+        if (tree.host_count() == 0) add(pid, 0);
+        for (std::uint32_t host = 1; host <= tree.host_count(); ++host) add(pid, host);
+    }
+    auto inside = [](const std::vector<const Process*>& c, const std::vector<const Process*>& of) {
+        return c.size() >= of.size() && c[of.size() - 1] == of.back();
+    };
+    std::vector<std::vector<const Process*>> kept;
+    for (std::size_t i = 0; i < chains.size(); ++i) {
+        bool covered = false;
+        for (std::size_t j = 0; j < chains.size() && !covered; ++j)
+            covered = j != i && inside(chains[i], chains[j]) && (chains[i] != chains[j] || j < i);
+        if (!covered) kept.push_back(chains[i]);
+    }
+    std::sort(kept.begin(), kept.end(), [&](const auto& a, const auto& b) { return comes_before(tree, a, b); });
+    return kept;
 }
 
 // What the view shows, scope after scope: the whole tree, or the PID
-// filter's process with its ancestors, in a fleet once per host that has it.
+// filter's processes in tree order, each below those of its ancestors that
+// an earlier scope has not shown, so that the scopes read as one tree.
 std::vector<ViewScope> scopes_of(const ProcessTree& tree)
 {
-    if (!tree.filter().pid || tree.host_count() == 0) return {scope_of(tree)};
+    const int k = TreeViewAccess::name_filter(tree) ? 1 : 0;
+    if (tree.filter().pids.empty()) return {ViewScope{.k = k}};
+    std::vector<std::vector<const Process*>> chains = pid_chains(tree, k);
     std::vector<ViewScope> out;
-    for (std::uint32_t host = 1; host <= tree.host_count(); ++host)
-        if (ViewScope s = scope_of(tree, host); s.top) out.push_back(std::move(s));
+    for (std::size_t i = 0; i < chains.size(); ++i) {
+        const std::vector<const Process*>& c = chains[i];
+        ViewScope s{.top = c.back(), .k = k};
+        s.base = static_cast<std::uint32_t>(i == 0 ? 0 : common_prefix(chains[i - 1], c));
+        s.context.assign(c.begin() + s.base, c.end() - 1);
+        // The depths at which a later scope branches off this one's path: a
+        // later sibling is shown there. Tree order makes the shared depth
+        // with later scopes a running minimum.
+        s.later.assign(c.size(), false);
+        std::size_t shared = c.size();
+        for (std::size_t j = i + 1; j < chains.size() && shared > 0; ++j) {
+            shared = std::min(shared, common_prefix(chains[j - 1], chains[j]));
+            s.later[shared] = true;
+        }
+        out.push_back(std::move(s));
+    }
     return out;
 }
 
 std::size_t scope_rows(const ProcessTree& tree, const ViewScope& s)
 {
-    if (tree.filter().pid) return s.top ? s.context.size() + rows_of(s.top, s.k) : 0;
+    if (!tree.filter().pids.empty()) return s.top ? s.context.size() + rows_of(s.top, s.k) : 0;
     return rows_of(TreeViewAccess::root(tree), s.k);
 }
 
@@ -131,16 +191,15 @@ std::vector<Row> TreeView::rows_in(const ViewScope& s, std::size_t first, std::s
 
     // bars[level]: the ancestor at `level` has a later visible sibling, so a
     // vertical line runs through this level.
-    std::vector<bool> bars;
-    auto depth_of_top = static_cast<std::uint32_t>(s.context.size());
+    std::vector<bool> bars = s.later;
+    auto depth_of_top = s.base + static_cast<std::uint32_t>(s.context.size());
 
-    // PID filter: the ancestors come first, as context, each the last child shown.
+    // PID filter: the ancestors come first, as context.
     std::size_t idx = first;
     if (s.top) {
-        for (std::size_t i = 0; i < s.context.size() && out.size() < count; ++i) {
-            bars.assign(i + 1, false);
-            if (i >= idx)
-                out.push_back(make_row(tree_, s.context[i], static_cast<std::uint32_t>(i), true, bars, true, k));
+        for (std::size_t i = idx; i < s.context.size() && out.size() < count; ++i) {
+            auto level = s.base + static_cast<std::uint32_t>(i);
+            out.push_back(make_row(tree_, s.context[i], level, true, bars, !s.later[level], k));
         }
         if (out.size() == count) return out;
         idx = idx > s.context.size() ? idx - s.context.size() : 0;
@@ -179,11 +238,11 @@ std::vector<Row> TreeView::rows_in(const ViewScope& s, std::size_t first, std::s
 
     // Depth and the "has a later sibling" flags along the path.
     std::uint32_t depth = depth_of_top + static_cast<std::uint32_t>(path.size()) - 1;
-    bars.assign(depth + 1, false);
+    bars.resize(depth + 1, false);
     for (std::size_t i = 0; i < path.size(); ++i) {
         std::uint32_t level = depth_of_top + static_cast<std::uint32_t>(i);
         bool is_top = s.top && i == 0;
-        bars[level] = !is_top && has_later_visible_sibling(path[i], k);
+        bars[level] = is_top ? s.later[level] : has_later_visible_sibling(path[i], k);
     }
 
     // Walk pre-order from cur, never leaving the scope.

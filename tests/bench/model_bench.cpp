@@ -116,14 +116,14 @@ void BM_ScreenOfRowsNameFilter100k(benchmark::State& state)
 {
     ProcessTree tree;
     populate(tree, 100'000);
-    tree.set_filter(Filter{"init", false, std::nullopt});
+    tree.set_filter(Filter{"init", false, {}});
     StreamBuilder b;
     for (std::uint32_t i = 0; i < 1000; ++i)
         b.create(T0 + 1, {200'000 + i, T0 + 1}, {1 + i * 97, T0 + 1 + i * 97}, "needle");
     StreamDecoder d;
     TreeFeeder a(tree);
     d.feed(b.bytes(), a);
-    tree.set_filter(Filter{"needle", false, std::nullopt});
+    tree.set_filter(Filter{"needle", false, {}});
     TreeView view(tree);
     for (auto _ : state) benchmark::DoNotOptimize(view.rows(view.row_count() / 2, 60));
     state.counters["rows"] = static_cast<double>(view.row_count());

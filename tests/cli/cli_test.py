@@ -250,6 +250,14 @@ class Snapshot(unittest.TestCase):
         doc = json.loads(r.stdout)
         self.assertEqual(doc["filter"], "pid=530")
         self.assertEqual(doc["processes"][0]["state"], "context")
+        # A list, and a repeated --pid: the union of the subtrees, as one tree.
+        r = run("snapshot", "--from", data("linux-build.ptr"), "--pid", "2003,2200", "--pid", "2005")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        rows = [l for l in r.stdout.decode().splitlines() if not l.startswith("#")][1:]
+        self.assertEqual([l.split()[0] for l in rows], ["1", "412", "1200", "2001", "2003", "2005", "530", "2200"])
+        self.assertIn("│        ├─ cc1  cc1 -O2 src/file1.c", rows[4])
+        self.assertIn("└─ cron", rows[6])
+        self.assertIn("# filter: pid=2003,2200,2005", r.stdout.decode())
 
     def test_corrupt_stream_prints_what_was_valid_then_fails(self):
         r = run("snapshot", "--from", data("corrupt-size.ptr"))

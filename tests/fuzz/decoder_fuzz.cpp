@@ -78,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         proctree::model::Filter f;
         f.name = "a";
         f.match_cmdline = data[0] & 2;
-        if (data[0] & 4) f.pid = 1;
+        if (data[0] & 4) f.pids = {1, 2};
         apply.tree.set_filter(f);
     }
     (void)view.rows(view.row_count() / 2, 50);

@@ -45,7 +45,7 @@ TEST(Export, TextFollowsTheFilter)
 {
     ProcessTree tree;
     fill(tree);
-    tree.set_filter(Filter{"short", false, std::nullopt});
+    tree.set_filter(Filter{"short", false, {}});
     std::string text = export_text(tree, ExportInfo{T0, "box", "file x"});
     EXPECT_NE(text.find("# filter: name~short"), std::string::npos);
     EXPECT_NE(text.find("# rows: 2 shown of 3 processes"), std::string::npos);

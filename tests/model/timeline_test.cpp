@@ -89,7 +89,7 @@ Filter some_filter(std::mt19937& rng)
     case 1: f.name = "a"; break;
     default:
         f.name = "cc";
-        f.pid = 2 + rng() % 48;
+        f.pids = {2 + static_cast<std::uint32_t>(rng() % 48)};
         break;
     }
     return f;
@@ -267,7 +267,7 @@ TEST(Timeline, ASeekKeepsTheViewState)
     ProcessTree tree;
     timeline.seek(tree, T0 + 5 * kS);
     tree.set_collapsed({2, T0 + kS}, true);
-    tree.set_filter(Filter{"i", false, std::nullopt});
+    tree.set_filter(Filter{"i", false, {}});
     timeline.seek(tree, T0 + kS);
     EXPECT_TRUE(tree.is_collapsed({2, T0 + kS}));
     EXPECT_EQ(tree.filter().name, "i");

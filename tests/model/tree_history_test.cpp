@@ -148,7 +148,7 @@ TEST(TreeHistory, NameAndPidFiltersApplyToKeptProcesses)
     tree.set_filter(f);
     EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:make", "2:cc1plus"}));
     f.name.clear();
-    f.pid = 2;
+    f.pids = {2};
     tree.set_filter(f);
     EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:make", "2:cc1plus"}));
 }

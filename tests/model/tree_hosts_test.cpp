@@ -177,7 +177,7 @@ TEST(TreeHosts, FiltersWorkAcrossHosts)
     a.b.create(1300, {500, 1300}, {100, 1100}, "child");
     f.feed(a.piece());
     Filter by_pid;
-    by_pid.pid = 100;
+    by_pid.pids = {100};
     f.tree.set_filter(by_pid);
     TreeView view(f.tree);
     rows.clear();

@@ -45,7 +45,7 @@ TEST(View, NameFilterShowsMatchesWithAncestorsAsContext)
 {
     ProcessTree tree;
     feed(tree, family());
-    tree.set_filter(Filter{"VIM", false, std::nullopt});
+    tree.set_filter(Filter{"VIM", false, {}});
     auto rows = TreeView(tree).all_rows();
     ASSERT_EQ(rows.size(), 4u);
     EXPECT_EQ(rows[3].proc->name, "vim");
@@ -53,7 +53,7 @@ TEST(View, NameFilterShowsMatchesWithAncestorsAsContext)
     for (int i = 0; i < 3; ++i) EXPECT_EQ(rows[i].state, RowState::Context) << rows[i].proc->name;
     EXPECT_EQ(rows[1].prefix, "└─ ");  // cron's branch is hidden: sshd is the last shown child
 
-    tree.set_filter(Filter{"vim", true, std::nullopt});  // also command lines: backup matches
+    tree.set_filter(Filter{"vim", true, {}});  // also command lines: backup matches
     EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:sshd", "2:bash", "3:vim", "1:cron", "2:backup"}));
 }
 
@@ -61,7 +61,7 @@ TEST(View, NameFilterFollowsLaterProcessesAndExecs)
 {
     ProcessTree tree;
     feed(tree, family());
-    tree.set_filter(Filter{"make", false, std::nullopt});
+    tree.set_filter(Filter{"make", false, {}});
     EXPECT_EQ(TreeView(tree).row_count(), 0u);
     StreamBuilder b;
     b.create(T0 + 10, {7, T0 + 10}, {3, T0 + 2}, "sh").exec(T0 + 11, {7, T0 + 10}, "make", "make -j2");
@@ -73,7 +73,7 @@ TEST(View, PidFilterShowsAncestorsAndWholeSubtreeIncludingLaterDescendants)
 {
     ProcessTree tree;
     feed(tree, family());
-    tree.set_filter(Filter{"", false, 2u});
+    tree.set_filter(Filter{"", false, {2u}});
     EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:sshd", "2:bash", "3:vim"}));
     EXPECT_EQ(TreeView(tree).all_rows()[0].state, RowState::Context);
     StreamBuilder b;
@@ -84,11 +84,34 @@ TEST(View, PidFilterShowsAncestorsAndWholeSubtreeIncludingLaterDescendants)
     EXPECT_EQ(TreeView(tree).row_count(), 8u);
 }
 
+TEST(View, PidFilterOfSeveralPidsShowsTheUnionOfTheirSubtreesAsOneTree)
+{
+    ProcessTree tree;
+    feed(tree, family());
+    tree.set_filter(Filter{"", false, {6u, 3u}});  // listed out of tree order
+    EXPECT_EQ(glyph_lines(tree),
+              (std::vector<std::string>{"init", "├─ sshd", "│  └─ bash", "│     └─ vim", "└─ cron", "   └─ backup"}));
+    auto rows = TreeView(tree).all_rows();
+    EXPECT_EQ(rows[0].state, RowState::Context);
+    EXPECT_EQ(rows[4].state, RowState::Context);
+    EXPECT_NE(rows[5].state, RowState::Context);
+    EXPECT_EQ(TreeView(tree).index_of({6, T0 + 5}), 5u);
+    EXPECT_EQ(TreeView(tree).rows(4, 2).size(), 2u);
+    EXPECT_EQ(tree.filter().describe(), "pid=6,3");
+
+    // A listed process inside another's subtree, a repeat and an unknown PID add nothing.
+    tree.set_filter(Filter{"", false, {2u, 4u, 2u, 4242u}});
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:sshd", "2:bash", "3:vim"}));
+    tree.set_filter(Filter{"", false, {4u, 5u}});
+    EXPECT_EQ(glyph_lines(tree),
+              (std::vector<std::string>{"init", "├─ sshd", "│  └─ bash", "│     └─ vim", "└─ cron", "   └─ backup"}));
+}
+
 TEST(View, PidFilterForAnUnknownPidShowsNothing)
 {
     ProcessTree tree;
     feed(tree, family());
-    tree.set_filter(Filter{"", false, 4242u});
+    tree.set_filter(Filter{"", false, {4242u}});
     EXPECT_EQ(TreeView(tree).row_count(), 0u);
     EXPECT_TRUE(TreeView(tree).all_rows().empty());
 }
@@ -163,23 +186,49 @@ void naive_walk(const Process* p, std::uint32_t depth, const Filter& f, std::vec
     }
 }
 
+// A PID filter's scope: in the subtree of a listed PID's process, or an
+// ancestor of one shown.
+using Tops = std::vector<const Process*>;
+
+bool naive_in_subtree(const Process* p, const Tops& tops)
+{
+    for (; p; p = p->parent())
+        if (std::find(tops.begin(), tops.end(), p) != tops.end()) return true;
+    return false;
+}
+
+bool naive_holds_top(const Process* p, const Filter& f, const Tops& tops)
+{
+    if (naive_in_subtree(p, tops)) return naive_visible(p, f);
+    for (const Process* c = p->first_child(); c; c = c->next_sibling())
+        if (naive_holds_top(c, f, tops)) return true;
+    return false;
+}
+
+void naive_pid_walk(const Process* p, std::uint32_t depth, const Filter& f, const Tops& tops,
+                    std::vector<std::string>& out)
+{
+    for (; p; p = p->next_sibling()) {
+        if (naive_in_subtree(p, tops)) {
+            if (!naive_visible(p, f)) continue;
+            out.push_back(std::to_string(depth) + ":" + std::to_string(p->id.pid));
+            if (!p->collapsed()) naive_walk(p->first_child(), depth + 1, f, out);
+        } else if (naive_holds_top(p, f, tops)) {  // context: shown whether collapsed or not
+            out.push_back(std::to_string(depth) + ":" + std::to_string(p->id.pid));
+            naive_pid_walk(p->first_child(), depth + 1, f, tops, out);
+        }
+    }
+}
+
 std::vector<std::string> naive_rows(const ProcessTree& tree)
 {
     std::vector<std::string> out;
     const Filter& f = tree.filter();
-    if (f.pid) {
-        const Process* top = tree.find_pid(*f.pid);
-        if (!top || !naive_visible(top, f)) return out;
-        std::vector<const Process*> chain;
-        for (const Process* a = top->parent(); a; a = a->parent()) chain.push_back(a);
-        std::reverse(chain.begin(), chain.end());
-        for (std::size_t i = 0; i < chain.size(); ++i)
-            out.push_back(std::to_string(i) + ":" + std::to_string(chain[i]->id.pid));
-        out.push_back(std::to_string(chain.size()) + ":" + std::to_string(top->id.pid));
-        if (!top->collapsed()) naive_walk(top->first_child(), static_cast<std::uint32_t>(chain.size() + 1), f, out);
-        return out;
-    }
-    naive_walk(tree.first_root(), 0, f, out);
+    Tops tops;
+    for (std::uint32_t pid : f.pids)
+        if (const Process* p = tree.find_pid(pid)) tops.push_back(p);
+    if (!f.pids.empty()) naive_pid_walk(tree.first_root(), 0, f, tops, out);
+    else naive_walk(tree.first_root(), 0, f, out);
     return out;
 }
 
@@ -228,7 +277,9 @@ TEST(View, IncrementalCountsAgreeWithANaiveFlattenOnRandomHistories)
                     f.name = "x";
                     f.match_cmdline = rng() % 2;
                     break;
-                case 3: f.pid = alive[rng() % alive.size()].pid; break;
+                case 3:
+                    for (std::size_t n = 1 + rng() % 3; n > 0; --n) f.pids.push_back(alive[rng() % alive.size()].pid);
+                    break;
                 }
                 tree.set_filter(f);
             } else {

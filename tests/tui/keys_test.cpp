@@ -124,21 +124,32 @@ TEST_F(KeysFixture, PidFilterTakesDigitsThenEnter)
     ch('p');
     EXPECT_EQ(ui.mode, viewer::Mode::EditPid);
     type("3x0");  // non-digits are ignored
-    EXPECT_FALSE(tree.filter().pid);
+    EXPECT_TRUE(tree.filter().pids.empty());
     EXPECT_NE(row_with("Filter by PID: 30"), -1);
     ch('0');
     key(Key::Enter);
-    ASSERT_TRUE(tree.filter().pid);
-    EXPECT_EQ(*tree.filter().pid, 300u);
+    EXPECT_EQ(tree.filter().pids, std::vector<std::uint32_t>{300u});
     EXPECT_EQ(selected_pid(), 300u);
     EXPECT_EQ(rows(), 3u);  // init, make, cc
     // Esc cancels a PID being typed.
     ch('p');
     type("1");
     key(Key::Escape);
-    EXPECT_EQ(*tree.filter().pid, 300u);
+    EXPECT_EQ(tree.filter().pids, std::vector<std::uint32_t>{300u});
     key(Key::Escape);
     EXPECT_TRUE(tree.filter().empty());
+}
+
+TEST_F(KeysFixture, PidFilterTakesAListSeparatedByCommas)
+{
+    ch('p');
+    type("300,,1,");
+    key(Key::Enter);
+    EXPECT_EQ(tree.filter().pids, (std::vector<std::uint32_t>{300u, 1u}));
+    EXPECT_EQ(tree.filter().describe(), "pid=300,1");
+    ch('p');
+    key(Key::Enter);  // empty: no PID filter
+    EXPECT_TRUE(tree.filter().pids.empty());
 }
 
 TEST_F(KeysFixture, NameAndPidFiltersCombineAndEscClearsBoth)
@@ -150,7 +161,7 @@ TEST_F(KeysFixture, NameAndPidFiltersCombineAndEscClearsBoth)
     type("cc");
     key(Key::Enter);
     EXPECT_EQ(tree.filter().describe().empty(), false);
-    EXPECT_TRUE(tree.filter().pid);
+    EXPECT_FALSE(tree.filter().pids.empty());
     EXPECT_EQ(tree.filter().name, "cc");
     key(Key::Escape);
     EXPECT_TRUE(tree.filter().empty());

@@ -178,12 +178,16 @@ def name_filter(env, pane):
 
 def pid_filter(env, pane):
     """`p` PID shows the process, its ancestors and its subtree, including a
-    child started after the filter was set."""
+    child started after the filter was set; `p` PID,PID the union of two
+    subtrees, their common ancestors once."""
     par = f"ptpar{env.tag}"
     kid1, kid2 = f"ptkidA{env.tag}", f"ptkidB{env.tag}"
+    other, lone = f"ptother{env.tag}", f"ptlone{env.tag}"
     sh = env.tool("/bin/sh", par)
     env.tool("/bin/sleep", kid1)
     env.tool("/bin/sleep", kid2)
+    other_proc = env.spawn([env.tool("/bin/sleep", other), "1000"])
+    env.spawn([env.tool("/bin/sleep", lone), "1000"])
     parent = env.spawn([sh, "-c", f"{kid1} 1000 & read x; {kid2} 1000 & wait"], stdin=subprocess.PIPE,
                        env={"PATH": env.tmp + ":/usr/bin:/bin"})
     env.pids.append(wait_pid_child(parent.pid, kid1))
@@ -203,6 +207,16 @@ def pid_filter(env, pane):
     pane.wait_for(lambda t: kid2 in t and "kthreadd" not in t, f"{kid2}, started after the filter")
     pane.keys("Escape")
     pane.wait_for(lambda t: full_tree(pane, t), "the full tree after Esc")
+    pane.keys("p")
+    pane.type(f"{parent.pid},{other_proc.pid}")
+    pane.keys("Enter")
+    text = pane.wait_for(lambda t: f"pid={parent.pid},{other_proc.pid}" in t and kid2 in t and other in t,
+                         "both PIDs' subtrees")
+    pids = [r.split()[0] for r in pane.tree_rows(text)]
+    if lone in text or "kthreadd" in text:
+        raise TestFailure("a process outside both subtrees is shown:\n" + text)
+    if pids.count(str(os.getpid())) != 1:
+        raise TestFailure("the common ancestor is not shown exactly once:\n" + text)
 
 
 def export(env, pane):
@@ -366,8 +380,14 @@ def pause(env, pane):
     env.tool("/bin/sleep", kid)
     parent = env.spawn([sh, "-c", f"read x; {kid} 1000 & wait"], stdin=subprocess.PIPE,
                        env={"PATH": env.tmp + ":/usr/bin:/bin"})
-    pane.start(env.viewer("--pid", str(parent.pid)), width=200, height=30)
-    pane.wait_for(lambda t: row_for(t, str(parent.pid), par) and f"pid={parent.pid}" in t, "the filtered tree")
+    other, lone = f"ptpoth{env.tag}", f"ptplone{env.tag}"
+    other_proc = env.spawn([env.tool("/bin/sleep", other), "1000"])
+    env.spawn([env.tool("/bin/sleep", lone), "1000"])
+    pane.start(env.viewer("--pid", f"{parent.pid},{other_proc.pid}", "-p", "999999999"), width=200, height=30)
+    text = pane.wait_for(lambda t: row_for(t, str(parent.pid), par) and row_for(t, str(other_proc.pid), other)
+                         and f"pid={parent.pid},{other_proc.pid},999999999" in t, "the filtered tree")
+    if lone in text:
+        raise TestFailure("a process outside the PIDs' subtrees is shown:\n" + text)
     pane.keys("P")
     pane.wait_for(lambda t: "PAUSED" in t, "PAUSED in the status line")
     parent.stdin.write(b"go\n")

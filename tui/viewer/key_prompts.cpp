@@ -80,17 +80,18 @@ Request Controller::edit_pid(const Event& e)
     case Key::Enter: {
         ui_.mode = Mode::Normal;
         model::Filter f = tree_.filter();
-        if (ui_.edit.empty()) {
-            f.pid.reset();
-            tree_.set_filter(std::move(f));
-            return Request::Redraw;
+        f.pids.clear();
+        // PID[,PID...]: empty parts (",," or a trailing comma) are skipped.
+        for (std::size_t at = 0; at < ui_.edit.size();) {
+            std::size_t comma = std::min(ui_.edit.find(',', at), ui_.edit.size());
+            std::uint32_t pid = 0;
+            auto [end, ec] = std::from_chars(ui_.edit.data() + at, ui_.edit.data() + comma, pid);
+            if (ec == std::errc() && end == ui_.edit.data() + comma) f.pids.push_back(pid);
+            at = comma + 1;
         }
-        std::uint32_t pid = 0;
-        auto [end, ec] = std::from_chars(ui_.edit.data(), ui_.edit.data() + ui_.edit.size(), pid);
-        if (ec != std::errc() || end != ui_.edit.data() + ui_.edit.size()) return Request::Redraw;
-        f.pid = pid;
         tree_.set_filter(std::move(f));
-        if (const model::Process* p = tree_.find_pid(pid)) ui_.selected = p->id;
+        if (!tree_.filter().pids.empty())
+            if (const model::Process* p = tree_.find_pid(tree_.filter().pids.front())) ui_.selected = p->id;
         return Request::Redraw;
     }
     case Key::Escape: return cancel_filter_prompt();
@@ -99,7 +100,8 @@ Request Controller::edit_pid(const Event& e)
         ui_.edit.pop_back();
         return Request::Redraw;
     case Key::Char:
-        if (e.ch < '0' || e.ch > '9' || ui_.edit.size() >= 10) return Request::None;
+        if ((e.ch < '0' || e.ch > '9') && e.ch != ',') return Request::None;
+        if (ui_.edit.size() >= 200) return Request::None;
         ui_.edit += static_cast<char>(e.ch);
         return Request::Redraw;
     default: return Request::None;

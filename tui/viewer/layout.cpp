@@ -198,7 +198,7 @@ std::vector<std::string> help_lines()
         "  F3                search by name, typed live: jumps to the first match, hides nothing",
         "  n N               next / previous match of the search",
         "  / \\ F4            filter by name, typed live (Enter keeps, Esc cancels)",
-        "  p                 filter by PID: the process, its ancestors and subtree",
+        "  p                 filter by PID[,PID]: the processes, their ancestors and subtrees",
         "  u                 show one user's processes (a menu of the users present)",
         "  K                 hide or show kernel threads (hidden at the start; --kernel-threads)",
         "  c                 the name filter and search match command lines too (--cmdline)",

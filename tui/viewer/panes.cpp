@@ -9,6 +9,7 @@
 #include <proctree/wire.h>
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
@@ -229,19 +230,19 @@ std::string log_line(const model::LogEntry& e)
 std::vector<std::string> log_lines(const model::ProcessTree& tree, const model::EventLog& log, std::size_t back,
                                    std::size_t count, std::size_t* matching)
 {
-    const Process* top = nullptr;
-    if (tree.filter().pid) {
-        top = tree.find_pid(*tree.filter().pid);
-        if (!top) {
-            if (matching) *matching = 0;
-            return {};
-        }
+    std::vector<const Process*> tops;
+    for (std::uint32_t pid : tree.filter().pids)
+        if (const Process* top = tree.find_pid(pid)) tops.push_back(top);
+    if (!tree.filter().pids.empty() && tops.empty()) {
+        if (matching) *matching = 0;
+        return {};
     }
     std::vector<std::string> out;
     std::size_t seen = 0;
     for (std::size_t i = log.size(); i-- > 0;) {
         const model::LogEntry& e = log.at(i);
-        if (top && !model::in_subtree(tree, e.proc, top)) continue;
+        auto in = [&](const Process* top) { return model::in_subtree(tree, e.proc, top); };
+        if (!tops.empty() && std::none_of(tops.begin(), tops.end(), in)) continue;
         if (seen++ < back) continue;
         if (out.size() < count) out.push_back(log_line(e));
         else if (!matching) break;
@@ -301,7 +302,8 @@ void paint_log(const model::ProcessTree& tree, UiState& ui, const model::EventLo
         ui.pane_scroll = clamp_scroll(ui.pane_scroll, matching, shown);
         lines = log_lines(tree, *log, ui.pane_scroll, shown);
     }
-    std::string scope = tree.filter().pid ? fmt::format(" of pid {}'s subtree", *tree.filter().pid) : "";
+    const std::vector<std::uint32_t>& pids = tree.filter().pids;
+    std::string scope = pids.empty() ? "" : fmt::format(" of pid {}'s subtree", fmt::join(pids, ","));
     paint_title(g, top,
                 fmt::format("log{}: {} lines{}", scope, matching,
                             ui.pane_scroll ? fmt::format(", {} newer below", ui.pane_scroll) : ""),

@@ -88,7 +88,7 @@ Session::Session(ViewerOptions options)
 {
     model::Filter f;
     f.name = options_.filter;
-    f.pid = options_.pid;
+    f.pids = options_.pids;
     f.users = options_.users;
     f.match_cmdline = options_.match_cmdline;
     f.hide_kernel_threads = !options_.kernel_threads;  // like htop

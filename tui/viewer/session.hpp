@@ -39,10 +39,10 @@ struct ViewerOptions {
     double speed = 1.0;
     std::uint64_t highlight_ms = 3000;
     std::string filter;
-    std::optional<std::uint32_t> pid;
-    std::vector<std::string> users;  // -u: only these users' processes
-    bool match_cmdline = false;      // --cmdline: the name filter and search match command lines too
-    bool kernel_threads = false;     // --kernel-threads: shown from the start (K toggles)
+    std::vector<std::uint32_t> pids;  // -p: these processes' subtrees; empty: every process
+    std::vector<std::string> users;   // -u: only these users' processes
+    bool match_cmdline = false;       // --cmdline: the name filter and search match command lines too
+    bool kernel_threads = false;      // --kernel-threads: shown from the start (K toggles)
     std::string export_dir = ".";
     nats::ConnectOptions nats;       // with --from nats://...
     std::vector<std::string> hosts;  // with --from nats://SERVER/*: only these hosts; empty: every one

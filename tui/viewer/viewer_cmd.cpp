@@ -22,8 +22,7 @@ Action add_viewer(CLI::App& app)
         double speed = 1.0;
         std::uint64_t highlight_ms = 3000;
         std::string filter;
-        std::uint32_t pid = 0;
-        bool pid_set = false;
+        std::vector<std::uint32_t> pids;
         std::string export_dir = ".";
         nats::ConnectOptions nats;
         std::vector<std::string> hosts;
@@ -54,8 +53,9 @@ Action add_viewer(CLI::App& app)
     app.add_flag("--cmdline", args->match_cmdline,
                  "The name filter and the search match command lines too (c toggles)");
     app.add_flag("--kernel-threads", args->kernel_threads, "Show kernel threads from the start (hidden; K toggles)");
-    app.add_option("-p,--pid", args->pid, "Start with this PID filter (the process and its subtree)")
-        ->each([args](const std::string&) { args->pid_set = true; });
+    app.add_option("-p,--pid", args->pids,
+                   "Start with a PID filter: these processes and their subtrees (PID[,PID]; repeat; p on screen)")
+        ->delimiter(',');
     app.add_option("--export-dir", args->export_dir, "Where s and S write their exports")->capture_default_str();
     add_nats_connect_options(&app, args->nats);
     app.add_option("--host", args->hosts, "With --from nats://SERVER/*: only these hosts (repeat, or NAME,NAME)")
@@ -89,7 +89,7 @@ Action add_viewer(CLI::App& app)
         o.speed = args->speed;
         o.highlight_ms = args->highlight_ms;
         o.filter = args->filter;
-        if (args->pid_set) o.pid = args->pid;
+        o.pids = args->pids;
         o.users = args->users;
         o.match_cmdline = args->match_cmdline;
         o.kernel_threads = args->kernel_threads;

@@ -231,19 +231,19 @@ private:
 };
 
 // Filters keep the structure: a name filter shows matches and, dimmed, their
-// ancestors; a PID filter shows that process, its ancestors and its whole
-// subtree (including descendants created later). Both may be set: the name
-// filter then applies inside the PID's subtree.
+// ancestors; a PID filter shows those processes, their ancestors and their
+// whole subtrees (including descendants created later), as one tree. Both
+// may be set: the name filter then applies inside the PIDs' subtrees.
 struct Filter {
-    std::string name;            // name_query.hpp syntax: "ssh|bash", "!kworker"; empty: none
-    bool match_cmdline = false;  // also match the command line
-    std::optional<std::uint32_t> pid;
-    std::vector<std::string> users{};  // only these users' processes; empty: every user
+    std::string name;                   // name_query.hpp syntax: "ssh|bash", "!kworker"; empty: none
+    bool match_cmdline = false;         // also match the command line
+    std::vector<std::uint32_t> pids{};  // empty: none
+    std::vector<std::string> users{};   // only these users' processes; empty: every user
     // Linux kernel threads (PT_PROC_KERNEL_THREAD) left out, like htop's
     // default. Not part of empty() or describe(): a view setting, not a search.
     bool hide_kernel_threads = false;
-    bool empty() const { return name.empty() && !pid && users.empty(); }
-    std::string describe() const;  // "name~ssh user=alice,bob pid=42", "" when empty
+    bool empty() const { return name.empty() && pids.empty() && users.empty(); }
+    std::string describe() const;  // "name~ssh user=alice,bob pid=42,43", "" when empty
 };
 
 struct TreeStats {
