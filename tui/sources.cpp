@@ -17,14 +17,14 @@ namespace {
 
 constexpr std::string_view kAuto = "auto";
 
-std::vector<std::string> source_names()
+}  // namespace
+
+std::vector<std::string> linked_source_names()
 {
-    std::vector<std::string> names{std::string(kAuto)};
+    std::vector<std::string> names;
     for (const auto& f : linked_sources()) names.emplace_back(f.name);
     return names;
 }
-
-}  // namespace
 
 std::span<const collect::SourceFactory> linked_sources()
 {
@@ -57,7 +57,8 @@ std::optional<collect::SourceKind> parse_source_kind(std::string_view name)
 
 CLI::Option* add_live_source_options(CLI::App& cmd, LiveSourceArgs& args)
 {
-    std::vector<std::string> names = source_names();
+    std::vector<std::string> names = linked_source_names();
+    names.insert(names.begin(), std::string(kAuto));
     std::string help = "Live source: auto (the first of";
     for (std::size_t i = 1; i < names.size(); ++i) help += (i == 1 ? " " : ", ") + names[i];
     help += " that can start here), or one of those";

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace proctree {
 
@@ -25,6 +26,8 @@ std::unique_ptr<collect::Source> open_linked_source(const collect::SourceOptions
 // columns for a live source); nullptr where no leaf can.
 std::unique_ptr<collect::UsageReader> linked_usage_reader();
 
+// The linked sources' names, without auto.
+std::vector<std::string> linked_source_names();
 // "auto" or the name of a linked source; nullopt for anything else.
 std::optional<collect::SourceKind> parse_source_kind(std::string_view name);
 

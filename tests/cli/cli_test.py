@@ -6,6 +6,7 @@ import base64
 import filecmp
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -188,6 +189,53 @@ class ViewerOptions(unittest.TestCase):
         self.assertEqual(len(lines), 1, lines)
         self.assertIn("unknown column 'mem'", lines[0])
         self.assertIn("pid, user, cpu, rss, s, start, age, thr", lines[0])
+
+
+class ConfigFile(unittest.TestCase):
+    """The viewer's config file in a real HOME or XDG_CONFIG_HOME, through
+    --write-config: what the viewer would use, written back."""
+
+    def setUp(self):
+        self.home = tempfile.mkdtemp(prefix="proctree-config-")
+        self.addCleanup(shutil.rmtree, self.home, ignore_errors=True)
+
+    def run_with(self, env_extra, *argv):
+        env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CONFIG_HOME")}
+        env.update(env_extra)
+        return subprocess.run([ARGS.proctree, *argv], capture_output=True, timeout=60, env=env)
+
+    def settings(self, path):
+        with open(path) as f:
+            return dict(l.split(" = ", 1) for l in f.read().splitlines() if l and not l.startswith("#"))
+
+    def test_a_bad_line_is_one_message_and_the_rest_applies_under_the_options(self):
+        xdg = os.path.join(self.home, "xdg")
+        config = os.path.join(xdg, "proctree", "config")
+        os.makedirs(os.path.dirname(config))
+        with open(config, "w") as f:
+            f.write("# mine\ncolumns = pid,cpu\nhighlight-ms = soon\nsort = rss\nkeep-exited = true\n")
+        r = self.run_with({"HOME": self.home, "XDG_CONFIG_HOME": xdg}, "--write-config", "--sort", "cpu")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stderr.decode().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn(f"{config}:3: highlight-ms: 'soon'", lines[0])
+        got = self.settings(config)
+        self.assertEqual((got["columns"], got["sort"], got["keep-exited"], got["highlight-ms"]),
+                         ("pid,cpu", "cpu", "true", "3000"))
+
+    def test_write_config_round_trips_under_home(self):
+        env = {"HOME": self.home}
+        r = self.run_with(env, "--write-config", "--columns", "thr,age,pid", "--sort", "name", "--source", "poll",
+                          "--highlight-ms", "250", "--kernel-threads", "--export-dir", "/tmp/exports")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        config = os.path.join(self.home, ".config", "proctree", "config")
+        self.assertIn(config, r.stdout.decode())
+        first = self.settings(config)
+        self.assertEqual(first, {"source": "poll", "highlight-ms": "250", "columns": "thr,age,pid", "sort": "name",
+                                 "keep-exited": "false", "kernel-threads": "true", "export-dir": "/tmp/exports"})
+        r = self.run_with(env, "--write-config")  # read back, written again: the same settings
+        self.assertEqual((r.returncode, r.stderr), (0, b""))
+        self.assertEqual(self.settings(config), first)
 
 
 class Snapshot(unittest.TestCase):

@@ -161,8 +161,31 @@ def unprivileged_auto(env, pane):
         raise TestFailure(f"the status line should name the source taken and why eBPF was refused:\n{text}")
 
 
+def config_file(env, pane):
+    """$XDG_CONFIG_HOME/proctree/config sets the columns and the sort; a bad
+    line is a passing notice naming the file and line, and the rest applies;
+    an option given on the command line wins over the file."""
+    path = recording(env)
+    xdg = os.path.join(env.tmp, "xdg")
+    os.makedirs(os.path.join(xdg, "proctree"))
+    config = os.path.join(xdg, "proctree", "config")
+    with open(config, "w") as f:
+        f.write("# columns and sort\ncolumns = thr,pid\nbogus = 1\nsort = name\n")
+    viewer = [env.binary, "--from", path, "--speed", "0"]
+    pane.start(viewer, width=250, height=20, env=(f"XDG_CONFIG_HOME={xdg}",))
+    text = pane.wait_for(lambda t: f"{config}:3: unknown key 'bogus'" in t, "the bad line's notice")
+    header = text.splitlines()[0]
+    if not re.match(r"^\s*THR\s+PID\s+PROCESS\s+\[tree, by NAME asc\]", header):
+        raise TestFailure(f"the config's columns and sort are not the header's:\n{text}")
+    pane.close()
+    pane.start([*viewer, "--columns", "user"], width=250, height=20, env=(f"XDG_CONFIG_HOME={xdg}",))
+    text = pane.wait_for(lambda t: "replay done" in t, "the viewer")
+    if not re.match(r"^\s*USER\s+PROCESS\s+\[tree, by NAME asc\]", text.splitlines()[0]):
+        raise TestFailure(f"--columns should win over the config file:\n{text}")
+
+
 SCENARIOS = {f.__name__: f for f in (dumb_terminal, ascii_locale, status_80x24, hscroll, no_mouse, notice_fades,
-                                     unprivileged_auto)}
+                                     unprivileged_auto, config_file)}
 
 
 if __name__ == "__main__":

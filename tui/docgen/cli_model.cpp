@@ -1,5 +1,6 @@
 #include "cli_model.hpp"
 
+#include "viewer/config.hpp"
 #include "viewer/layout.hpp"
 
 #include <map>
@@ -119,6 +120,8 @@ CliDoc describe_cli()
     doc.commands.push_back(describe_command(app, ""));
     for (const CLI::App* sub : app.get_subcommands({})) doc.commands.push_back(describe_command(*sub, sub->get_name()));
     read_keys(doc);
+    for (const viewer::ConfigKey& k : viewer::config_keys())
+        doc.config_keys.push_back(KeyDoc{std::string(k.name), std::string(k.what)});
     return doc;
 }
 

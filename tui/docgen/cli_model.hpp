@@ -38,6 +38,7 @@ struct CliDoc {
     std::vector<CommandDoc> commands;  // the viewer first
     std::vector<KeyDoc> keys;
     std::vector<std::string> key_notes;  // the help screen's prose lines
+    std::vector<KeyDoc> config_keys;     // the config file's keys and what they set
 };
 
 CliDoc describe_cli();

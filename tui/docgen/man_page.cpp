@@ -75,6 +75,14 @@ std::string keys_block(const CliDoc& doc)
     return out + notes;
 }
 
+std::string config_block(const CliDoc& doc)
+{
+    std::string out;
+    for (const KeyDoc& k : doc.config_keys)
+        out += fmt::format("\t*{}*: {} (as *--{}*).\n\n", esc(k.keys), esc(k.description), esc(k.keys));
+    return out.empty() ? out : out.substr(0, out.size() - 2);
+}
+
 std::string examples_block(const CliDoc& doc)
 {
     std::string out;
@@ -99,6 +107,7 @@ std::string man_page_scdoc(const CliDoc& doc, std::string text)
     replace(text, "@COMMANDS@", commands_block(doc));
     replace(text, "@KEYS@", keys_block(doc));
     replace(text, "@EXAMPLES@", examples_block(doc));
+    replace(text, "@CONFIG_KEYS@", config_block(doc));
     return text;
 }
 

@@ -95,6 +95,8 @@ Session::Session(ViewerOptions options)
     tree_.set_filter(std::move(f));
     status_.source = "starting";
     ui_.columns = options_.columns;
+    ui_.order.key = options_.sort;
+    ui_.hint = options_.notice;  // a passing notice, like a key's hint
     ui_.usage = &usage_;
     decoder_.accept_concatenated(tree_.config().hosts);  // the hosts' pieces, each behind its header
     ui_.cannot_signal = options_.from.empty() ? "F9: signals need a live source of this machine"

@@ -53,6 +53,8 @@ struct ViewerOptions {
     bool mouse = true;   // take the mouse (wheel, clicks); off: the terminal keeps selecting text
     std::size_t channel_bytes = kDefaultChannelBound;  // reader -> UI backlog bound
     std::vector<Column> columns = default_columns();   // before the tree, in this order
+    SortKey sort = SortKey::Start;                     // siblings sorted by it (F6 changes it)
+    std::string notice;                                // for the status line at the start (config problems)
 };
 
 class TreeClock {
