@@ -207,11 +207,8 @@ def pid_filter(env, pane):
     pane.wait_for(lambda t: kid2 in t and "kthreadd" not in t, f"{kid2}, started after the filter")
     pane.keys("Escape")
     pane.wait_for(lambda t: full_tree(pane, t), "the full tree after Esc")
-    pane.keys("p")
-    pane.type(f"{parent.pid},{other_proc.pid}")
-    pane.keys("Enter")
-    text = pane.wait_for(lambda t: f"pid={parent.pid},{other_proc.pid}" in t and kid2 in t and other in t,
-                         "both PIDs' subtrees")
+    filter_pid(pane, f"{parent.pid},{other_proc.pid}")
+    text = pane.wait_for(lambda t: kid2 in t and other in t, "both PIDs' subtrees")
     pids = [r.split()[0] for r in pane.tree_rows(text)]
     if lone in text or "kthreadd" in text:
         raise TestFailure("a process outside both subtrees is shown:\n" + text)
