@@ -8,6 +8,7 @@
 // Argument 0: events land anywhere in the tree (most off screen);
 // argument 1: every event lands under a process on screen, so the visible
 //             rows move every frame (full repaint: the worst case).
+// Every column is on (PID USER CPU% RSS S START AGE THR, then the tree).
 // Not run by ctest: ./tests/bench/tui_frame_bench
 #include "../support/stream_builder.hpp"
 
@@ -48,6 +49,8 @@ struct Fixture {
     viewer::Session session{[] {
         viewer::ViewerOptions o;
         o.highlight_ms = 3000;
+        o.columns.clear();  // every column
+        for (const viewer::ColumnSpec& c : viewer::all_columns()) o.columns.push_back(c.id);
         return o;
     }()};
     std::uint64_t now = T0;

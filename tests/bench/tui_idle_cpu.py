@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Idle CPU of the live viewer against htop, in the same run.
 
-Starts ~1,000 idle processes, then proctree (live, --source auto) and Debian's
+Starts ~1,000 idle processes, then proctree (live, --source auto, every column) and Debian's
 htop in two windows of one private tmux server, both 200x50, lets them settle,
 and measures each one's CPU time (utime + stime from /proc/PID/stat, children
 excluded) over the same window (60 s by default). Prints both and the ratio.
@@ -17,6 +17,7 @@ import sys
 import time
 
 TICK = os.sysconf("SC_CLK_TCK")
+ALL_COLUMNS = "pid,user,cpu,rss,s,start,age,thr"
 
 
 def cpu_ticks(pid):
@@ -62,8 +63,9 @@ def main():
     tmux = ["tmux", "-L", sock, "-f", "/dev/null"]
     env = "exec env LANG=C.UTF-8 TERM=tmux-256color "
     try:
+        # Every column, the sampled CPU%, RSS and S among them, whatever a config file says.
         subprocess.run(tmux + ["new-session", "-d", "-s", "b", "-x", "200", "-y", "50",
-                               env + os.path.abspath(args.binary)], check=True)
+                               env + os.path.abspath(args.binary) + " --columns " + ALL_COLUMNS], check=True)
         subprocess.run(tmux + ["set", "-g", "status", "off"], check=True)
         subprocess.run(tmux + ["new-window", "-d", "-t", "b:", env + "htop"], check=True)
         panes = subprocess.run(tmux + ["list-panes", "-s", "-t", "b", "-F", "#{pane_pid}"], check=True,
