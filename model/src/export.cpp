@@ -204,10 +204,19 @@ std::string export_text(const ProcessTree& tree, const ExportInfo& info)
     TreeView view(tree);
     std::vector<Row> rows = view.all_rows();
     std::string out = export_header_text(tree, info, rows.size());
-    out += fmt::format("{:>7}  {:<3}  {}\n", "PID", "", "TREE");
+    std::vector<ExportColumn> columns = info.columns;
+    if (columns.empty()) columns.push_back({"PID", 7, true, [](const Process& p) { return std::to_string(p.id.pid); }});
+    auto cells = [&](auto&& text_of) {
+        std::string s;
+        for (const ExportColumn& c : columns)
+            s += c.right ? fmt::format("{:>{}}  ", text_of(c), c.width) : fmt::format("{:<{}}  ", text_of(c), c.width);
+        return s;
+    };
+    out += cells([](const ExportColumn& c) { return c.header; }) + fmt::format("{:<3}  TREE\n", "");
     for (const Row& r : rows) {
         const Process& p = *r.proc;
-        std::string line = fmt::format("{:>7}  {:<3}  {}{}{}", p.id.pid, state_tag(r.state), r.prefix,
+        std::string line = cells([&](const ExportColumn& c) { return c.cell(p); }) +
+                           fmt::format("{:<3}  {}{}{}", state_tag(r.state), r.prefix,
                                        r.collapsed && r.has_children ? "▶ " : "", escape(p.name));
         line += cut_marker(cut_of(p, TextField::Name));
         if (!p.cmdline.empty()) line += "  " + escape(p.cmdline) + cut_marker(cut_of(p, TextField::Cmdline));

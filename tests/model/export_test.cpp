@@ -53,6 +53,29 @@ TEST(Export, TextFollowsTheFilter)
     EXPECT_EQ(text.find("owned"), std::string::npos);
 }
 
+TEST(Export, TextShowsTheGivenColumnsInOrderWithAHeaderNamingThem)
+{
+    ProcessTree tree;
+    fill(tree);
+    ExportInfo info{T0, "box", "netlink"};
+    auto known = [](const Process& p) { return p.id.pid == 1 ? std::string("12.5") : std::string("-"); };
+    info.columns = {{"CPU%", 5, true, known},
+                    {"USER", 6, false, [](const Process& p) { return p.id.pid == 2 ? "a\\x1b" : "root"; }},
+                    {"PID", 4, true, [](const Process& p) { return std::to_string(p.id.pid); }}};
+    std::string text = export_text(tree, info);
+    std::vector<std::string> lines;
+    for (std::size_t at = 0, nl; (nl = text.find('\n', at)) != std::string::npos; at = nl + 1)
+        if (text[at] != '#') lines.push_back(text.substr(at, nl - at));
+    ASSERT_EQ(lines.size(), 4u) << text;
+    EXPECT_EQ(lines[0], " CPU%  USER     PID       TREE");
+    EXPECT_EQ(lines[1], " 12.5  root       1  [+]  init  /sbin/init");
+    EXPECT_EQ(lines[2].substr(0, 33), "    -  a\\x1b      2  [+]  ├─ ");
+    EXPECT_EQ(lines[3], "    -  root       3  [x]  └─ short  (signal 9 (KILL) after 12 ms)");
+    // Without columns: the PID alone, as before.
+    EXPECT_NE(export_text(tree, ExportInfo{T0, "box", "netlink"}).find("\n    PID       TREE\n      1  [+]  init"),
+              std::string::npos);
+}
+
 TEST(Export, JsonIsNestedAndEscaped)
 {
     ProcessTree tree;

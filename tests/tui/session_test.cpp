@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <regex>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -196,6 +197,17 @@ TEST_F(SessionFixture, ExportsWriteTimestampedFilesMatchingTheView)
     text << in.rdbuf();
     EXPECT_NE(text.str().find("vim"), std::string::npos);
     EXPECT_EQ(text.str().find("make"), std::string::npos);
+    // The screen's columns, named in a header; "-" where the stream has no figure.
+    EXPECT_TRUE(std::regex_search(text.str(), std::regex(R"(\n +PID  USER +CPU%  +RSS  S  +START  +THR  +TREE\n)")))
+        << text.str();
+    EXPECT_TRUE(std::regex_search(text.str(), std::regex(R"(\n +\d+  \S+ +-  +-  -  +\S+  +\d+  .*vim)")))
+        << text.str();
+    s.ui().columns = {viewer::Column::Threads, viewer::Column::Pid};  // as --columns thr,pid
+    s.export_view(false);
+    std::ifstream in2(s.status().export_path);
+    std::stringstream text2;
+    text2 << in2.rdbuf();
+    EXPECT_TRUE(std::regex_search(text2.str(), std::regex(R"(\n +THR  +PID  +TREE\n)"))) << text2.str();
     s.export_view(true);
     EXPECT_EQ(s.status().export_path.substr(s.status().export_path.size() - 5), ".json");
     // Exports in the same millisecond each get their own file; none is lost.

@@ -217,7 +217,7 @@ def pid_filter(env, pane):
 
 
 def export(env, pane):
-    """`s` writes a text file whose tree is the screen's; `S` writes JSON."""
+    """`s` writes a text file whose columns and tree are the screen's; `S` writes JSON."""
     name = f"ptexp{env.tag}"
     proc = env.spawn([env.tool("/bin/sleep", name), "1000"])
     out = os.path.join(env.tmp, "exports")
@@ -232,11 +232,19 @@ def export(env, pane):
     screen = [(r.split()[0], pane.tree_part(r)) for r in pane.tree_rows(text)]
     with open(path, encoding="utf-8") as f:
         lines = f.read().splitlines()
-    start = next(i for i, l in enumerate(lines) if l.split()[:2] == ["PID", "TREE"]) + 1
+    # The screen's columns, in its order, named in one header line before the tree.
+    names = text.splitlines()[0].split()
+    names = names[:names.index("PROCESS")]
+    start = next((i for i, l in enumerate(lines) if l.split() == names + ["TREE"]), None)
+    if start is None:
+        raise TestFailure(f"no header line naming the screen's columns {names} in the export:\n" + "\n".join(lines))
+    tree_x = lines[start].index("TREE")
     exported = []
-    for l in lines[start:]:
-        m = re.match(r"\s*(\d+)  (.{3})  (.*)$", l)
-        exported.append((m.group(1), m.group(3)))
+    for l in lines[start + 1:]:
+        cells = l[:tree_x - 5].split()
+        if len(cells) != len(names) or l[tree_x - 5:tree_x - 2].strip() not in ("", "[+]", "[x]", "[.]", "[-]"):
+            raise TestFailure(f"an export row without the screen's {len(names)} columns: {l!r}")
+        exported.append((cells[names.index("PID")], l[tree_x:]))
     if [p for p, _ in screen] != [p for p, _ in exported]:
         raise TestFailure(f"exported PIDs differ from the screen:\n{screen}\n{exported}")
     for (pid, shown), (_, written) in zip(screen, exported):

@@ -489,6 +489,13 @@ void Session::export_view(bool json)
     info.time_ns = wall;
     info.host = host_label();
     info.source = source_label();
+    // The screen's columns, with the figures sampled for it ("-" for rows never on screen).
+    for (Column c : ui_.columns) {
+        const ColumnSpec& spec = column_spec(c);
+        info.columns.push_back({std::string(spec.header), spec.width, spec.right, [this, c](const model::Process& p) {
+                                    return cell_text(c, p, usage_.find(p.id), tree_.now());
+                                }});
+    }
     std::string body = json ? model::export_json(tree_, info) : model::export_text(tree_, info);
     std::string dir = options_.export_dir.empty() ? std::string(".") : options_.export_dir;
     std::string prefix = dir + (dir.back() == '/' ? "" : "/");

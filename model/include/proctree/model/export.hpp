@@ -5,19 +5,30 @@
 #include <proctree/model/tree.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace proctree::model {
+
+// A column before the tree in the text export (the viewer's screen columns).
+struct ExportColumn {
+    std::string header;                               // "CPU%"
+    int width = 0;                                    // at least; a longer text is written whole
+    bool right = false;                               // right-aligned (numbers)
+    std::function<std::string(const Process&)> cell;  // displayable text, escaped; "-" where unknown
+};
 
 struct ExportInfo {
     std::uint64_t time_ns = 0;  // when the export was made (wall clock)
     std::string host;
-    std::string source;  // "netlink", "file tests/data/x.ptr", ...
+    std::string source;                   // "netlink", "file tests/data/x.ptr", ...
+    std::vector<ExportColumn> columns{};  // before the tree, in order; empty: PID alone
 };
 
-// Header lines (time, host, source, filter), then one line per row:
-// "PID  [state] tree-glyphs name  cmdline  (exit 0 after 12 ms)".
+// Header lines (time, host, source, filter), a line naming the columns, then
+// one line per row: "PID ...  [state] tree-glyphs name  cmdline  (exit 0 after 12 ms)".
 std::string export_text(const ProcessTree& tree, const ExportInfo& info);
 // {"time":..,"host":..,"source":..,"filter":..,"processes":[{pid, ppid
 //  (the parent now), original_ppid (who spawned it), reparented_ns,
