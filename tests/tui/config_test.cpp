@@ -10,7 +10,7 @@ using namespace proctree::viewer;
 
 namespace {
 const std::vector<std::string> kSources{"ebpf", "netlink", "poll"};
-}
+}  // namespace
 
 TEST(Config, EveryKeySetsItsTypedSetting)
 {

@@ -165,7 +165,8 @@ ConfigRead parse_config(std::string_view text, std::span<const std::string> sour
         if (!k) {
             std::string names;
             for (const ConfigKey& c : config_keys()) names += fmt::format("{}{}", names.empty() ? "" : ", ", c.name);
-            out.problems.push_back({number, fmt::format("unknown key '{}'; the keys are {}", model::escape(key), names)});
+            out.problems.push_back(
+                {number, fmt::format("unknown key '{}'; the keys are {}", model::escape(key), names)});
             continue;
         }
         if (eq == std::string_view::npos) {
