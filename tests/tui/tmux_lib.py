@@ -46,7 +46,8 @@ class Pane:
         return r.stdout
 
     def start(self, argv, width, height, env=()):
-        cmd = "exec env -u NO_COLOR LANG=C.UTF-8 LC_ALL=C.UTF-8 " + " ".join(
+        # No config file of the user's: every run starts from the viewer's defaults.
+        cmd = "exec env -u NO_COLOR LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_CONFIG_HOME=/nonexistent " + " ".join(
             shlex.quote(a) for a in (*env, *argv))
         # A fresh server (socket) per start: a killed server's socket may linger.
         self.starts += 1
