@@ -61,7 +61,7 @@ def main():
         idle.append(subprocess.Popen(["sleep", "3600"]))
     sock = f"proctree-idle-{os.getpid()}"
     tmux = ["tmux", "-L", sock, "-f", "/dev/null"]
-    env = "exec env LANG=C.UTF-8 TERM=tmux-256color "
+    env = "exec env LANG=C.UTF-8 TERM=tmux-256color XDG_CONFIG_HOME=/nonexistent "  # no config file
     try:
         # Every column, the sampled CPU%, RSS and S among them, whatever a config file says.
         subprocess.run(tmux + ["new-session", "-d", "-s", "b", "-x", "200", "-y", "50",
