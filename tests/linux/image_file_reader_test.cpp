@@ -76,6 +76,20 @@ TEST(LinuxImageFileReader, DigestEqualsSha256sumAndIdentityMatchesStat)
     EXPECT_EQ(hex(sha), sha256sum(bin));
 }
 
+TEST(LinuxImageFileReader, AnEmptyFileHasTheDigestOfNoBytes)
+{
+    TempDir d;
+    std::string f = d.path + "/empty";
+    write_file(f, "");
+    auto reader = make_linux_image_file_reader();
+    FileIdentity id;
+    Sha256 sha{};
+    std::uint32_t error = 0;
+    ASSERT_TRUE(reader->digest(f, id, sha, error)) << error;
+    EXPECT_EQ(hex(sha), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    EXPECT_EQ(id.size, 0u);
+}
+
 TEST(LinuxImageFileReader, AReplacedFileHasANewIdentity)
 {
     TempDir d;

@@ -1,10 +1,12 @@
-// The Linux side of image facts: stat for identity, read + EVP SHA-256.
+// The Linux side of image facts: stat for identity, read + nettle's SHA-256
+// (small and without global initialisation, so an idle viewer stays small).
 // Only the hasher's worker thread calls these; a slow disk delays facts,
 // never events.
 #include <proctree/linux/image_file_reader.hpp>
 
-#include <openssl/evp.h>
+#include <nettle/sha2.h>
 
+#include <array>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -16,7 +18,9 @@ namespace proctree::collect {
 
 namespace {
 
-constexpr std::size_t kReadChunk = 1u << 20;
+// Large enough that the syscall count does not matter, small enough that
+// the buffer does not weigh on the viewer's resident size.
+constexpr std::size_t kReadChunk = 64u << 10;
 
 FileIdentity identity_of(const struct stat& st)
 {
@@ -32,11 +36,6 @@ struct Fd {
     {
         if (fd >= 0) ::close(fd);
     }
-};
-
-struct DigestContext {
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    ~DigestContext() { EVP_MD_CTX_free(ctx); }
 };
 
 class LinuxImageFileReader final : public ImageFileReader {
@@ -59,18 +58,18 @@ public:
         if (::fstat(f.fd, &before) != 0) return fail(error, errno);
         if (!S_ISREG(before.st_mode)) return fail(error, EINVAL);
         ::posix_fadvise(f.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        DigestContext d;
-        if (!d.ctx || EVP_DigestInit_ex(d.ctx, EVP_sha256(), nullptr) != 1) return fail(error, ENOMEM);
+        sha256_ctx ctx;
+        sha256_init(&ctx);
         buf_.resize(kReadChunk);
         for (;;) {
             ssize_t n = ::read(f.fd, buf_.data(), buf_.size());
             if (n < 0 && errno == EINTR) continue;
             if (n < 0) return fail(error, errno);
             if (n == 0) break;
-            if (EVP_DigestUpdate(d.ctx, buf_.data(), static_cast<std::size_t>(n)) != 1) return fail(error, EIO);
+            sha256_update(&ctx, static_cast<std::size_t>(n), buf_.data());
         }
-        unsigned int len = 0;
-        if (EVP_DigestFinal_ex(d.ctx, sha.data(), &len) != 1 || len != sha.size()) return fail(error, EIO);
+        static_assert(std::tuple_size_v<Sha256> == SHA256_DIGEST_SIZE);
+        sha256_digest(&ctx, sha.size(), sha.data());
         // Changed while read (being written): these bytes describe no version of it.
         struct stat after;
         if (::fstat(f.fd, &after) != 0) return fail(error, errno);
