@@ -225,8 +225,11 @@ int run_viewer(const ViewerOptions& options)
     // mapped on their own and unmapped when freed, and free heap top is given
     // back. glibc's dynamic thresholds would rise to the burst's size and
     // keep that memory after it (also from malloc_trim: a thread arena's top).
+    // One arena: the reader and hasher threads allocate little, and each
+    // arena of their own would keep its free pages after a churn.
     ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
     ::mallopt(M_TRIM_THRESHOLD, 1024 * 1024);
+    ::mallopt(M_ARENA_MAX, 1);
     Fd sig(block_signals());
     if (sig.get() < 0) {
         fmt::print(stderr, "proctree: signalfd: {}\n", std::strerror(errno));
