@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,9 +59,13 @@ static int worker(int use_vfork, long n, const char *pidfile)
         perror(pidfile);
         return 1;
     }
-    setvbuf(f, NULL, _IOFBF, 1 << 20); /* one append per worker: lines never interleave */
+    /* One append per worker, under a lock: a large write may be cut short
+     * and finished by a second one, which the other worker's could split. */
+    setvbuf(f, NULL, _IOFBF, 1 << 20);
     for (long i = 0; i < n; i++) fprintf(f, "%d %d\n", (int)getpid(), (int)pids[i]);
-    return fclose(f) == 0 ? 0 : 1;
+    if (flock(fileno(f), LOCK_EX) != 0) perror("storm_spawner: flock");
+    int failed = fflush(f) != 0;
+    return fclose(f) == 0 && !failed ? 0 : 1;
 }
 
 int main(int argc, char **argv)
