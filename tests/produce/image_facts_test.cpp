@@ -1,8 +1,9 @@
 // Unit tests for driver/common/src/image_facts.cpp: the stream stays whole
-// and numbered, facts follow their records, one read per file version, and
-// a full queue skips facts, never events. The file reader here is a test
-// double of the OS seam (a real disk cannot be made slow on demand); the
-// Linux reader is tested on real files in tests/linux.
+// and numbered, facts follow their records, one read per file version, one
+// stat per path per batch, and a full queue skips facts, never events. The
+// file reader here is a test double of the OS seam (a real disk cannot be
+// made slow on demand); the Linux reader is tested on real files in
+// tests/linux.
 #include "../support/stream_builder.hpp"
 
 #include <proctree/model/decoder.hpp>
@@ -199,6 +200,28 @@ TEST(ImageFacts, OneReadPerFileVersion)
     auto facts = decoded.facts();
     ASSERT_EQ(facts.size(), 1u);
     EXPECT_EQ(facts[0]->sha256[31], 2);
+}
+
+TEST(ImageFacts, AStormOfOneImageIsIdentifiedOncePerBatch)
+{
+    MemorySink out;
+    TestReader reader;
+    reader.versions = {{"/bin/true", 1}};
+    reader.hold();  // whatever the worker took first, the rest queue meanwhile
+    StreamBuilder b;
+    for (std::uint32_t i = 0; i < 1000; ++i) b.create(i, {100 + i, i}, {1, 0}, "true", "true", "root", "/bin/true");
+    collect::ImageFactsSink sink(out, reader);
+    produce(sink, b);
+    reader.release();
+    sink.finish();
+    // At most: the first request alone (identify, and digest's own identify),
+    // then one identify for all that queued behind it; one per exec before.
+    EXPECT_LE(reader.identified.load(), 3);
+    EXPECT_EQ(reader.digested.load(), 1);
+    Decoded d = decode(out.bytes);
+    auto facts = d.facts();
+    ASSERT_EQ(facts.size(), 1000u);
+    for (auto* f : facts) EXPECT_EQ(f->status, PT_FACTS_HASHED);
 }
 
 TEST(ImageFacts, AFullQueueSkipsFactsNeverEvents)

@@ -5,6 +5,7 @@
 
 #include <fmt/core.h>
 
+#include <chrono>
 #include <cstring>
 
 namespace proctree::collect {
@@ -12,6 +13,7 @@ namespace proctree::collect {
 namespace {
 
 constexpr std::uint64_t kNoticeEveryNs = 5'000'000'000ull;
+constexpr std::chrono::milliseconds kBatchPause{10};
 
 // The image path of a create/exec record, or empty when it has none worth
 // reading (kernel threads, unknown images). The record's lengths come from
@@ -81,12 +83,13 @@ void ImageFactsSink::enqueue(const pt_record_header& h, const std::byte* record)
     std::string_view image = image_of(h, record, proc);
     if (image.empty()) return;
     ++stats_.requested;
-    if (queue_.size() >= options_.queue_capacity || stopping_) {
+    if (queue_.size() + in_hand_ >= options_.queue_capacity || stopping_) {
         skip(h, proc);
         return;
     }
     queue_.push_back(Request{proc, h.seq, std::string(image)});
-    if (queue_.size() == 1) wake_.notify_one();
+    // Collecting, the worker comes back by itself unless the queue fills.
+    if (collecting_ ? queue_.size() == half_full() : queue_.size() == 1) wake_.notify_one();
 }
 
 // The worker is behind: say so in the stream, for this image, and (rarely) in words.
@@ -124,33 +127,54 @@ void ImageFactsSink::flush()
     inner_.flush();
 }
 
+// Requests come one per exec. Answered in batches a few milliseconds apart,
+// a storm costs one wake-up, one flush and one stat per distinct path per
+// batch instead of one of each per exec. The identity is then that of a
+// moment within the pause of the exec, as latitude the worker already had.
 void ImageFactsSink::worker()
 {
     std::unique_lock lock(mutex_);
     for (;;) {
         wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping, and everything answered
-        Request request = std::move(queue_.front());
-        queue_.pop_front();
-        lock.unlock();
-        answer(request);
-        lock.lock();
-        if (queue_.empty() && !failed_) inner_.flush();  // idle: let the facts out
+        collecting_ = true;
+        while (!queue_.empty()) {
+            std::deque<Request> batch;
+            batch.swap(queue_);
+            in_hand_ = batch.size();
+            lock.unlock();
+            answer(batch);
+            lock.lock();
+            wake_.wait_for(lock, kBatchPause, [this] { return stopping_ || queue_.size() >= half_full(); });
+        }
+        collecting_ = false;
+        if (!failed_) inner_.flush();  // idle: let the facts out
+    }
+}
+
+void ImageFactsSink::answer(const std::deque<Request>& batch)
+{
+    std::unordered_map<std::string_view, Identified> seen;
+    for (const Request& request : batch) {
+        auto [it, fresh] = seen.try_emplace(request.path);
+        Identified& known = it->second;
+        if (fresh) known.ok = reader_.identify(request.path, known.id, known.error);
+        answer(request, known);
     }
 }
 
 // Reads (or remembers) one image and writes its facts. Runs unlocked except
 // for the write: file reads never hold up the capture thread.
-void ImageFactsSink::answer(const Request& request)
+void ImageFactsSink::answer(const Request& request, Identified known)
 {
     pt_facts_args a{};
     a.proc = request.proc;
     a.event_seq = request.event_seq;
     a.path = to_pt_str(request.path);
-    FileIdentity id;
+    FileIdentity id = known.id;
     Sha256 sha{};
-    std::uint32_t error = 0;
-    bool hit = false, ok = reader_.identify(request.path, id, error);
+    std::uint32_t error = known.error;
+    bool hit = false, ok = known.ok;
     if (ok) {
         auto it = cache_.find(id);
         hit = it != cache_.end();
@@ -168,6 +192,7 @@ void ImageFactsSink::answer(const Request& request)
     a.file_size = id.size;
     a.sha256 = ok ? sha.data() : nullptr;
     std::lock_guard lock(mutex_);
+    --in_hand_;
     if (!ok) ++stats_.unreadable;
     else if (hit) ++stats_.cache_hits;
     else {

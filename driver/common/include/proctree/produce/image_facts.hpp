@@ -4,8 +4,9 @@
 // ImageFactsSink sits between a source's WireWriter and the real sink. It
 // passes every record on at once, numbering the stream itself, and queues
 // (bounded) the image of each create/exec for a worker thread. The worker
-// identifies the file (cheap: a stat), reads and hashes it only when its
-// identity is not cached, and writes the facts record into the same stream.
+// identifies the file (cheap: a stat, once per path per batch of a few ms),
+// reads and hashes it only when its identity is not cached, and writes the
+// facts record into the same stream.
 // When the queue is full the facts say "skipped" and the event goes on:
 // capture never waits for a disk.
 #pragma once
@@ -59,7 +60,7 @@ public:
 };
 
 struct ImageFactsOptions {
-    std::size_t queue_capacity = 4096;  // images waiting for the worker
+    std::size_t queue_capacity = 4096;  // images waiting for the worker or in its hands
     std::size_t cache_entries = 16384;  // distinct file versions remembered
     // "image facts: hasher behind, N skipped", at most every 5 s of stream
     // time, from the thread that writes the records.
@@ -97,8 +98,15 @@ private:
     };
     void enqueue(const pt_record_header& h, const std::byte* record);  // mutex_ held
     void skip(const pt_record_header& h, pt_ident proc);               // mutex_ held
+    struct Identified {
+        bool ok = false;
+        FileIdentity id;
+        std::uint32_t error = 0;
+    };
+    std::size_t half_full() const { return options_.queue_capacity / 2 + 1; }
     void worker();
-    void answer(const Request& request);
+    void answer(const std::deque<Request>& batch);
+    void answer(const Request& request, Identified known);
     bool emit_facts(const pt_facts_args& facts);  // mutex_ held
 
     ByteSink& inner_;
@@ -107,12 +115,14 @@ private:
     mutable std::mutex mutex_;  // the stream: inner_, seq_, buf_, queue_, stats_
     std::condition_variable wake_;
     std::deque<Request> queue_;
+    std::size_t in_hand_ = 0;                                           // of the worker's batch, not answered yet
     std::unordered_map<FileIdentity, Sha256, FileIdentityHash> cache_;  // worker only
     std::vector<std::byte> buf_;
     std::uint64_t seq_ = 0;
     ImageFactsStats stats_;
     bool header_seen_ = false;
     bool stopping_ = false;
+    bool collecting_ = false;  // the worker is between batches and will be back
     bool failed_ = false;
     std::uint64_t skip_noticed_ns_ = 0;
     std::uint64_t skips_unsaid_ = 0;
