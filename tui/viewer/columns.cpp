@@ -148,6 +148,19 @@ std::string user_of(const model::Process& p)
     return "?";
 }
 
+std::vector<model::ExportColumn> export_columns(const std::vector<Column>& columns, const UsageTable& usage,
+                                                const model::ProcessTree& tree)
+{
+    std::vector<model::ExportColumn> out;
+    for (Column c : columns) {
+        const ColumnSpec& spec = column_spec(c);
+        out.push_back({std::string(spec.header), spec.width, spec.right, [&usage, &tree, c](const model::Process& p) {
+                           return cell_text(c, p, usage.find(p.id), tree.now());
+                       }});
+    }
+    return out;
+}
+
 std::string cell_text(Column c, const model::Process& p, const Usage* usage, std::uint64_t now_ns)
 {
     // An exited process has no figures now: its whole life's peak RSS where

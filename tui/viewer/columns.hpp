@@ -6,6 +6,7 @@
 #include "usage.hpp"
 #include "view_rows.hpp"
 
+#include <proctree/model/export.hpp>
 #include <proctree/model/tree.hpp>
 
 #include <cstdint>
@@ -57,6 +58,11 @@ std::string header_cells(const std::vector<Column>& columns);
 std::string row_cells(const std::vector<Column>& columns, const model::Process& p, const Usage* usage,
                       std::uint64_t now_ns);
 int tree_column(const std::vector<Column>& columns);
+
+// The columns as the text export writes them: the screen's cells, figures
+// from `usage`, ages by the tree's clock. Both must outlive the result.
+std::vector<model::ExportColumn> export_columns(const std::vector<Column>& columns, const UsageTable& usage,
+                                                const model::ProcessTree& tree);
 
 // Cell text (exposed for tests). "-" wherever the figure is unknown.
 std::string cell_text(Column c, const model::Process& p, const Usage* usage, std::uint64_t now_ns);

@@ -22,13 +22,6 @@
 
 namespace proctree::viewer {
 
-std::uint64_t steady_ns_now()
-{
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-            .count());
-}
-
 std::uint64_t wall_ns_now()
 {
     return static_cast<std::uint64_t>(
@@ -490,12 +483,7 @@ void Session::export_view(bool json)
     info.host = host_label();
     info.source = source_label();
     // The screen's columns, with the figures sampled for it ("-" for rows never on screen).
-    for (Column c : ui_.columns) {
-        const ColumnSpec& spec = column_spec(c);
-        info.columns.push_back({std::string(spec.header), spec.width, spec.right, [this, c](const model::Process& p) {
-                                    return cell_text(c, p, usage_.find(p.id), tree_.now());
-                                }});
-    }
+    info.columns = export_columns(ui_.columns, usage_, tree_);
     std::string body = json ? model::export_json(tree_, info) : model::export_text(tree_, info);
     std::string dir = options_.export_dir.empty() ? std::string(".") : options_.export_dir;
     std::string prefix = dir + (dir.back() == '/' ? "" : "/");

@@ -207,7 +207,6 @@ inline constexpr std::uint64_t kRateWindowS = 3;
 // Passing notices ("saved FILE", a source's message, a key's hint) leave
 // the status line after this long; errors stay.
 inline constexpr std::uint64_t kNoticeNs = 5'000'000'000ull;
-std::uint64_t steady_ns_now();
 std::uint64_t wall_ns_now();
 // "proctree-20261121-193044-123.txt" for a wall-clock time; the n-th (from 1)
 // name of that millisecond is "...-123-n.txt", for when earlier ones are taken.

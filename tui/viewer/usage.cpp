@@ -1,8 +1,16 @@
 #include "usage.hpp"
 
+#include <chrono>
 #include <iterator>
 
 namespace proctree::viewer {
+
+std::uint64_t steady_ns_now()
+{
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+            .count());
+}
 
 const Usage* UsageTable::find(const model::Identity& id) const
 {

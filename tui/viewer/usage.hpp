@@ -18,6 +18,9 @@
 
 namespace proctree::viewer {
 
+// The clock UsageTable::sample takes (and the viewer's loop runs on).
+std::uint64_t steady_ns_now();
+
 struct Usage {
     std::optional<double> cpu_percent;  // of one core; needs two readings
     std::optional<std::uint64_t> rss_bytes;
