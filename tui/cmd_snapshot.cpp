@@ -11,6 +11,9 @@
 #include "mapped_input.hpp"
 #include "nats_from.hpp"
 #include "replay.hpp"
+#include "sources.hpp"
+#include "viewer/columns.hpp"
+#include "viewer/usage.hpp"
 
 #include <proctree/linux/image_file_reader.hpp>
 #include <proctree/linux/snapshot.hpp>
@@ -19,13 +22,16 @@
 #include <proctree/model/timeline.hpp>
 #include <proctree/model/fleet.hpp>
 #include <proctree/model/tree.hpp>
+#include <proctree/model/view.hpp>
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <thread>
 
 namespace proctree::cli {
 
@@ -43,6 +49,8 @@ struct SnapshotOptions {
     std::string host;  // with nats://SERVER/*: only this host
     nats::ConnectOptions nats;
     bool image_facts = true;
+    std::string columns_list;             // as given: "pid,user,cpu"
+    std::vector<viewer::Column> columns;  // text: before the tree; empty: the PID alone
 };
 
 // Collects a producer's bytes in memory (the live snapshot is small).
@@ -56,8 +64,29 @@ public:
     std::string bytes;
 };
 
-void print_tree(const model::ProcessTree& tree, const SnapshotOptions& opt, const model::ExportInfo& info)
+// Figures of this machine's running processes for the columns that want
+// them: one reading, and for CPU% a second one a round later (a share of
+// time needs an interval, as top's first screen does).
+viewer::UsageTable sample_usage(const model::ProcessTree& tree, const std::vector<viewer::Column>& columns)
 {
+    viewer::UsageTable usage(linked_usage_reader());
+    if (!viewer::wants_usage(columns)) return usage;
+    std::vector<model::Identity> ids;
+    for (const model::Row& r : model::TreeView(tree).all_rows())
+        if (!r.proc->exited) ids.push_back(r.proc->id);
+    usage.sample(ids, viewer::steady_ns_now());
+    if (std::find(columns.begin(), columns.end(), viewer::Column::Cpu) != columns.end()) {
+        std::this_thread::sleep_until(std::chrono::steady_clock::time_point(
+            std::chrono::nanoseconds(static_cast<std::int64_t>(usage.next_round()))));
+        usage.sample(ids, viewer::steady_ns_now());
+    }
+    return usage;
+}
+
+void print_tree(const model::ProcessTree& tree, const SnapshotOptions& opt, model::ExportInfo info,
+                const viewer::UsageTable& usage = viewer::UsageTable())
+{
+    info.columns = viewer::export_columns(opt.columns, usage, tree);
     std::string out = opt.format == "json" ? model::export_json(tree, info) : model::export_text(tree, info);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
@@ -215,7 +244,7 @@ int snapshot_live(const SnapshotOptions& opt)
     info.time_ns = collect::wall_clock_ns();
     if (tree.header()) info.host = tree.header()->host;
     info.source = "/proc snapshot";
-    print_tree(tree, opt, info);
+    print_tree(tree, opt, info, sample_usage(tree, opt.columns));
     return kExitOk;
 }
 
@@ -245,15 +274,30 @@ Action add_snapshot(CLI::App& app)
         ->delimiter(',');
     cmd->add_option("--highlight-ms", opt->highlight_ms, "How long exited processes stay (stream time)");
     cmd->add_flag("!--no-image-facts", opt->image_facts, "Of /proc: do not read and hash each executable");
+    cmd->add_option("--columns", opt->columns_list,
+                    "Text: these columns before the tree, in this order, as the viewer's export writes them: a "
+                    "comma-separated list of " +
+                        viewer::column_names_help() +
+                        " (default pid). Of /proc, cpu takes a second reading a second after the first");
     cmd->footer(help_footer({
         {"proctree snapshot", "this machine's tree now, like pstree"},
         {"proctree snapshot --from capture.ptr --format json", "a recording's final tree as JSON"},
         {"proctree snapshot --from capture.ptr --at +30", "the tree 30 seconds into a recording"},
         {"proctree snapshot --filter sshd", "sshd processes and their ancestors"},
+        {"proctree snapshot --columns pid,user,cpu,rss", "with htop's columns (CPU% over one second)"},
         {"proctree snapshot --from 'nats://broker/*'", "every host publishing to NATS JetStream"},
         {"proctree snapshot --from nats://broker/web1 --at 14:05", "web1's tree at 14:05 UTC (within the last day)"},
     }));
     return [opt] {
+        if (!opt->columns_list.empty()) {
+            std::string why;
+            auto columns = viewer::parse_columns(opt->columns_list, why);
+            if (!columns) {
+                fmt::print(stderr, "proctree snapshot: --columns: {}\n", why);
+                return kExitBadInput;
+            }
+            opt->columns = *columns;
+        }
         if (!opt->at.empty() && opt->from.empty()) {
             fmt::print(stderr, "proctree snapshot: --at needs --from FILE (a recording to travel in)\n");
             return kExitBadInput;

@@ -249,6 +249,36 @@ class Snapshot(unittest.TestCase):
         self.assertIn("└─ sleep  sleep 1000  (signal 9 (KILL) after 400 ms)", text)
         self.assertIn("└─ backup  backup --daily", text)
 
+    def test_columns_from_a_stream_show_what_it_carries(self):
+        r = run("snapshot", "--from", data("linux-build.ptr"), "--columns", "pid,user,cpu,thr")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        lines = r.stdout.decode().splitlines()
+        header = next(l for l in lines if not l.startswith("#"))
+        self.assertEqual(header.split(), ["PID", "USER", "CPU%", "THR", "TREE"])
+        bash = next(l for l in lines if "bash  -bash" in l)
+        # A stream has no sampled CPU%: "-", never a made-up figure.
+        self.assertEqual(bash.split()[:4], ["1200", "dev", "-", "1"])
+
+    def test_an_unknown_snapshot_column_is_one_line_and_status_2(self):
+        r = run("snapshot", "--from", data("linux-build.ptr"), "--columns", "pid,mem")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        lines = r.stderr.decode().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn("--columns: unknown column 'mem'", lines[0])
+        self.assertEqual(r.stdout, b"")
+
+    def test_columns_of_this_machine_are_read_from_it(self):
+        burner = subprocess.Popen(["/usr/bin/python3", "-c", "while True: pass"])
+        self.addCleanup(burner.wait)
+        self.addCleanup(burner.kill)
+        r = run("snapshot", "--no-image-facts", "--pid", str(burner.pid), "--columns", "pid,cpu,rss,s,thr")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        row = next(l for l in r.stdout.decode().splitlines() if l.split()[:1] == [str(burner.pid)])
+        pid, cpu, rss, state, threads = row.split()[:5]
+        self.assertGreater(float(cpu), 1.0, row)  # a second of a busy loop, whatever the load
+        self.assertRegex(rss, r"^[0-9.]+[KMG]$", row)
+        self.assertEqual((state, threads), ("R", "1"), row)
+
     def test_final_tree_as_json(self):
         r = run("snapshot", "--from", data("windows-triage.ptr"), "--format", "json")
         self.assertEqual(r.returncode, 0, r.stderr)
