@@ -226,6 +226,33 @@ TEST_F(SessionFixture, ExportsWriteTimestampedFilesMatchingTheView)
     EXPECT_NE(s2.status().error.find("cannot write"), std::string::npos);
 }
 
+// Rows never on screen are read at the export: RSS, state and threads for
+// every running process exported; CPU% needs a second reading, so "-".
+TEST_F(SessionFixture, AnExportReadsTheFiguresOfRowsNeverOnScreen)
+{
+    struct Reader : collect::UsageReader {
+        std::optional<collect::UsageReading> read(std::uint32_t pid, std::uint64_t) override
+        {
+            if (pid != kVim.pid) return std::nullopt;
+            return collect::UsageReading{5'000'000'000ull, 3u << 20, 'S', 2};
+        }
+    };
+    fs::path dir = fs::temp_directory_path() / ("proctree-tui-usage-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    opts.export_dir = dir.string();
+    viewer::Session s(opts);
+    s.start_detached();
+    s.set_usage_reader(std::make_unique<Reader>());
+    s.feed(small_stream().bytes(), kSec);
+    s.export_view(false);
+    std::ifstream in(s.status().export_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    fs::remove_all(dir);
+    EXPECT_TRUE(std::regex_search(text.str(), std::regex(R"(\n +101  \S+ +-  +3\.0M  S  +\S+  +2  .*vim)")))
+        << text.str();
+}
+
 TEST(ExportFileName, HasTheTime)
 {
     EXPECT_EQ(viewer::export_file_name(T0 + 42 * kMs, false), "proctree-20231114-221320-042.txt");

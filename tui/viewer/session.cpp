@@ -152,10 +152,15 @@ bool Session::sample_usage(std::uint64_t steady_ns)
     if (!usage_.live() || ui_.paused || (!wants_usage(ui_.columns) && !by_usage)) return false;
     if (!by_usage || steady_ns < usage_.next_round()) return usage_.sample(ui_.shown, steady_ns);
     // The order needs every row's figures: the whole view, once a round.
+    return usage_.sample(running_in_view(), steady_ns);
+}
+
+std::vector<model::Identity> Session::running_in_view()
+{
     std::vector<model::Identity> ids;
     for (const model::Row& r : ViewRows(tree_, ui_.order, ui_.rows, &usage_).all_rows())
         if (!r.proc->exited) ids.push_back(r.proc->id);
-    return usage_.sample(ids, steady_ns);
+    return ids;
 }
 
 bool Session::open_playback()
@@ -482,7 +487,10 @@ void Session::export_view(bool json)
     info.time_ns = wall;
     info.host = host_label();
     info.source = source_label();
-    // The screen's columns, with the figures sampled for it ("-" for rows never on screen).
+    // The screen's columns for every row exported: rows never on screen are
+    // read now (RSS, state, threads; CPU% needs the second reading a
+    // screen's round gives, so it stays "-" for them).
+    if (usage_.live() && wants_usage(ui_.columns)) usage_.sample(running_in_view(), steady_ns_now());
     info.columns = export_columns(ui_.columns, usage_, tree_);
     std::string body = json ? model::export_json(tree_, info) : model::export_text(tree_, info);
     std::string dir = options_.export_dir.empty() ? std::string(".") : options_.export_dir;

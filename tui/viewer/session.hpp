@@ -153,6 +153,7 @@ public:
 private:
     bool start_nats(std::string& error);  // --from nats://SERVER/HOST
     bool fetch_details_cmdline();
+    std::vector<model::Identity> running_in_view();  // rows of the view whose process runs
     void count(std::uint64_t steady_ns, bool exit);
     void release_after_churn();
     void rates(std::uint64_t steady_ns, double& creates, double& exits) const;
