@@ -127,10 +127,11 @@ void ImageFactsSink::flush()
     inner_.flush();
 }
 
-// Requests come one per exec. Answered in batches a few milliseconds apart,
-// a storm costs one wake-up, one flush and one stat per distinct path per
-// batch instead of one of each per exec. The identity is then that of a
-// moment within the pause of the exec, as latitude the worker already had.
+// Requests come one per exec. Answered in batches a pause apart, a storm
+// costs one wake-up and one stat per distinct path per batch, and a flush
+// when the worker goes idle, instead of one of each per exec. The identity
+// is then read up to one pause after the exec: the worker was never in step
+// with the exec anyway.
 void ImageFactsSink::worker()
 {
     std::unique_lock lock(mutex_);
