@@ -28,48 +28,13 @@ namespace {
 // Memory is only used while events wait.
 constexpr int kDefaultReceiveBuffer = 64 << 20;
 
-class ProcConnector final : public EventChannel {
+class ProcConnector final : public NetlinkSocket {
 public:
-    explicit ProcConnector(int fd) : fd_(fd)
-    {
-        // Set up once: the kernel only writes msg_len and msg_flags back.
-        for (int i = 0; i < kSlots; ++i) {
-            iov_[i].iov_base = slab_.data() + static_cast<std::size_t>(i) * kSlotSize;
-            iov_[i].iov_len = kSlotSize;
-            msgs_[i].msg_hdr.msg_iov = &iov_[i];
-            msgs_[i].msg_hdr.msg_iovlen = 1;
-        }
-    }
+    explicit ProcConnector(int fd) : NetlinkSocket(fd, kSlotSize) {}
     ~ProcConnector() override
     {
         send_op(PROC_CN_MCAST_IGNORE);  // keeps the kernel's listener count right
-        ::close(fd_);
     }
-
-    long receive(std::byte* buf, std::size_t cap, int timeout_ms) override
-    {
-        // Datagrams are fetched up to kSlots at a time with one recvmmsg and
-        // handed out one by one. Waiting is that same call (MSG_WAITFORONE,
-        // bounded by SO_RCVTIMEO): one system call per wake-up.
-        if (next_ == filled_) {
-            // A fetch that came back short found the queue empty: report
-            // that (0) rather than ask the kernel again right away.
-            if (timeout_ms == 0 && drained_) {
-                drained_ = false;
-                return 0;
-            }
-            int n = fetch(timeout_ms == 0 ? MSG_DONTWAIT : MSG_WAITFORONE);
-            if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR) return 0;
-            if (n < 0) return n;
-        }
-        const mmsghdr& m = msgs_[next_];
-        const std::size_t len = std::min<std::size_t>(m.msg_len, cap);
-        std::memcpy(buf, slab_.data() + static_cast<std::size_t>(next_) * kSlotSize, len);
-        ++next_;
-        return static_cast<long>(len);
-    }
-
-    std::string describe() const override { return description_; }
 
     // Subscribes to the event types in `mask` only (kernels since 6.6; older
     // ones ignore the request). The kernel sends no answer to it: the ack
@@ -88,7 +53,7 @@ public:
         std::memcpy(msg, &nh, sizeof nh);
         std::memcpy(msg + NLMSG_HDRLEN, &cn, sizeof cn);
         std::memcpy(msg + NLMSG_HDRLEN + sizeof cn, input, sizeof input);
-        return ::send(fd_, msg, sizeof msg, 0) == static_cast<ssize_t>(sizeof msg);
+        return ::send(fd(), msg, sizeof msg, 0) == static_cast<ssize_t>(sizeof msg);
     }
 
     // The kernel's ack to it carries `ack` + 1.
@@ -108,38 +73,63 @@ public:
         std::memcpy(msg, &nh, sizeof nh);
         std::memcpy(msg + NLMSG_HDRLEN, &cn, sizeof cn);
         std::memcpy(msg + NLMSG_HDRLEN + sizeof cn, &op, sizeof op);
-        return ::send(fd_, msg, sizeof msg, 0) == static_cast<ssize_t>(sizeof msg);
+        return ::send(fd(), msg, sizeof msg, 0) == static_cast<ssize_t>(sizeof msg);
     }
-
-    void set_description(std::string d) { description_ = std::move(d); }
 
 private:
-    static constexpr int kSlots = 256;
     static constexpr std::size_t kSlotSize = 1024;  // a proc connector datagram is ~100 bytes
-
-    // Returns how many datagrams arrived, or -errno (-EAGAIN: none waiting).
-    int fetch(int flags)
-    {
-        int n = ::recvmmsg(fd_, msgs_.data(), kSlots, flags, nullptr);
-        next_ = filled_ = 0;
-        if (n < 0) {
-            drained_ = errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;  // ENOBUFS comes on an empty queue
-            return -errno;
-        }
-        filled_ = n;
-        drained_ = n < kSlots;
-        return n;
-    }
-
-    int fd_;
-    std::string description_;
-    std::vector<std::byte> slab_ = std::vector<std::byte>(kSlots * kSlotSize);
-    std::array<mmsghdr, kSlots> msgs_{};
-    std::array<iovec, kSlots> iov_{};
-    int filled_ = 0;
-    int next_ = 0;
-    bool drained_ = false;
 };
+
+}  // namespace
+
+NetlinkSocket::NetlinkSocket(int fd, std::size_t slot_size) : fd_(fd), slot_size_(slot_size), slab_(kSlots * slot_size)
+{
+    // Set up once: the kernel only writes msg_len and msg_flags back.
+    for (int i = 0; i < kSlots; ++i) {
+        iov_[i].iov_base = slab_.data() + static_cast<std::size_t>(i) * slot_size_;
+        iov_[i].iov_len = slot_size_;
+        msgs_[i].msg_hdr.msg_iov = &iov_[i];
+        msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
+}
+
+NetlinkSocket::~NetlinkSocket() { ::close(fd_); }
+
+long NetlinkSocket::receive(std::byte* buf, std::size_t cap, int timeout_ms)
+{
+    // Datagrams are fetched up to kSlots at a time with one recvmmsg and
+    // handed out one by one. Waiting is that same call (MSG_WAITFORONE,
+    // bounded by SO_RCVTIMEO): one system call per wake-up.
+    if (next_ == filled_) {
+        // A fetch that came back short found the queue empty: report
+        // that (0) rather than ask the kernel again right away.
+        if (timeout_ms == 0 && drained_) {
+            drained_ = false;
+            return 0;
+        }
+        int n = fetch(timeout_ms == 0 ? MSG_DONTWAIT : MSG_WAITFORONE);
+        if (n == -EAGAIN || n == -EWOULDBLOCK || n == -EINTR) return 0;
+        if (n < 0) return n;
+    }
+    const mmsghdr& m = msgs_[next_];
+    const std::size_t len = std::min<std::size_t>(m.msg_len, cap);
+    std::memcpy(buf, slab_.data() + static_cast<std::size_t>(next_) * slot_size_, len);
+    ++next_;
+    return static_cast<long>(len);
+}
+
+int NetlinkSocket::fetch(int flags)
+{
+    int n = ::recvmmsg(fd_, msgs_.data(), kSlots, flags, nullptr);
+    next_ = filled_ = 0;
+    if (n < 0) {
+        drained_ = errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;  // ENOBUFS comes on an empty queue
+        return -errno;
+    }
+    filled_ = n;
+    drained_ = n < kSlots;
+    return n;
+}
 
 int size_receive_buffer(int fd, int wanted)
 {
@@ -152,8 +142,6 @@ int size_receive_buffer(int fd, int wanted)
     ::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len);
     return got;
 }
-
-}  // namespace
 
 std::unique_ptr<EventChannel> open_proc_connector(int receive_buffer, std::string& why_not)
 {
