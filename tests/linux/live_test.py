@@ -542,6 +542,53 @@ def test_foreign_proc(args):
     print("poll beside a foreign /proc: all checks passed")
 
 
+def test_storm_names(args):
+    """A vfork+exec storm of /bin/true through the proc connector, as fast
+    as the machine goes: the source stops reading each new image at once
+    (and says so), and still names at least 99% of the children exactly:
+    those gone before /proc was read get their name from the kernel's exit
+    accounting. Every child's create and exit are there."""
+    tmp = tempfile.mkdtemp(prefix="proctree-storm-")
+    rec = None
+    try:
+        path = os.path.join(tmp, "storm.ptr")
+        rec = Recording(args.proctree, path, ["--source", "netlink"])
+        rec.wait_snapshot()
+        pidfile = os.path.join(tmp, "children")
+        workers = os.cpu_count() or 1
+        subprocess.run([args.spawner, "vfork", "20000", str(workers), pidfile], check=True,
+                       stdout=subprocess.DEVNULL, timeout=DEADLINE_S)
+        pairs = [tuple(map(int, line.split())) for line in open(pidfile)]
+        children = {c for _, c in pairs}
+        check(len(children) == 20000, f"the spawner started {len(children)} distinct children")
+
+        def exits_recorded():
+            return sum(r["type"] == "exit" and r["pid"] in children for r in rec.records()) >= len(children)
+        wait_for("the exit of every child", exits_recorded, interval=0.5)
+        recs = rec.stop()
+        names, exited = {}, set()
+        for r in recs:
+            ident = (r.get("pid"), r.get("start_ns"))
+            if r["type"] == "create" and r["pid"] in children:
+                names[ident] = r["name"]
+            elif r["type"] in ("exec", "rename") and ident in names:
+                names[ident] = r["name"]
+            elif r["type"] == "exit" and ident in names:
+                exited.add(ident)
+        exact = sum(n == "true" for n in names.values())
+        check(len(names) == len(children), f"{len(names)} children created of {len(children)}")
+        check(len(exited) == len(children), f"{len(exited)} children exited of {len(children)}")
+        check(exact >= 0.99 * len(children), f"only {exact} of {len(children)} children named exactly")
+        check("a storm of execs" in rec.stderr(), f"no storm said: {rec.stderr()}")
+        print(f"storm: {len(children)} children, {exact} ({100.0 * exact / len(children):.2f}%) named exactly, "
+              f"{sum(r['type'] == 'rename' and (r['pid'], r['start_ns']) in names for r in recs)} by their exit")
+    finally:
+        if rec is not None and rec.proc.poll() is None:
+            rec.proc.kill()
+            rec.proc.wait()
+        remove_unless_kept(tmp)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--proctree", required=True)
@@ -552,12 +599,13 @@ def main():
     sub.add_parser("loss")
     sub.add_parser("foreign-proc")
     sub.add_parser("poll-exits")
+    sub.add_parser("storm-names").add_argument("--spawner", required=True)
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("these tests need root (they watch every process and switch users)", file=sys.stderr)
         sys.exit(SKIP)
     {"tree": test_tree, "unprivileged": test_unprivileged, "loss": test_loss, "foreign-proc": test_foreign_proc,
-     "poll-exits": test_poll_exits}[args.case](args)
+     "poll-exits": test_poll_exits, "storm-names": test_storm_names}[args.case](args)
 
 
 if __name__ == "__main__":

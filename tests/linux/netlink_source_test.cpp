@@ -3,6 +3,7 @@
 // a canned /proc for the details, wire records out (decoded by the model).
 #include "linux_test_support.hpp"
 #include "netlink_bytes.hpp"
+#include "taskstats_bytes.hpp"
 
 #include "netlink_channel.hpp"
 #include "procfs_text.hpp"
@@ -22,6 +23,16 @@ using namespace proctree::testing;
 namespace model = proctree::model;
 
 namespace {
+
+// A scripted step as a receive returns it: an error, or a datagram copied out.
+template <typename Step>
+long hand_out(const Step& s, std::byte* buf, std::size_t cap)
+{
+    if (auto* err = std::get_if<int>(&s)) return *err;
+    const Datagram& d = std::get<Datagram>(s);
+    std::memcpy(buf, d.data(), std::min(cap, d.size()));
+    return static_cast<long>(d.size());
+}
 
 // Replays a script: datagrams, errors (-ENOBUFS) and actions on the fake
 // /proc. An action first ends the reader's current batch (a timeout), so it
@@ -57,10 +68,7 @@ public:
             return 0;
         }
         ++next_;
-        if (auto* err = std::get_if<int>(&s)) return *err;
-        const Datagram& d = std::get<Datagram>(s);
-        std::memcpy(buf, d.data(), std::min(cap, d.size()));
-        return static_cast<long>(d.size());
+        return hand_out(s, buf, cap);
     }
 
 private:
@@ -101,8 +109,26 @@ private:
     std::size_t next_ = 0;
 };
 
+// The exit accounting: hands out its datagrams (or errors) one per
+// receive, then has nothing more.
+class AccountingChannel final : public EventChannel {
+public:
+    using Step = std::variant<Datagram, int>;
+    explicit AccountingChannel(std::vector<Step> steps) : steps_(std::move(steps)) {}
+    long receive(std::byte* buf, std::size_t cap, int) override
+    {
+        if (next_ >= steps_.size()) return 0;
+        return hand_out(steps_[next_++], buf, cap);
+    }
+
+private:
+    std::vector<Step> steps_;
+    std::size_t next_ = 0;
+};
+
 std::vector<Rec> run_script(FakeProc& proc, std::vector<ScriptedChannel::Step> steps,
-                            std::unique_ptr<EventChannel> exec_channel = nullptr)
+                            std::unique_ptr<EventChannel> exec_channel = nullptr,
+                            std::unique_ptr<EventChannel> exit_channel = nullptr)
 {
     std::atomic<bool> stop{false};
     SourceOptions options;
@@ -111,7 +137,7 @@ std::vector<Rec> run_script(FakeProc& proc, std::vector<ScriptedChannel::Step> s
     // The source flushes right after its initial snapshot.
     auto started = [&sink] { return sink.flushes.load() > 0; };
     auto source = make_netlink_source_on(options, std::make_unique<ScriptedChannel>(std::move(steps), stop, started),
-                                         proc.root(), std::move(exec_channel));
+                                         proc.root(), std::move(exec_channel), std::move(exit_channel));
     EXPECT_EQ(source->run(sink, stop), 0);
     return decode(sink.bytes);
 }
@@ -343,4 +369,65 @@ TEST(NetlinkSource, DetailsOfAnotherProcessThatTookThePidAreNotTheExecs)
     EXPECT_EQ(recs[1].name, "bash");  // the best name known, not the newcomer's
     EXPECT_EQ(recs[1].cmdline, "");
     EXPECT_EQ(recs[1].image, "");
+}
+
+// 300 is gone before its exec could be read: the exec keeps the name it had
+// (its parent's), and the kernel's exit accounting corrects it at the exit.
+std::vector<Rec> exit_of_a_process_never_read(std::vector<AccountingChannel::Step> accounting)
+{
+    FakeProc proc;
+    proc.add(100, 1, "bash", 50);
+    const std::uint64_t t_fork = 70 * kSecond + 5'000'000;
+    return after_initial_snapshot(
+        run_script(proc,
+                   {fork_datagram(t_fork, 100, 100, 300, 300), exec_datagram(t_fork + 1000, 300),
+                    exit_datagram(t_fork + 800'000, 300, 300, 0)},
+                   nullptr, std::make_unique<AccountingChannel>(std::move(accounting))));
+}
+
+constexpr std::uint64_t kLivedUs = 800;  // fork to exit above, as the kernel counts it
+
+TEST(NetlinkSource, TheExitAccountNamesAProcessGoneBeforeItsExecWasRead)
+{
+    auto recs = exit_of_a_process_never_read({exit_message(300, "true", kLivedUs)});
+    ASSERT_EQ(recs.size(), 4u);
+    EXPECT_EQ(recs[1].name, "bash");
+    EXPECT_EQ(body<model::ProcessRename>(recs[2]).proc, body<model::ProcessCreate>(recs[0]).proc);
+    EXPECT_EQ(recs[2].name, "true");
+    EXPECT_EQ(body<model::ProcessExit>(recs[3]).proc.pid, 300u);
+}
+
+TEST(NetlinkSource, AnExitAccountWhoseLifetimeDoesNotFitIsAnotherProcesssAndUnused)
+{
+    // 20 s: a process of that pid long before this one.
+    auto recs = exit_of_a_process_never_read({exit_message(300, "old-one", 20'000'000)});
+    ASSERT_EQ(recs.size(), 3u);
+    EXPECT_EQ(recs[1].name, "bash");
+    EXPECT_EQ(body<model::ProcessExit>(recs[2]).proc.pid, 300u);
+}
+
+TEST(NetlinkSource, AfterTheAccountingOverranNoAccountWaitingIsTrusted)
+{
+    auto recs = exit_of_a_process_never_read({exit_message(300, "true", kLivedUs), -ENOBUFS});
+    ASSERT_EQ(recs.size(), 3u);
+    EXPECT_EQ(body<model::ProcessExit>(recs[2]).proc.pid, 300u);
+}
+
+TEST(NetlinkSource, AProcessWhoseExecWasReadIsNotRenamedByItsAccount)
+{
+    FakeProc proc;
+    proc.add(100, 1, "bash", 50);
+    ProcFs fs(proc.root());
+    const std::uint64_t t_fork = 80 * kSecond + 5'000'000;
+    auto recs = after_initial_snapshot(
+        run_script(proc,
+                   {[&] { proc.add(300, 100, "worker", ticks_at(fs, t_fork), nul_joined({"worker"}), "/bin/worker"); },
+                    fork_datagram(t_fork, 100, 100, 300, 300), exec_datagram(t_fork + 1000, 300),
+                    [&] { proc.remove(300); }, exit_datagram(t_fork + 800'000, 300, 300, 0)},
+                   nullptr,
+                   std::make_unique<AccountingChannel>(
+                       std::vector<AccountingChannel::Step>{exit_message(300, "other", kLivedUs)})));
+    ASSERT_EQ(recs.size(), 3u);
+    EXPECT_EQ(recs[1].name, "worker");
+    EXPECT_EQ(body<model::ProcessExit>(recs[2]).proc.pid, 300u);
 }

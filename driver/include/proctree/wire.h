@@ -115,7 +115,7 @@ enum pt_record_type {
     PT_REC_PROCESS_CREATE = 1,
     PT_REC_PROCESS_EXIT = 2,
     PT_REC_PROCESS_EXEC = 3,   /* Linux: the image changed */
-    PT_REC_PROCESS_RENAME = 4, /* Linux: comm changed (prctl PR_SET_NAME) */
+    PT_REC_PROCESS_RENAME = 4, /* Linux: comm changed (prctl), or learned at exit */
     PT_REC_THREAD_CREATE = 5,
     PT_REC_THREAD_EXIT = 6,
     PT_REC_IMAGE_LOAD = 7,

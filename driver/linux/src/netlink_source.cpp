@@ -4,28 +4,21 @@
 // them, so a slow sink never delays reading.
 #include "netlink_channel.hpp"
 
+#include "exec_details.hpp"
+#include "exit_accounting.hpp"
 #include "proc_event.hpp"
 #include "proc_tracker.hpp"
-#include "procfs_text.hpp"
 
 #include <proctree/linux/clock.hpp>
 #include <proctree/linux/parent_watch.hpp>
 
-#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <array>
 #include <cerrno>
-#include <charconv>
 #include <condition_variable>
 #include <cstring>
-#include <deque>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -52,222 +45,47 @@ constexpr int kRelaxedReadMs = 5;
 constexpr std::uint32_t PROC_EVENT_EXEC_MASK = 0x00000002;
 // Quiet time after the last loss before the follow-up rescan.
 constexpr auto kFollowUpAfter = std::chrono::seconds(1);
+// A storm, for the exec thread: more execs than this in a window (2,000/s).
+// With the exit accounting there, it then stops waking for each exec and
+// reads what a pause gathered, in one go: the wake-up and the /proc files
+// per exec are most of what the traced workload pays, and a process gone
+// during the pause costs one failed open. What outlives the pause is read
+// whole; what did not is named by the exit accounting. Below half of it
+// again (hysteresis), each exec is read at once.
+constexpr std::uint64_t kStormExecsPerWindow = 100;
+constexpr std::uint64_t kStormWindowNs = 50'000'000;
+constexpr int kStormPauseMs = 2;
 
-// Details of new images read by the exec thread, waiting for the reader to
-// meet the same exec event (same process, same kernel time stamp) in the
-// full stream. Bounded: details nobody asked for are dropped oldest first.
-class ExecDetailCache {
+// Counts execs per window and says whether a storm is on.
+class StormGauge {
 public:
-    void put(ProcEvent&& ev)
+    bool on() const { return on_; }
+    void count(std::uint64_t execs, std::uint64_t now_ns)
     {
-        std::lock_guard lock(mutex_);
-        if (order_.size() >= kMaxEntries) {
-            details_.erase(order_.front());
-            order_.pop_front();
+        const std::uint64_t elapsed = now_ns - window_start_;
+        if (elapsed >= kStormWindowNs) {
+            // The last window's rate (a quiet thread looks less often).
+            const std::uint64_t per_window = in_window_ * kStormWindowNs / elapsed;
+            on_ = per_window >= (on_ ? kStormExecsPerWindow / 2 : kStormExecsPerWindow);
+            window_start_ = now_ns;
+            in_window_ = 0;
         }
-        const Key key{ev.tgid, ev.monotonic_ns};
-        if (details_
-                .emplace(key, Details{std::move(ev.seen_comm), std::move(ev.exe), std::move(ev.cmdline),
-                                      ev.cmdline_whole, ev.uid, ev.start_ns})
-                .second)
-            order_.push_back(key);
-        filled_ = true;
-    }
-
-    bool take(ProcEvent& ev)
-    {
-        std::lock_guard lock(mutex_);
-        auto it = details_.find(Key{ev.tgid, ev.monotonic_ns});
-        if (it == details_.end()) return false;
-        ev.seen_comm = std::move(it->second.comm);
-        ev.exe = std::move(it->second.exe);
-        ev.cmdline = std::move(it->second.cmdline);
-        ev.cmdline_whole = it->second.cmdline_whole;
-        ev.uid = it->second.uid;
-        ev.start_ns = it->second.start_ns;
-        ev.details_read = true;
-        details_.erase(it);  // its key stays in order_ until evicted: harmless
-        return true;
-    }
-
-    bool ever_filled()
-    {
-        std::lock_guard lock(mutex_);
-        return filled_;
+        in_window_ += execs;
+        if (in_window_ >= kStormExecsPerWindow) on_ = true;  // no need to wait for the window's end
     }
 
 private:
-    using Key = std::pair<std::uint32_t, std::uint64_t>;
-    struct Details {
-        std::string comm, exe, cmdline;
-        std::uint32_t cmdline_whole;
-        std::uint32_t uid;
-        std::optional<std::uint64_t> start_ns;
-    };
-    static constexpr std::size_t kMaxEntries = 65536;
-    std::mutex mutex_;
-    std::map<Key, Details> details_;
-    std::deque<Key> order_;
-    bool filled_ = false;
-};
-
-// Reads the details of processes right after their events (reader thread).
-// A /bin/true lives well under a millisecond after its exec, so the order
-// matters: first the names of every exec in the batch, newest first (the
-// oldest are the likeliest to be gone already), then the rest.
-//
-// Each /proc file opened costs the kernel a dentry and an inode for that
-// process (torn down again at its exit, by the traced workload), so an exec
-// is read from two: stat (name, start time and where argv lies, in one read,
-// so the name is that of the process with that start) and the exe link;
-// argv comes straight from the process's memory.
-class Enricher {
-public:
-    explicit Enricher(std::string root) : root_(std::move(root)), procfs_(root_) {}
-
-    // Reads what a new image is (name, command line, executable, user).
-    void read_exec_details(ProcEvent& ev)
-    {
-        ArgRange argv;
-        if (read_name(ev, argv)) read_image(ev, argv);
-    }
-
-    void enrich(std::vector<ProcEvent>& events, std::size_t first, ExecDetailCache* cache)
-    {
-        const std::uint64_t boottime_offset = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
-        // The names (which survive while the process is a zombie) of every
-        // exec first; the command line and the exe link do not survive.
-        argv_of_.assign(events.size(), ArgRange{});
-        for (std::size_t i = events.size(); i-- > first;) {
-            ProcEvent& ev = events[i];
-            if (ev.kind != ProcEvent::Kind::Exec || (cache && cache->take(ev))) continue;
-            if (read_name(ev, argv_of_[i])) argv_of_[i].wanted = true;
-        }
-        for (std::size_t i = first; i < events.size(); ++i) {
-            ProcEvent& ev = events[i];
-            if (ev.kind == ProcEvent::Kind::Exec && argv_of_[i].wanted) {
-                read_image(ev, argv_of_[i]);
-            } else if (ev.kind == ProcEvent::Kind::Fork && ev.is_process()) {
-                ev.start_ns = start_ns_of_fork(ev, boottime_offset);
-            }
-        }
-    }
-
-private:
-    struct ArgRange {
-        std::uint64_t start = 0, end = 0;
-        bool wanted = false;  // the process was alive: read its image too
-    };
-
-    // Name, start time and user from one read of stat; false when gone.
-    bool read_name(ProcEvent& ev, ArgRange& argv)
-    {
-        auto f = parse_stat(read_once(ev.tgid, "stat", &ev.uid));
-        if (!f) return false;
-        ev.seen_comm = std::move(f->comm);
-        ev.start_ns = procfs_.start_ns_from_ticks(f->start_ticks);
-        ev.details_read = true;
-        argv.start = f->arg_start;
-        argv.end = f->arg_end;
-        // A zombie has no memory left, hence no command line or exe link.
-        return f->state != 'Z' && f->state != 'X';
-    }
-
-    void read_image(ProcEvent& ev, const ArgRange& argv)
-    {
-        if (!read_argv(ev, argv)) {
-            set_path(ev.tgid, "cmdline");
-            CmdlineText cmd = read_cmdline(path_);
-            ev.cmdline = std::move(cmd.text);
-            ev.cmdline_whole = cmd.whole;
-        }
-        set_path(ev.tgid, nullptr);
-        ev.exe = read_exe_link(path_);
-    }
-
-    // argv as exec laid it out: it fits a record and ends in a NUL. Anything
-    // else (rewritten by setproctitle, too long, not ours to read) is left
-    // to the cmdline file, which knows those rules: false then.
-    bool read_argv(ProcEvent& ev, const ArgRange& argv)
-    {
-        if (argv.start == 0 || argv.end <= argv.start || argv.end - argv.start > PT_MAX_STRING) return false;
-        const std::size_t len = argv.end - argv.start;
-        iovec local{buf_.data(), len};
-        iovec remote{reinterpret_cast<void*>(argv.start), len};
-        const ssize_t n = ::process_vm_readv(static_cast<pid_t>(ev.tgid), &local, 1, &remote, 1, 0);
-        if (n < 0 && errno == ESRCH) return true;  // gone meanwhile: the file would be empty too
-        if (n != static_cast<ssize_t>(len) || buf_[len - 1] != '\0') return false;
-        ev.cmdline = join_cmdline({buf_.data(), len});
-        ev.cmdline_whole = 0;
-        return true;
-    }
-
-private:
-    // The kernel's starttime is the boot-based start ns truncated to clock
-    // ticks; the fork event is stamped a few microseconds after it. Unless a
-    // tick boundary lies just before the event, the event's own tick is the
-    // start tick, and /proc need not be read at all (a good part of the cost
-    // of a fork storm). Near a boundary, /proc/PID/stat decides.
-    std::uint64_t start_ns_of_fork(ProcEvent& ev, std::uint64_t boottime_offset)
-    {
-        const std::uint64_t boot_ns = ev.monotonic_ns + boottime_offset;
-        const std::uint64_t ns_per_tick = 1'000'000'000ull / procfs_.ticks_per_second();
-        if (boot_ns % ns_per_tick < kTickGuardNs) {
-            std::string_view text = read_once(ev.tgid, "stat");
-            if (auto f = parse_stat(text)) {
-                ev.seen_comm = std::move(f->comm);  // a name for the exec, should it come too late
-                return procfs_.start_ns_from_ticks(f->start_ticks);
-            }
-        }
-        return procfs_.start_ns_from_ticks(boot_ns / ns_per_tick);
-    }
-
-    void set_path(std::uint32_t pid, const char* file)
-    {
-        path_.assign(root_);
-        path_ += '/';
-        char digits[16];
-        auto r = std::to_chars(digits, digits + sizeof digits, pid);
-        path_.append(digits, r.ptr);
-        if (file) {
-            path_ += '/';
-            path_ += file;
-        }
-    }
-
-    // One read(2): /proc files of a process produce their whole text in one
-    // go, so a short read is the end. Empty when unreadable.
-    // owner: the file's owner, which for /proc/PID files is the process's
-    // effective uid (root when it is not dumpable, e.g. setuid).
-    std::string_view read_once(std::uint32_t pid, const char* file, std::uint32_t* owner = nullptr)
-    {
-        set_path(pid, file);
-        int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) return {};
-        struct stat st {};
-        if (owner && ::fstat(fd, &st) == 0) *owner = st.st_uid;
-        ssize_t n = ::read(fd, buf_.data(), buf_.size());
-        ::close(fd);
-        return n > 0 ? std::string_view(buf_.data(), static_cast<std::size_t>(n)) : std::string_view();
-    }
-
-    // Far more than the few microseconds between a task's start stamp and
-    // its fork event, even with the forking CPU preempted in between.
-    static constexpr std::uint64_t kTickGuardNs = 1'000'000;
-
-    std::string root_;
-    ProcFs procfs_;
-    std::string path_;
-    std::vector<ArgRange> argv_of_;
-    std::array<char, PT_MAX_STRING + 1> buf_{};
+    std::uint64_t window_start_ = 0;
+    std::uint64_t in_window_ = 0;
+    bool on_ = false;
 };
 
 class NetlinkSource final : public Source {
 public:
     NetlinkSource(const SourceOptions& options, std::unique_ptr<EventChannel> channel, std::string root,
-                  std::unique_ptr<EventChannel> exec_channel)
+                  std::unique_ptr<EventChannel> exec_channel, std::unique_ptr<EventChannel> exit_channel)
         : options_(options), channel_(std::move(channel)), exec_channel_(std::move(exec_channel)),
-          root_(std::move(root))
+          exit_channel_(std::move(exit_channel)), root_(std::move(root))
     {}
 
     pt_source kind() const override { return PT_SOURCE_NETLINK; }
@@ -363,6 +181,12 @@ private:
                 notify("proc connector: no real-time scheduling here (not root?): short-lived processes may lose "
                        "their names");
             }
+            if (storm_seen_.load(std::memory_order_relaxed) && !storm_said_) {
+                storm_said_ = true;
+                notify(fmt::format("proc connector: a storm of execs (over {}/s): processes gone within {} ms are "
+                                   "named from the exit accounting, without command line or executable",
+                                   kStormExecsPerWindow * 1'000'000'000 / kStormWindowNs, kStormPauseMs));
+            }
             const auto now = std::chrono::steady_clock::now();
             for (const ProcEvent& ev : batch) {
                 if (ev.kind == ProcEvent::Kind::Lost) {
@@ -410,10 +234,13 @@ private:
     // The exec thread: only exec events reach it, and it reads each new
     // image's details at once, at real-time priority where permitted. The
     // full stream's reader then needs no haste and takes events in batches.
+    // In a storm, with the exit accounting to name what is gone, it reads
+    // in batches too (StormGauge).
     void exec_loop()
     {
         set_realtime(true);
         Enricher enricher(root_);
+        StormGauge storm;
         std::vector<std::byte> buf(64 * 1024);
         std::vector<ProcEvent> events;
         for (;;) {
@@ -421,15 +248,22 @@ private:
                 std::lock_guard lock(mutex_);
                 if (reader_stop_) break;
             }
-            long n = exec_channel_->receive(buf.data(), buf.size(), kPollMs);
-            if (n <= 0) continue;  // an overrun here only costs names: the main stream still has the events
+            const bool storm_on = exit_channel_ && storm.on();
+            if (storm_on) std::this_thread::sleep_for(std::chrono::milliseconds(kStormPauseMs));
             events.clear();
-            parse_proc_connector({buf.data(), static_cast<std::size_t>(n)}, events);
-            for (ProcEvent& ev : events) {
-                if (ev.kind != ProcEvent::Kind::Exec) continue;
-                enricher.read_exec_details(ev);
-                if (ev.details_read) exec_details_.put(std::move(ev));
+            // An overrun here only costs names: the main stream still has the events.
+            long n = exec_channel_->receive(buf.data(), buf.size(), storm_on ? 0 : kPollMs);
+            for (; n > 0 || n == -ENOBUFS; n = exec_channel_->receive(buf.data(), buf.size(), 0)) {
+                if (n > 0) parse_proc_connector({buf.data(), static_cast<std::size_t>(n)}, events);
+                if (!storm_on) break;  // one datagram per wake-up: each exec read at once
             }
+            std::erase_if(events, [](const ProcEvent& ev) { return ev.kind != ProcEvent::Kind::Exec; });
+            if (!events.empty()) exec_thread_heard_.store(true, std::memory_order_relaxed);
+            enricher.enrich(events, 0, nullptr);
+            // Those gone too are put: the reader need not try them again.
+            for (ProcEvent& ev : events) exec_details_.put(std::move(ev));
+            storm.count(events.size(), clock_ns(CLOCK_MONOTONIC));
+            if (exit_channel_ && storm.on()) storm_seen_.store(true, std::memory_order_relaxed);
         }
     }
 
@@ -470,13 +304,18 @@ private:
                 if (events.size() >= kBatch) break;
                 n = channel_->receive(buf.data(), buf.size(), 0);
             }
-            if (!events.empty()) enricher.enrich(events, 0, exec_channel_ ? &exec_details_ : nullptr);
+            if (!events.empty()) {
+                enricher.enrich(events, 0, exec_channel_ ? &exec_details_ : nullptr);
+                if (exit_channel_) name_exits(events);
+            }
             if (loss && n == 0) {
                 events.emplace_back().kind = ProcEvent::Kind::Lost;
                 loss = false;
+                // Exits the kernel dropped leave their accounts unclaimed.
+                if (exit_channel_) distrust_exit_accounts();
             }
             if (!events.empty()) hand_over(events);
-            if (!relaxed && exec_channel_ && exec_details_.ever_filled()) {
+            if (!relaxed && exec_channel_ && exec_thread_heard_.load(std::memory_order_relaxed)) {
                 relaxed = true;
                 if (realtime) set_realtime(false);
             }
@@ -490,6 +329,50 @@ private:
         }
         std::lock_guard lock(mutex_);
         reader_done_ = true;
+    }
+
+    // Gives each exit in `events` the kernel's account of it. The account
+    // was sent before the exit event, so it waits on the channel by now.
+    void name_exits(std::vector<ProcEvent>& events)
+    {
+        drain_exit_accounts();
+        for (ProcEvent& ev : events) {
+            if (ev.kind != ProcEvent::Kind::Exit) continue;
+            std::optional<ExitAccount> account = exit_accounts_.take(ev.pid);
+            // Before a loss, the account taken may be another's: unused.
+            if (!account || ev.monotonic_ns < exit_accounts_trusted_from_) continue;
+            ev.exit_comm = std::move(account->comm);
+            ev.exit_elapsed_us = account->elapsed_us;
+        }
+    }
+
+    void drain_exit_accounts()
+    {
+        bool overrun = false;
+        std::vector<ExitAccount> accounts;
+        for (long n; (n = exit_channel_->receive(exit_buf_.data(), exit_buf_.size(), 0)) != 0;) {
+            if (n == -ENOBUFS) {
+                overrun = true;
+            } else if (n < 0) {
+                break;  // names only: the exits themselves come from the proc connector
+            } else {
+                parse_exit_accounting({exit_buf_.data(), static_cast<std::size_t>(n)}, accounts);
+            }
+        }
+        for (ExitAccount& a : accounts) exit_accounts_.add(std::move(a));
+        if (overrun) distrust_exit_accounts();
+    }
+
+    // After a loss on either stream, the accounts waiting may not match the
+    // exits to come: all are dropped, and exits from before now take none.
+    void distrust_exit_accounts()
+    {
+        long n = 0;
+        do {
+            n = exit_channel_->receive(exit_buf_.data(), exit_buf_.size(), 0);
+        } while (n > 0 || n == -ENOBUFS);
+        exit_accounts_.forget_all();
+        exit_accounts_trusted_from_ = clock_ns(CLOCK_MONOTONIC);
     }
 
     // A process like /bin/true is gone well under a millisecond after its
@@ -528,7 +411,15 @@ private:
     SourceOptions options_;
     std::unique_ptr<EventChannel> channel_;
     std::unique_ptr<EventChannel> exec_channel_;
+    std::unique_ptr<EventChannel> exit_channel_;
     std::string root_;
+    // Reader thread only: the exit accounts waiting for their exit events.
+    ExitAccounts exit_accounts_;
+    std::uint64_t exit_accounts_trusted_from_ = 0;  // CLOCK_MONOTONIC ns
+    std::vector<std::byte> exit_buf_ = std::vector<std::byte>(64 * 1024);
+    std::atomic<bool> exec_thread_heard_{false};
+    std::atomic<bool> storm_seen_{false};
+    bool storm_said_ = false;  // writer thread only
     ExecDetailCache exec_details_;
     std::atomic<bool> realtime_refused_{false};
     bool realtime_refusal_said_ = false;  // writer thread only
@@ -550,9 +441,11 @@ private:
 }  // namespace
 
 std::unique_ptr<Source> make_netlink_source_on(const SourceOptions& options, std::unique_ptr<EventChannel> channel,
-                                               std::string proc_root, std::unique_ptr<EventChannel> exec_channel)
+                                               std::string proc_root, std::unique_ptr<EventChannel> exec_channel,
+                                               std::unique_ptr<EventChannel> exit_channel)
 {
-    return std::make_unique<NetlinkSource>(options, std::move(channel), std::move(proc_root), std::move(exec_channel));
+    return std::make_unique<NetlinkSource>(options, std::move(channel), std::move(proc_root), std::move(exec_channel),
+                                           std::move(exit_channel));
 }
 
 std::unique_ptr<Source> make_netlink_source(const SourceOptions& options, std::string& why_not)
@@ -560,9 +453,17 @@ std::unique_ptr<Source> make_netlink_source(const SourceOptions& options, std::s
     auto channel = open_proc_connector(options.receive_buffer, why_not);
     if (!channel) return nullptr;
     if (options.notice) options.notice(fmt::format("proc connector: subscribed, {}", channel->describe()));
-    return make_netlink_source_on(options, std::move(channel), "/proc",
-                                  options.realtime_reader ? open_proc_connector_filtered(PROC_EVENT_EXEC_MASK)
-                                                          : nullptr);
+    std::unique_ptr<EventChannel> exec_channel, exit_channel;
+    if (options.realtime_reader) {
+        exec_channel = open_proc_connector_filtered(PROC_EVENT_EXEC_MASK);
+        std::string no_accounting;
+        exit_channel = open_exit_accounting(no_accounting);
+        if (!exit_channel && options.notice)
+            options.notice(fmt::format("{}: in a storm, processes gone before /proc is read keep their parent's name",
+                                       no_accounting));
+    }
+    return make_netlink_source_on(options, std::move(channel), "/proc", std::move(exec_channel),
+                                  std::move(exit_channel));
 }
 
 }  // namespace proctree::collect

@@ -46,6 +46,11 @@ struct ProcEvent {
     std::uint32_t cmdline_whole = 0;  // ProcInfo::cmdline_whole
     std::uint32_t uid = 0xFFFFFFFFu;
 
+    // Exit: the kernel's exit accounting of this task, when it was heard
+    // (its name when it exited, and how long its thread group had lived).
+    std::string exit_comm;
+    std::optional<std::uint64_t> exit_elapsed_us;
+
     bool is_process() const { return pid == tgid; }
 };
 

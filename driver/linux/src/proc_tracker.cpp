@@ -277,7 +277,8 @@ bool ProcTracker::on_exec(const ProcEvent& ev)
     now.pid = ev.tgid;
     now.start_ns = k.start_ns;
     // Details read from a process that took the pid since are not its.
-    if (ev.details_read && (!ev.start_ns || *ev.start_ns == k.start_ns)) {
+    const bool read = ev.details_read && (!ev.start_ns || *ev.start_ns == k.start_ns);
+    if (read) {
         now.name = ev.seen_comm.empty() ? k.name : ev.seen_comm;
         now.exe = ev.exe;
         now.cmdline = ev.cmdline;
@@ -293,6 +294,7 @@ bool ProcTracker::on_exec(const ProcEvent& ev)
     if (!out_.exec(time, exec_args_for(now))) return false;
     take_description(k, now);
     k.name_seen_after_fork.clear();
+    k.name_guessed = !read;
     return true;
 }
 
@@ -308,9 +310,29 @@ bool ProcTracker::on_exit(const ProcEvent& ev)
         return out_.thread(time, PT_REC_THREAD_EXIT, owner, ev.pid, d.code);
     }
     if (it == known_.end()) return true;  // never reported, so nothing to retire
+    if (!name_from_exit_account(ev, it->second, time)) return false;
     const bool ok = out_.exit(time, ident_of(ev.tgid, it->second.start_ns), d.code, d.signal, d.flags);
     known_.erase(it);
     return ok;
+}
+
+// A process whose last exec was gone before it could be read carries a
+// guessed name; the kernel's exit accounting says what it really was called.
+// The account is used only when its lifetime fits this process's start (one
+// clock tick for the start's truncation, generous room for the exit path
+// between the account and the exit event).
+bool ProcTracker::name_from_exit_account(const ProcEvent& ev, Known& k, std::uint64_t time)
+{
+    if (!k.name_guessed || ev.exit_comm.empty() || ev.exit_comm == k.name || !ev.exit_elapsed_us) return true;
+    const std::uint64_t elapsed_ns = *ev.exit_elapsed_us * 1000;
+    if (elapsed_ns > ev.monotonic_ns) return true;
+    const std::uint64_t started = start_ns_from_monotonic(ev.monotonic_ns - elapsed_ns);
+    const std::uint64_t tick = 1'000'000'000ull / procfs_.ticks_per_second();
+    constexpr std::uint64_t kExitPathNs = 100'000'000;
+    if (started + tick < k.start_ns || started > k.start_ns + tick + kExitPathNs) return true;
+    k.name = ev.exit_comm;
+    k.name_guessed = false;
+    return out_.rename(time, ident_of(ev.tgid, k.start_ns), k.name);
 }
 
 bool ProcTracker::on_comm(const ProcEvent& ev)
@@ -319,6 +341,7 @@ bool ProcTracker::on_comm(const ProcEvent& ev)
     auto it = known_.find(ev.tgid);
     if (it == known_.end()) return true;
     it->second.name = ev.comm;
+    it->second.name_guessed = false;
     return out_.rename(wall_from_monotonic(ev.monotonic_ns), ident_of(ev.tgid, it->second.start_ns), ev.comm);
 }
 

@@ -73,6 +73,9 @@ private:
         // differed from the parent's (the child had exec'd): the best name
         // for the exec when the process is gone before the exec is read.
         std::string name_seen_after_fork;
+        // Its last exec was gone before it could be read: the name is the
+        // best guess, which the exit accounting may correct at the exit.
+        bool name_guessed = false;
         HeldHandle handle;       // on this very process, when one could be opened
         bool exit_seen = false;  // its handle reported its exit
     };
@@ -95,6 +98,7 @@ private:
     bool on_fork(const ProcEvent& ev);
     bool on_exec(const ProcEvent& ev);
     bool on_exit(const ProcEvent& ev);
+    bool name_from_exit_account(const ProcEvent& ev, Known& k, std::uint64_t time);
     bool on_comm(const ProcEvent& ev);
     bool emit_difference(Scan& scan, std::uint64_t now);
     bool emit_create(std::uint64_t time_ns, const ProcInfo& info);
