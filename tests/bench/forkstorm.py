@@ -21,8 +21,8 @@ Sources: any proctree `record --source` kind (ebpf, netlink, poll, auto),
 KIND@PATH for another proctree build (before/after in one run); peers:
 forkstat (-e fork,exec,exit), snoop (libbpf-tools execsnoop and exitsnoop
 together), bpftrace (a printf per fork/exec/exit), nlfloor (netlink_floor:
-the cheapest exact-name proc connector tracer, one /proc/PID/stat read per
-exec and nothing else). By default each proctree source gets its own storm
+the cheapest proc connector tracer that names each exec from /proc, one
+/proc/PID/stat read per exec and nothing else). By default each proctree source gets its own storm
 with the peers beside it (--together: one storm for all). --baseline also
 times the storm with no recorder, so the slowdown of the workload is printed.
 Needs tracefs for the peers (mounted at /sys/kernel/tracing for the run when

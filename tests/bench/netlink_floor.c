@@ -1,4 +1,5 @@
-/* netlink_floor - the least a proc connector tracer can do for exact names
+/* netlink_floor - the least a proc connector tracer that reads /proc at each
+ * exec can do for exact names
  * (a peer in forkstorm.py, not part of proctree).
  *
  *   netlink_floor OUTFILE
