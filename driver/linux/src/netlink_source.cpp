@@ -238,6 +238,7 @@ private:
     // in batches too (StormGauge).
     void exec_loop()
     {
+        pthread_setname_np(pthread_self(), "pt-exec");  // for top -H and perf
         set_realtime(true);
         Enricher enricher(root_);
         StormGauge storm;
@@ -269,6 +270,7 @@ private:
 
     void read_loop()
     {
+        pthread_setname_np(pthread_self(), "pt-events");
         // Real-time until the exec thread proves it works (kernels before
         // 6.6 cannot filter events for it); then batches at normal priority.
         bool realtime = set_realtime(true);
