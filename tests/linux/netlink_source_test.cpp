@@ -431,3 +431,29 @@ TEST(NetlinkSource, AProcessWhoseExecWasReadIsNotRenamedByItsAccount)
     EXPECT_EQ(recs[1].name, "worker");
     EXPECT_EQ(body<model::ProcessExit>(recs[2]).proc.pid, 300u);
 }
+
+// With the exit accounting there, a process whose exit is in the same batch
+// as its exec is not looked for in /proc (in a storm, nearly every one): the
+// exit names it.
+TEST(NetlinkSource, AnExecWhoseExitIsInTheBatchIsNamedByTheExitNotByProc)
+{
+    FakeProc proc;
+    proc.add(100, 1, "bash", 50);
+    ProcFs fs(proc.root());
+    const std::uint64_t t_fork = 90 * kSecond + 5'000'000;
+    auto recs = after_initial_snapshot(run_script(
+        proc,
+        {// Were /proc read, this is what it would say.
+         [&] { proc.add(300, 100, "from-proc", ticks_at(fs, t_fork), nul_joined({"from-proc"}), "/bin/from-proc"); },
+         fork_datagram(t_fork, 100, 100, 300, 300), exec_datagram(t_fork + 1000, 300),
+         exit_datagram(t_fork + 800'000, 300, 300, 0)},
+        nullptr,
+        std::make_unique<AccountingChannel>(
+            std::vector<AccountingChannel::Step>{exit_message(300, "true", kLivedUs)})));
+    ASSERT_EQ(recs.size(), 4u);
+    EXPECT_EQ(body<model::ProcessExec>(recs[1]).proc.pid, 300u);
+    EXPECT_EQ(recs[1].name, "bash");  // its parent's, until the exit says
+    EXPECT_EQ(recs[1].cmdline, "");
+    EXPECT_EQ(recs[2].name, "true");
+    EXPECT_EQ(body<model::ProcessExit>(recs[3]).proc.pid, 300u);
+}

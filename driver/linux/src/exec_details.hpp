@@ -23,6 +23,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace proctree::collect {
@@ -93,15 +94,20 @@ class Enricher {
 public:
     explicit Enricher(std::string root) : root_(std::move(root)), procfs_(root_) {}
 
-    void enrich(std::vector<ProcEvent>& events, std::size_t first, ExecDetailCache* cache)
+    // exits_named: the exit accounting names what has exited, so a process
+    // whose exit is already in the batch is not looked for in /proc.
+    void enrich(std::vector<ProcEvent>& events, std::size_t first, ExecDetailCache* cache, bool exits_named = false)
     {
         const std::uint64_t boottime_offset = clock_ns(CLOCK_BOOTTIME) - clock_ns(CLOCK_MONOTONIC);
         // The names (which survive while the process is a zombie) of every
         // exec first; the command line and the exe link do not survive.
         argv_of_.assign(events.size(), ArgRange{});
+        exited_later_.clear();
         for (std::size_t i = events.size(); i-- > first;) {
             ProcEvent& ev = events[i];
-            if (ev.kind != ProcEvent::Kind::Exec || (cache && cache->take(ev))) continue;
+            if (ev.kind == ProcEvent::Kind::Exit && ev.is_process() && exits_named) exited_later_.insert(ev.tgid);
+            argv_of_[i].gone = exited_later_.count(ev.tgid) > 0;
+            if (ev.kind != ProcEvent::Kind::Exec || (cache && cache->take(ev)) || argv_of_[i].gone) continue;
             if (read_name(ev, argv_of_[i])) argv_of_[i].wanted = true;
         }
         for (std::size_t i = first; i < events.size(); ++i) {
@@ -109,7 +115,7 @@ public:
             if (ev.kind == ProcEvent::Kind::Exec && argv_of_[i].wanted) {
                 read_image(ev, argv_of_[i]);
             } else if (ev.kind == ProcEvent::Kind::Fork && ev.is_process()) {
-                ev.start_ns = start_ns_of_fork(ev, boottime_offset);
+                ev.start_ns = start_ns_of_fork(ev, boottime_offset, argv_of_[i].gone);
             }
         }
     }
@@ -118,6 +124,7 @@ private:
     struct ArgRange {
         std::uint64_t start = 0, end = 0;
         bool wanted = false;  // the process was alive: read its image too
+        bool gone = false;    // its exit follows in the batch (and will name it)
     };
 
     // Name, start time and user from one read of stat; false when gone.
@@ -169,11 +176,12 @@ private:
     // tick boundary lies just before the event, the event's own tick is the
     // start tick, and /proc need not be read at all (a good part of the cost
     // of a fork storm). Near a boundary, /proc/PID/stat decides.
-    std::uint64_t start_ns_of_fork(ProcEvent& ev, std::uint64_t boottime_offset)
+    std::uint64_t start_ns_of_fork(ProcEvent& ev, std::uint64_t boottime_offset, bool gone)
     {
         const std::uint64_t boot_ns = ev.monotonic_ns + boottime_offset;
         const std::uint64_t ns_per_tick = 1'000'000'000ull / procfs_.ticks_per_second();
-        if (boot_ns % ns_per_tick < kTickGuardNs) {
+        // A process already gone meets no later scan to disagree with.
+        if (!gone && boot_ns % ns_per_tick < kTickGuardNs) {
             std::string_view text = read_once(ev.tgid, "stat");
             if (auto f = parse_stat(text)) {
                 ev.seen_comm = std::move(f->comm);  // a name for the exec, should it come too late
@@ -220,6 +228,7 @@ private:
     ProcFs procfs_;
     std::string path_;
     std::vector<ArgRange> argv_of_;
+    std::unordered_set<std::uint32_t> exited_later_;
     std::array<char, PT_MAX_STRING + 1> buf_{};
 };
 

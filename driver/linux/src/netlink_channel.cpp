@@ -27,6 +27,9 @@ namespace {
 // that a fork storm does not overrun a reader that is briefly descheduled.
 // Memory is only used while events wait.
 constexpr int kDefaultReceiveBuffer = 64 << 20;
+// The exec-only subscription is read at once, or not at all for a while (a
+// storm), after which what waited is dropped: a small buffer is enough.
+constexpr int kFilteredReceiveBuffer = 4 << 20;
 
 class ProcConnector final : public NetlinkSocket {
 public:
@@ -219,7 +222,7 @@ std::unique_ptr<EventChannel> open_proc_connector_filtered(std::uint32_t event_m
     }
     timeval timeout{0, 100'000};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    size_receive_buffer(fd, kDefaultReceiveBuffer);
+    size_receive_buffer(fd, kFilteredReceiveBuffer);
     auto channel = std::make_unique<ProcConnector>(fd);
     if (!channel->send_filtered(event_mask)) return nullptr;
     return channel;

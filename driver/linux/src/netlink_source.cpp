@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -45,16 +46,17 @@ constexpr int kRelaxedReadMs = 5;
 constexpr std::uint32_t PROC_EVENT_EXEC_MASK = 0x00000002;
 // Quiet time after the last loss before the follow-up rescan.
 constexpr auto kFollowUpAfter = std::chrono::seconds(1);
-// A storm, for the exec thread: more execs than this in a window (2,000/s).
-// With the exit accounting there, it then stops waking for each exec and
-// reads what a pause gathered, in one go: the wake-up and the /proc files
-// per exec are most of what the traced workload pays, and a process gone
-// during the pause costs one failed open. What outlives the pause is read
-// whole; what did not is named by the exit accounting. Below half of it
-// again (hysteresis), each exec is read at once.
+// A storm: more execs than this in a window (2,000/s). With the exit
+// accounting there, the exec thread then stands aside: its wake-up and
+// /proc files per exec are most of what the traced workload pays. The
+// full stream's reader reads the execs in its batches instead (a few ms
+// later): what is still there is read whole, what is gone costs one failed
+// open and is named by the exit accounting. Below half of it again
+// (hysteresis), the exec thread reads each exec at once.
 constexpr std::uint64_t kStormExecsPerWindow = 100;
 constexpr std::uint64_t kStormWindowNs = 50'000'000;
-constexpr int kStormPauseMs = 2;
+// How often the exec thread, standing aside, looks whether the storm ended.
+constexpr int kStandAsidePollMs = 20;
 
 // Counts execs per window and says whether a storm is on.
 class StormGauge {
@@ -183,9 +185,9 @@ private:
             }
             if (storm_seen_.load(std::memory_order_relaxed) && !storm_said_) {
                 storm_said_ = true;
-                notify(fmt::format("proc connector: a storm of execs (over {}/s): processes gone within {} ms are "
+                notify(fmt::format("proc connector: a storm of execs (over {}/s): processes gone within a few ms are "
                                    "named from the exit accounting, without command line or executable",
-                                   kStormExecsPerWindow * 1'000'000'000 / kStormWindowNs, kStormPauseMs));
+                                   kStormExecsPerWindow * 1'000'000'000 / kStormWindowNs));
             }
             const auto now = std::chrono::steady_clock::now();
             for (const ProcEvent& ev : batch) {
@@ -234,37 +236,41 @@ private:
     // The exec thread: only exec events reach it, and it reads each new
     // image's details at once, at real-time priority where permitted. The
     // full stream's reader then needs no haste and takes events in batches.
-    // In a storm, with the exit accounting to name what is gone, it reads
-    // in batches too (StormGauge).
+    // In a storm it stands aside (the reader says when): its socket
+    // overflows meanwhile, and what waited there is dropped on return.
     void exec_loop()
     {
         pthread_setname_np(pthread_self(), "pt-exec");  // for top -H and perf
         set_realtime(true);
         Enricher enricher(root_);
-        StormGauge storm;
         std::vector<std::byte> buf(64 * 1024);
         std::vector<ProcEvent> events;
+        bool stood_aside = false;
         for (;;) {
             {
                 std::lock_guard lock(mutex_);
                 if (reader_stop_) break;
             }
-            const bool storm_on = exit_channel_ && storm.on();
-            if (storm_on) std::this_thread::sleep_for(std::chrono::milliseconds(kStormPauseMs));
-            events.clear();
-            // An overrun here only costs names: the main stream still has the events.
-            long n = exec_channel_->receive(buf.data(), buf.size(), storm_on ? 0 : kPollMs);
-            for (; n > 0 || n == -ENOBUFS; n = exec_channel_->receive(buf.data(), buf.size(), 0)) {
-                if (n > 0) parse_proc_connector({buf.data(), static_cast<std::size_t>(n)}, events);
-                if (!storm_on) break;  // one datagram per wake-up: each exec read at once
+            if (exec_thread_aside_.load(std::memory_order_relaxed)) {
+                stood_aside = true;
+                std::this_thread::sleep_for(std::chrono::milliseconds(kStandAsidePollMs));
+                continue;
             }
+            if (stood_aside) {  // the reader had those execs: stale here
+                stood_aside = false;
+                while (exec_channel_->receive(buf.data(), buf.size(), 0) != 0) {}
+            }
+            // An overrun here only costs names: the main stream still has the events.
+            long n = exec_channel_->receive(buf.data(), buf.size(), kPollMs);
+            if (n <= 0) continue;
+            events.clear();
+            parse_proc_connector({buf.data(), static_cast<std::size_t>(n)}, events);
             std::erase_if(events, [](const ProcEvent& ev) { return ev.kind != ProcEvent::Kind::Exec; });
-            if (!events.empty()) exec_thread_heard_.store(true, std::memory_order_relaxed);
+            if (events.empty()) continue;
+            exec_thread_heard_.store(true, std::memory_order_relaxed);
             enricher.enrich(events, 0, nullptr);
             // Those gone too are put: the reader need not try them again.
             for (ProcEvent& ev : events) exec_details_.put(std::move(ev));
-            storm.count(events.size(), clock_ns(CLOCK_MONOTONIC));
-            if (exit_channel_ && storm.on()) storm_seen_.store(true, std::memory_order_relaxed);
         }
     }
 
@@ -306,8 +312,9 @@ private:
                 if (events.size() >= kBatch) break;
                 n = channel_->receive(buf.data(), buf.size(), 0);
             }
+            if (exec_channel_ && exit_channel_) gauge_storm(events);
             if (!events.empty()) {
-                enricher.enrich(events, 0, exec_channel_ ? &exec_details_ : nullptr);
+                enricher.enrich(events, 0, exec_channel_ ? &exec_details_ : nullptr, exit_channel_ != nullptr);
                 if (exit_channel_) name_exits(events);
             }
             if (loss && n == 0) {
@@ -331,6 +338,16 @@ private:
         }
         std::lock_guard lock(mutex_);
         reader_done_ = true;
+    }
+
+    // Counts the execs of a batch; in a storm, the exec thread stands aside.
+    void gauge_storm(const std::vector<ProcEvent>& events)
+    {
+        const auto execs = std::count_if(events.begin(), events.end(),
+                                         [](const ProcEvent& ev) { return ev.kind == ProcEvent::Kind::Exec; });
+        storm_.count(static_cast<std::uint64_t>(execs), clock_ns(CLOCK_MONOTONIC));
+        exec_thread_aside_.store(storm_.on(), std::memory_order_relaxed);
+        if (storm_.on()) storm_seen_.store(true, std::memory_order_relaxed);
     }
 
     // Gives each exit in `events` the kernel's account of it. The account
@@ -420,6 +437,8 @@ private:
     std::uint64_t exit_accounts_trusted_from_ = 0;  // CLOCK_MONOTONIC ns
     std::vector<std::byte> exit_buf_ = std::vector<std::byte>(64 * 1024);
     std::atomic<bool> exec_thread_heard_{false};
+    StormGauge storm_;  // reader thread only
+    std::atomic<bool> exec_thread_aside_{false};
     std::atomic<bool> storm_seen_{false};
     bool storm_said_ = false;  // writer thread only
     ExecDetailCache exec_details_;
