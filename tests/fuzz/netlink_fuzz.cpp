@@ -2,10 +2,11 @@
 // proc connector's datagrams and the exit accounting's (taskstats). The
 // first byte picks the parser, the rest is the datagram. Besides crashes
 // and sanitizer reports: a name carried out is never longer than the
-// kernel's field for it and holds no NUL.
+// kernel's field for it (it may fill it) and holds no NUL.
 #include "exit_accounting.hpp"
 #include "proc_event.hpp"
 
+#include <linux/cn_proc.h>
 #include <linux/taskstats.h>
 
 #include <cstddef>
@@ -21,6 +22,9 @@ void check(bool ok)
     if (!ok) std::abort();
 }
 
+// The proc connector's comm field: a name may fill it, without a NUL.
+constexpr std::size_t kCommField = sizeof(proc_event{}.event_data.comm.comm);
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -30,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (data[0] % 2 == 0) {
         std::vector<proctree::collect::ProcEvent> events;
         proctree::collect::parse_proc_connector(datagram, events);
-        for (const auto& ev : events) check(ev.comm.size() < 16 && ev.comm.find('\0') == std::string::npos);
+        for (const auto& ev : events) check(ev.comm.size() <= kCommField && ev.comm.find('\0') == std::string::npos);
     } else {
         std::vector<proctree::collect::ExitAccount> accounts;
         proctree::collect::parse_exit_accounting(datagram, accounts);

@@ -8,6 +8,7 @@
 #include "exit_accounting.hpp"
 #include "proc_event.hpp"
 #include "proc_tracker.hpp"
+#include "storm_gauge.hpp"
 
 #include <proctree/linux/clock.hpp>
 #include <proctree/linux/parent_watch.hpp>
@@ -46,41 +47,15 @@ constexpr int kRelaxedReadMs = 5;
 constexpr std::uint32_t PROC_EVENT_EXEC_MASK = 0x00000002;
 // Quiet time after the last loss before the follow-up rescan.
 constexpr auto kFollowUpAfter = std::chrono::seconds(1);
-// A storm: more execs than this in a window (2,000/s). With the exit
-// accounting there, the exec thread then stands aside: its wake-up and
-// /proc files per exec are most of what the traced workload pays. The
-// full stream's reader reads the execs in its batches instead (a few ms
-// later): what is still there is read whole, what is gone costs one failed
-// open and is named by the exit accounting. Below half of it again
-// (hysteresis), the exec thread reads each exec at once.
-constexpr std::uint64_t kStormExecsPerWindow = 100;
-constexpr std::uint64_t kStormWindowNs = 50'000'000;
+// In a storm of execs (StormGauge), with the exit accounting there, the
+// exec thread stands aside: its wake-up and /proc files per exec are most
+// of what the traced workload pays. The full stream's reader reads the
+// execs in its batches instead (a few ms later): what is still there is
+// read whole, what is gone costs one failed open (none when its exit is in
+// the same batch) and is named by the exit accounting. Once the storm is
+// over, the exec thread reads each exec at once again.
 // How often the exec thread, standing aside, looks whether the storm ended.
 constexpr int kStandAsidePollMs = 20;
-
-// Counts execs per window and says whether a storm is on.
-class StormGauge {
-public:
-    bool on() const { return on_; }
-    void count(std::uint64_t execs, std::uint64_t now_ns)
-    {
-        const std::uint64_t elapsed = now_ns - window_start_;
-        if (elapsed >= kStormWindowNs) {
-            // The last window's rate (a quiet thread looks less often).
-            const std::uint64_t per_window = in_window_ * kStormWindowNs / elapsed;
-            on_ = per_window >= (on_ ? kStormExecsPerWindow / 2 : kStormExecsPerWindow);
-            window_start_ = now_ns;
-            in_window_ = 0;
-        }
-        in_window_ += execs;
-        if (in_window_ >= kStormExecsPerWindow) on_ = true;  // no need to wait for the window's end
-    }
-
-private:
-    std::uint64_t window_start_ = 0;
-    std::uint64_t in_window_ = 0;
-    bool on_ = false;
-};
 
 class NetlinkSource final : public Source {
 public:
@@ -187,7 +162,7 @@ private:
                 storm_said_ = true;
                 notify(fmt::format("proc connector: a storm of execs (over {}/s): processes gone within a few ms are "
                                    "named from the exit accounting, without command line or executable",
-                                   kStormExecsPerWindow * 1'000'000'000 / kStormWindowNs));
+                                   StormGauge::kExecsPerSecond));
             }
             const auto now = std::chrono::steady_clock::now();
             for (const ProcEvent& ev : batch) {
