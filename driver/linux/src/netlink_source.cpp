@@ -342,31 +342,36 @@ private:
 
     void drain_exit_accounts()
     {
-        bool overrun = false;
-        std::vector<ExitAccount> accounts;
-        for (long n; (n = exit_channel_->receive(exit_buf_.data(), exit_buf_.size(), 0)) != 0;) {
-            if (n == -ENOBUFS) {
-                overrun = true;
-            } else if (n < 0) {
-                break;  // names only: the exits themselves come from the proc connector
-            } else {
-                parse_exit_accounting({exit_buf_.data(), static_cast<std::size_t>(n)}, accounts);
-            }
-        }
-        for (ExitAccount& a : accounts) exit_accounts_.add(std::move(a));
-        if (overrun) distrust_exit_accounts();
+        exit_parsed_.clear();
+        const bool overran = receive_exit_accounts(&exit_parsed_);
+        for (ExitAccount& a : exit_parsed_) exit_accounts_.add(std::move(a));
+        if (overran) distrust_exit_accounts();
     }
 
     // After a loss on either stream, the accounts waiting may not match the
     // exits to come: all are dropped, and exits from before now take none.
     void distrust_exit_accounts()
     {
-        long n = 0;
-        do {
-            n = exit_channel_->receive(exit_buf_.data(), exit_buf_.size(), 0);
-        } while (n > 0 || n == -ENOBUFS);
+        receive_exit_accounts(nullptr);
         exit_accounts_.forget_all();
         exit_accounts_trusted_from_ = clock_ns(CLOCK_MONOTONIC);
+    }
+
+    // Reads what waits on the exit channel, parsed into `into` (or dropped
+    // when null); true when the channel overran meanwhile.
+    bool receive_exit_accounts(std::vector<ExitAccount>* into)
+    {
+        bool overran = false;
+        for (long n; (n = exit_channel_->receive(exit_buf_.data(), exit_buf_.size(), 0)) != 0;) {
+            if (n == -ENOBUFS) {
+                overran = true;
+            } else if (n < 0) {
+                break;  // names only: the exits themselves come from the proc connector
+            } else if (into) {
+                parse_exit_accounting({exit_buf_.data(), static_cast<std::size_t>(n)}, *into);
+            }
+        }
+        return overran;
     }
 
     // A process like /bin/true is gone well under a millisecond after its
@@ -411,6 +416,7 @@ private:
     ExitAccounts exit_accounts_;
     std::uint64_t exit_accounts_trusted_from_ = 0;  // CLOCK_MONOTONIC ns
     std::vector<std::byte> exit_buf_ = std::vector<std::byte>(64 * 1024);
+    std::vector<ExitAccount> exit_parsed_;  // reused batch after batch
     std::atomic<bool> exec_thread_heard_{false};
     StormGauge storm_;  // reader thread only
     std::atomic<bool> exec_thread_aside_{false};
