@@ -84,10 +84,13 @@ class Pane:
 
     def mouse(self, button, x, y):
         """An X10 mouse press at column x, row y (0-based): button 0 is the
-        left button, 64/65 the wheel up/down."""
-        self.type("\x1b[M" + chr(32 + button) + chr(33 + x) + chr(33 + y))
-        if button < 3:  # and the release, or the next press reads as a drag
-            self.type("\x1b[M" + chr(32 + 3) + chr(33 + x) + chr(33 + y))
+        left button, 64/65 the wheel up/down. A button's release goes in the
+        same write, as a loaded machine or a slow link delivers them: the
+        viewer must still see the press."""
+        at = chr(33 + x) + chr(33 + y)
+        press = "\x1b[M" + chr(32 + button) + at
+        release = "\x1b[M" + chr(32 + 3) + at if button < 3 else ""
+        self.type(press + release)
 
     def resize(self, width, height):
         self.tmux("resize-window", "-t", "t", "-x", str(width), "-y", str(height))

@@ -5,6 +5,7 @@
 
 #include <ncursesw/curses.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <stdexcept>
@@ -142,6 +143,22 @@ void Screen::resized()
     painted_ = Grid();
 }
 
+// One KEY_MOUSE can stand for several events: ncurses reads every mouse
+// report already waiting (a press and its release in one read on a loaded
+// machine) and getmouse hands them back newest first. Taking only the first
+// would keep the release and lose the press.
+void Screen::read_mouse_events(std::vector<Event>& out)
+{
+    std::size_t first = out.size();
+    MEVENT m;
+    while (getmouse(&m) == OK) {
+        if (m.bstate & BUTTON4_PRESSED) out.push_back(Event::of(Key::WheelUp));
+        else if (m.bstate & BUTTON5_PRESSED) out.push_back(Event::of(Key::WheelDown));
+        else if (m.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) out.push_back(Event::click(m.x, m.y));
+    }
+    std::reverse(out.begin() + static_cast<std::ptrdiff_t>(first), out.end());
+}
+
 void Screen::read_events(std::vector<Event>& out)
 {
     for (;;) {
@@ -150,12 +167,7 @@ void Screen::read_events(std::vector<Event>& out)
         if (rc == ERR) return;
         if (rc == KEY_CODE_YES) {
             if (ch == KEY_MOUSE) {
-                MEVENT m;  // one event per KEY_MOUSE
-                if (getmouse(&m) == OK) {
-                    if (m.bstate & BUTTON4_PRESSED) out.push_back(Event::of(Key::WheelUp));
-                    else if (m.bstate & BUTTON5_PRESSED) out.push_back(Event::of(Key::WheelDown));
-                    else if (m.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) out.push_back(Event::click(m.x, m.y));
-                }
+                read_mouse_events(out);
                 continue;
             }
             if (ch > KEY_F0 && ch <= KEY_F(12)) {

@@ -39,6 +39,7 @@ public:
 private:
     short pair_for(Color fg, Color bg);
     void paint_row(const Grid& grid, int y);
+    static void read_mouse_events(std::vector<Event>& out);
 
     int in_fd_;
     int out_fd_;
