@@ -92,6 +92,7 @@ void ProcessTree::copy_from(const ProcessTree& o)
     stats_ = o.stats_;
     now_ = o.now_;
     generation_ = o.generation_;
+    next_serial_ = o.next_serial_;
     in_snapshot_ = o.in_snapshot_;
     snapshot_complete_ = o.snapshot_complete_;
     hosts_ = o.hosts_;
@@ -105,6 +106,7 @@ void ProcessTree::copy_from(const ProcessTree& o)
         mine(n.last_child_);
         mine(n.prev_);
         mine(n.next_);
+        mine(n.older_same_pid_);
     };
     repoint(root_);
     for (auto& [id, p] : by_id_) repoint(p);
@@ -407,10 +409,12 @@ Process* ProcessTree::create(const Record& r, const ProcessCreate& c)
             end(old, r.time_ns, ProcessExit{old->id, 0, 0, PT_EXIT_CODE_UNKNOWN, {}, {}});
             --stats_.exits;  // inferred, not reported
         }
+        p->older_same_pid_ = old;
         pid_slot->second = p;
     }
 
     p->id = c.proc;
+    p->serial_ = next_serial_++;
     p->recorded_parent = c.parent;
     p->current_parent = c.parent;
     p->creator_pid = c.creator_pid;
@@ -489,6 +493,16 @@ void ProcessTree::on_exec(const Record& r, const ProcessExec& e)
     ++generation_;
 }
 
+// Where facts about the image of record `seq` go in p: its image now, or
+// the one an exec replaced; nullptr if no record of p's has that seq.
+std::shared_ptr<const ImageFacts>* ProcessTree::facts_slot(Process& p, std::uint64_t seq)
+{
+    if (seq == p.image_seq) return &p.image_facts;
+    for (ExecStep& step : p.execs)
+        if (step.replaced_seq == seq) return &step.replaced_facts;
+    return nullptr;
+}
+
 // Facts name the record whose image they describe: the current image, or one
 // an exec has since replaced. A resync's repeated create of a known process
 // carries a new seq for the same image: its facts fill a gap, never replace.
@@ -496,14 +510,12 @@ void ProcessTree::on_image_facts(const ImageFactsRecord& f)
 {
     Process* p = node(f.proc);
     if (!p) return;
-    std::shared_ptr<const ImageFacts>* slot = nullptr;
-    if (f.event_seq == p->image_seq) {
-        slot = &p->image_facts;
-    } else {
-        for (ExecStep& step : p->execs)
-            if (step.replaced_seq == f.event_seq) slot = &step.replaced_facts;
-        if (!slot && !p->image_facts && f.path == p->image) slot = &p->image_facts;
-    }
+    std::shared_ptr<const ImageFacts>* slot = facts_slot(*p, f.event_seq);
+    // Hashed off the capture path, facts can come after a pid reused within
+    // the tick took the identity: they may be the predecessor's.
+    auto [first, last] = superseded_.equal_range(f.proc);
+    for (auto it = first; !slot && it != last; ++it) slot = facts_slot(it->second, f.event_seq);
+    if (!slot && !p->image_facts && f.path == p->image) slot = &p->image_facts;
     if (!slot) return;
     *slot = facts_pool_.get(f);
     ++stats_.image_facts;
@@ -600,8 +612,7 @@ void ProcessTree::retire_one(Process* p)
         near = c;
     }
     stop_waiting(p);
-    if (auto it = by_pid_.find(pid_key(p->id.pid, p->id.host)); it != by_pid_.end() && it->second == p)
-        by_pid_.erase(it);
+    forget_pid(p);
     ++generation_;
     if (p->exited) --stats_.exited;
     if (p->lineage_only_) --lineage_only_;
@@ -616,6 +627,17 @@ void ProcessTree::retire_one(Process* p)
             superseded_.erase(it);  // frees p
             return;
         }
+}
+
+// Takes p out of its pid's chain, newest first; the slot goes with the last.
+void ProcessTree::forget_pid(Process* p)
+{
+    auto it = by_pid_.find(pid_key(p->id.pid, p->id.host));
+    if (it == by_pid_.end()) return;
+    Process** link = &it->second;
+    while (*link && *link != p) link = &(*link)->older_same_pid_;
+    if (*link) *link = p->older_same_pid_;
+    if (!it->second) by_pid_.erase(it);
 }
 
 void ProcessTree::set_collapsed(Identity id, bool collapsed)

@@ -1,8 +1,8 @@
 // What the tree remembers beyond the running processes: exited processes
 // (with the resource usage their exit records carried) kept past their
 // highlight time (bounded, oldest exits first, dead parents staying for their
-// descendants' lineage) and the per-process lists of renames and image loads
-// (bounded per process).
+// descendants' lineage; a reused pid's predecessors findable beside it) and
+// the per-process lists of renames and image loads (bounded per process).
 #include <proctree/model/tree.hpp>
 #include <proctree/wire.h>
 
@@ -156,6 +156,25 @@ void ProcessTree::note_image(const Record& r, const ImageLoad& load)
         return;
     }
     h.images.push_back(LoadedImage{r.time_ns, load.base, load.size, load.flags, std::string(load.path)});
+}
+
+// Two held processes share an identity after a pid reused within one tick:
+// the serial says which.
+const Process* ProcessTree::find(const ProcessRef& ref) const
+{
+    if (const Process* p = node(ref.id); p && p->serial_ == ref.serial) return p;
+    auto [first, last] = superseded_.equal_range(ref.id);
+    for (auto it = first; it != last; ++it)
+        if (it->second.serial_ == ref.serial) return &it->second;
+    return nullptr;
+}
+
+// Newest first, along the chain by_pid_ starts.
+std::vector<const Process*> ProcessTree::with_pid(std::uint32_t pid, std::uint32_t host) const
+{
+    std::vector<const Process*> out;
+    for (const Process* p = find_pid(pid, host); p; p = p->older_same_pid_) out.push_back(p);
+    return out;
 }
 
 }  // namespace proctree::model

@@ -68,6 +68,7 @@ void ProcessTree::switch_host(const StreamHeader& header)
         Process& n = by_id_.try_emplace(host_id(key)).first->second;
         n.id = host_id(key);
         n.host_node_ = true;
+        n.serial_ = next_serial_++;
         n.from_snapshot = true;  // never New
         n.name = header.host;
         n.matches_ = name_matches(n);

@@ -63,13 +63,14 @@ bool comes_before(const ProcessTree& tree, const std::vector<const Process*>& a,
 }
 
 // The PID filter's processes shown (in a fleet, on every host that has
-// them), each with its ancestors; one inside another's subtree is shown by it.
+// them; a reused pid's kept predecessors too), each with its ancestors; one
+// inside another's subtree is shown by it.
 std::vector<std::vector<const Process*>> pid_chains(const ProcessTree& tree, int k)
 {
     std::vector<std::vector<const Process*>> chains;
     auto add = [&](std::uint32_t pid, std::uint32_t host) {
-        const Process* p = tree.find_pid(pid, host);
-        if (p && rows_of(p, k) > 0) chains.push_back(chain_of(p));
+        for (const Process* p : tree.with_pid(pid, host))
+            if (rows_of(p, k) > 0) chains.push_back(chain_of(p));
     };
     for (std::uint32_t pid : tree.filter().pids) {
         if (tree.host_count() == 0) add(pid, 0);
@@ -278,9 +279,8 @@ std::vector<Row> TreeView::rows_in(const ViewScope& s, std::size_t first, std::s
     return out;
 }
 
-std::optional<std::size_t> TreeView::index_of(Identity id) const
+std::optional<std::size_t> TreeView::index_of_node(const Process* p) const
 {
-    const Process* p = tree_.find(id);
     if (!p) return std::nullopt;
     std::size_t offset = 0;
     for (const ViewScope& s : scopes_of(tree_)) {

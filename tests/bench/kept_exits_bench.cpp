@@ -87,7 +87,8 @@ Measured measure(bool exited)
         viewer::Theme theme = viewer::Theme::colored();
         viewer::Grid grid(200, 50);
         std::uint32_t mid = kLiving + kKept / 2;
-        ui.selected = model::Identity{mid, T0 + (kKept / 2) * 1000ull};
+        if (const model::Process* p = tree.find(model::Identity{mid, T0 + (kKept / 2) * 1000ull}))
+            ui.selected = p->ref();
         std::vector<double> ms;
         for (int i = 0; i < 300; ++i) {
             auto t0 = std::chrono::steady_clock::now();

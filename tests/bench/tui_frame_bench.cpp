@@ -114,7 +114,8 @@ void run(benchmark::State& state, bool paint)
     // Spread events: select a process deep in the middle of the tree. Churn
     // on screen: stay at the top, where the events land.
     std::uint32_t sel = f.churn_on_screen ? 1 : kProcesses / 2;
-    f.session.ui().selected = model::Identity{sel, ident(sel).start_ns};
+    if (const model::Process* p = f.session.tree().find(model::Identity{sel, ident(sel).start_ns}))
+        f.session.ui().selected = p->ref();
     int master = -1, slave = -1;
     std::unique_ptr<viewer::Screen> screen;
     std::atomic<bool> stop{false};

@@ -153,6 +153,61 @@ TEST(TreeHistory, NameAndPidFiltersApplyToKeptProcesses)
     EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:make", "2:cc1plus"}));
 }
 
+TEST(TreeHistory, ThePidFilterShowsAReusedPidsKeptPredecessorBesideItsSuccessor)
+{
+    ProcessTree tree(keeping());
+    StreamBuilder b;
+    const Id blip{7, T0 + 2}, reuse{7, T0 + 20}, other{7, T0 + 40};
+    b.create(T0, id(1), {}, "init")
+        .create(T0 + 2, blip, id(1), "blip")
+        .exit(T0 + 3, blip, 7)
+        .create(T0 + 20, reuse, id(1), "reuse")
+        .exit(T0 + 21, reuse, 0)
+        .create(T0 + 40, other, id(1), "other");
+    feed(tree, b);
+    tree.advance(T0 + 10 * kH);
+    Filter f;
+    f.pids = {7};
+    tree.set_filter(f);
+    EXPECT_EQ(row_names(tree), (std::vector<std::string>{"0:init", "1:blip", "1:reuse", "1:other"}));
+    EXPECT_EQ(tree.find_pid(7)->name, "other");  // the living one
+    ProcessTree copy(tree);
+    ASSERT_EQ(copy.with_pid(7).size(), 3u);
+    EXPECT_EQ(copy.with_pid(7)[2]->name, "blip");
+    EXPECT_EQ(copy.with_pid(7)[2], copy.find(Identity{7, T0 + 2}));  // the copy's own nodes
+    // The middle one leaves (the history bound drops the oldest exit first,
+    // so turn keeping off): the chain closes over the gap.
+    StreamBuilder end;
+    end.exit(T0 + 10 * kH + 1, other, 0);
+    feed(tree, end);
+    tree.set_keep_exited(false);
+    tree.advance(T0 + 20 * kH);
+    EXPECT_TRUE(tree.with_pid(7).empty());
+    EXPECT_FALSE(tree.find_pid(7));
+    EXPECT_EQ(copy.with_pid(7).size(), 3u);  // untouched by the original's changes
+}
+
+TEST(TreeHistory, RetiringTheNewestOfAReusedPidLeavesTheOlderOnesFindable)
+{
+    ProcessTree tree(keeping(1));
+    StreamBuilder b;
+    const Id old{7, T0 + 2}, newer{7, T0 + 20};
+    b.create(T0, id(1), {}, "init")
+        .create(T0 + 2, old, id(1), "old")
+        .create(T0 + 3, id(8), old, "child")  // keeps the dead old one for its lineage
+        .exit(T0 + 4, old, 0)
+        .create(T0 + 20, newer, id(1), "newer")
+        .exit(T0 + 21, newer, 0)
+        .create(T0 + 30, id(9), id(1), "last")
+        .exit(T0 + 31, id(9), 0);  // the bound of 1 drops old's and then newer's exit
+    feed(tree, b);
+    tree.advance(T0 + 10 * kH);
+    EXPECT_FALSE(tree.find(Identity{7, T0 + 20}));
+    ASSERT_EQ(tree.with_pid(7).size(), 1u);
+    EXPECT_EQ(tree.find_pid(7)->name, "old");
+    EXPECT_EQ(parent_name(tree, ident(8)), "old");
+}
+
 TEST(TreeHistory, ImageLoadsAreKeptPerProcessUpToTheBound)
 {
     TreeConfig c = keeping();

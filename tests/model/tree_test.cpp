@@ -98,6 +98,41 @@ TEST(Tree, PidReusedWithinOneTickIsANewProcessAndItsExitEndsIt)
     EXPECT_EQ(tree.size(), 1u);
 }
 
+TEST(Tree, APidReusedWithinOneTickLeavesTwoProcessesEachFoundByItsRefAndGivenItsOwnImageFacts)
+{
+    ProcessTree tree;
+    std::string sh_sha(32, '\x11'), sleep_sha(32, '\x22');
+    StreamBuilder b;
+    b.create(T0, {1, T0 - 100}, {0, 0}, "init")
+        .create(T0 + 1 * kMs, {42, T0}, {1, T0 - 100}, "quick", "quick", "root", "/bin/sh")  // seq 1
+        .exit(T0 + 2 * kMs, {42, T0}, 0)
+        .create(T0 + 3 * kMs, {42, T0}, {1, T0 - 100}, "newproc", "newproc", "root", "/bin/sleep")  // seq 3
+        // hashed off the capture path: the predecessor's facts come after its successor's create
+        .facts(T0 + 4 * kMs, {42, T0}, 3, PT_FACTS_HASHED, "/bin/sleep", 20, sleep_sha)
+        .facts(T0 + 5 * kMs, {42, T0}, 1, PT_FACTS_HASHED, "/bin/sh", 10, sh_sha);
+    feed(tree, b);
+    std::vector<Row> rows = TreeView(tree).all_rows();
+    ASSERT_EQ(rows.size(), 3u);
+    const Process* quick = rows[1].proc;
+    const Process* newproc = rows[2].proc;
+    ASSERT_EQ(quick->id, newproc->id);
+    EXPECT_NE(quick->ref(), newproc->ref());
+    EXPECT_EQ(tree.find(quick->ref()), quick);
+    EXPECT_EQ(tree.find(newproc->ref()), newproc);
+    EXPECT_EQ(tree.find(quick->id), newproc);  // the identity alone names the newest
+    EXPECT_EQ(TreeView(tree).index_of(quick->ref()), 1u);
+    EXPECT_EQ(TreeView(tree).index_of(newproc->ref()), 2u);
+    ASSERT_TRUE(quick->image_facts && newproc->image_facts);
+    EXPECT_EQ(quick->image_facts->size, 10u);
+    EXPECT_EQ(newproc->image_facts->size, 20u);
+    const ProcessRef quick_ref = quick->ref();
+    ProcessTree copy(tree);
+    EXPECT_EQ(copy.find(quick_ref)->name, "quick");  // a copy keeps the refs
+    tree.advance(T0 + 2 * kMs + kH);                 // quick leaves
+    EXPECT_FALSE(tree.find(quick_ref));
+    EXPECT_EQ(tree.find(newproc->ref()), newproc);
+}
+
 TEST(Tree, PidReusedWithinOneTickBeforeTheOldOneLeavesKeepsEachExitWithItsProcess)
 {
     ProcessTree tree;

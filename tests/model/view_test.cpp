@@ -224,9 +224,14 @@ std::vector<std::string> naive_rows(const ProcessTree& tree)
 {
     std::vector<std::string> out;
     const Filter& f = tree.filter();
-    Tops tops;
-    for (std::uint32_t pid : f.pids)
-        if (const Process* p = tree.find_pid(pid)) tops.push_back(p);
+    Tops tops;  // every process in the tree with a filtered pid: a reused pid's predecessors too
+    auto collect = [&](auto& self, const Process* p) -> void {
+        for (; p; p = p->next_sibling()) {
+            if (std::find(f.pids.begin(), f.pids.end(), p->id.pid) != f.pids.end()) tops.push_back(p);
+            self(self, p->first_child());
+        }
+    };
+    collect(collect, tree.first_root());
     if (!f.pids.empty()) naive_pid_walk(tree.first_root(), 0, f, tops, out);
     else naive_walk(tree.first_root(), 0, f, out);
     return out;

@@ -144,7 +144,7 @@ TEST_F(HtopKeys, F9MenuShowsPidNameAndSignalsTermFirst)
     EXPECT_EQ(key(Key::Enter), Request::Signal);
     EXPECT_EQ(ui.mode, Mode::Normal);
     ASSERT_TRUE(ui.signal_target);
-    EXPECT_EQ(ui.signal_target->pid, 100u);
+    EXPECT_EQ(ui.signal_target->id.pid, 100u);
     // Esc cancels.
     fn(9);
     EXPECT_EQ(key(Key::Escape), Request::Redraw);
@@ -165,19 +165,31 @@ TEST(SessionSignal, SendsTheChosenSignalToARunningProcessOnly)
     viewer::Session s(o);
     s.start_detached();
     s.set_signal_sender(&record_signal);
-    s.feed(small_stream().bytes(), kSec);
+    proctree::testing::StreamBuilder b = small_stream();
+    const std::string first = b.bytes();
+    s.feed(first, kSec);
     s.ui().can_signal = true;
-    s.ui().signal_target = model::Identity{kVim.pid, kVim.start_ns};
+    const model::ProcessRef vim = s.tree().find(model::Identity{kVim.pid, kVim.start_ns})->ref();
+    s.ui().signal_target = vim;
     s.ui().signal_choice = 1;  // KILL
     s.send_signal(kSec);
     EXPECT_EQ(g_sent_pid, 101);
     EXPECT_EQ(g_sent_signal, SIGKILL);
     EXPECT_EQ(s.status().notice, "sent KILL to 101 (vim)");
     g_sent_pid = 0;
-    s.ui().signal_target = model::Identity{kVim.pid, kVim.start_ns + 1};  // not that process
+    s.ui().signal_target = model::ProcessRef{model::Identity{kVim.pid, kVim.start_ns + 1}};  // not that process
     s.send_signal(kSec);
     EXPECT_EQ(g_sent_pid, 0);
     EXPECT_NE(s.status().notice.find("no signal sent"), std::string::npos);
+    // vim exits and its pid is reused within the same clock tick (the same
+    // identity): the menu chose vim, so its successor gets no signal.
+    b.exit(T0 + kSec, kVim, 0).create(T0 + kSec, kVim, kBash, "other", "other", "alice");
+    s.feed(std::string_view(b.bytes()).substr(first.size()), 2 * kSec);
+    ASSERT_EQ(s.tree().find(model::Identity{kVim.pid, kVim.start_ns})->name, "other");
+    s.ui().signal_target = vim;
+    s.send_signal(2 * kSec);
+    EXPECT_EQ(g_sent_pid, 0);
+    EXPECT_EQ(s.status().notice, "101 has exited; no signal sent");
 }
 
 }  // namespace

@@ -30,7 +30,7 @@ struct KeysFixture : LayoutFixture {
     {
         for (char c : s) ch(static_cast<unsigned char>(c));
     }
-    std::uint32_t selected_pid() const { return ui.selected ? ui.selected->pid : 0; }
+    std::uint32_t selected_pid() const { return ui.selected ? ui.selected->id.pid : 0; }
     std::size_t rows() const { return model::TreeView(tree).row_count(); }
 };
 

@@ -39,7 +39,7 @@ TEST_F(LayoutFixture, NewRowsGreenThenNormal)
 {
     feed(tree, small_stream());
     tree.advance(T0 + 1500 * kMs);
-    ui.selected = kInit.pid == 1 ? model::Identity{1, kInit.start_ns} : model::Identity{};
+    ui.selected = tree.find(model::Identity{kInit.pid, kInit.start_ns})->ref();
     draw();
     EXPECT_EQ(style_of("sleep 1000").fg, Color::Green);
     EXPECT_EQ(style_of("vim notes").fg, Color::Default);
@@ -120,7 +120,7 @@ TEST_F(LayoutFixture, SelectionIsReverseAndStaysOnItsProcess)
 {
     feed(tree, small_stream());
     tree.advance(T0 + 10 * kSec);
-    ui.selected = model::Identity{kMake.pid, kMake.start_ns};
+    ui.selected = tree.find(model::Identity{kMake.pid, kMake.start_ns})->ref();
     ui.sel_index = 4;
     draw();
     int y = row_with("make -j2");
@@ -145,13 +145,13 @@ TEST_F(LayoutFixture, SelectedProcessLeavesThenNeighbourIsSelected)
     b.exit(T0 + 2 * kSec, kSleep, 0);
     feed(tree, b);
     tree.advance(T0 + 2 * kSec);
-    ui.selected = model::Identity{kSleep.pid, kSleep.start_ns};
+    ui.selected = tree.find(model::Identity{kSleep.pid, kSleep.start_ns})->ref();
     ui.sel_index = 3;
     draw();
     tree.advance(T0 + 10 * kSec);  // sleep leaves
     draw();
     ASSERT_TRUE(ui.selected);
-    EXPECT_EQ(ui.selected->pid, kMake.pid);
+    EXPECT_EQ(ui.selected->id.pid, kMake.pid);
 }
 
 TEST_F(LayoutFixture, EscapesHostileNamesAndCommandLines)

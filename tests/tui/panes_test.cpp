@@ -46,7 +46,7 @@ TEST_F(PanesFixture, DetailsPaneOfAKeptExitedProcess)
 {
     feed_story();
     tree.advance(T0 + 20 * kSec);  // long past the highlight: kept, dimmed
-    ui.selected = model::Identity{kSleep.pid, kSleep.start_ns};
+    ui.selected = tree.find(model::Identity{kSleep.pid, kSleep.start_ns})->ref();
     ui.pane = viewer::Pane::Details;
     draw_panes();
     const char* expected = "    PID USER        START  THR  PROCESS\n"

@@ -588,23 +588,48 @@ def exit_statuses(env, pane):
     pane.wait_for(lambda t: "DONE-tcp-2" in t, "status 2 after a failed source")
 
 
+def _spawn_as_pid(env, argv, pid, tries=200):
+    """Spawns argv as process `pid` by setting ns_last_pid (root) before each
+    fork, again while some other process takes the pid first; None if it
+    never got it (a process still holds it: that one reuses it instead)."""
+    for _ in range(tries):
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(pid - 1))
+        p = env.spawn(argv)
+        if p.pid == pid:
+            return p
+        p.kill()
+        p.wait()
+    return None
+
+
 def kept_exit_details(env, pane):
     """--keep-exited: a process that lived about a millisecond is still in the
-    tree 10 s after its exit (with its exit code); the PID filter finds
-    it and Enter shows its details, exit code and lifetime included."""
-    name = f"ptblip{env.tag}"
-    shell = env.tool("/bin/sh", name)
+    tree 10 s after its exit (with its exit code), beside a process that took
+    its PID; the PID filter shows both, and Enter on the exited one shows its
+    details, exit code and lifetime included."""
+    name, reuser = f"ptblip{env.tag}", f"ptreuse{env.tag}"
+    shell, sleeper = env.tool("/bin/sh", name), env.tool("/bin/sleep", reuser)
     pane.start(env.viewer("--keep-exited", "--pid", str(os.getpid())), width=200, height=60)
     pane.wait_for(lambda t: row_for(t, os.getpid(), "python3"), "the viewer with this test in it")
     blip = env.spawn([shell, "-c", "exit 7"])
     blip.wait()
     exited = time.monotonic()
     pid = str(blip.pid)
-    pane.wait_for(lambda t: "exit 7" in (row_for(t, pid, name) or ""), f"{name} with its exit code")
+    reused = _spawn_as_pid(env, [sleeper, "1000"], blip.pid) is not None
+    pane.wait_for(lambda t: "exit 7" in (row_for(t, pid, name) or "") and (not reused or row_for(t, pid, reuser)),
+                  f"{name} with its exit code" + (f" and {reuser} with its PID" if reused else ""))
     # Well past the highlight time (2 s): 10 s after the exit it is still there.
     pane.wait_for(lambda t: time.monotonic() - exited >= 10 and "exit 7" in (row_for(t, pid, name) or ""),
                   f"{name} 10 s after its exit", deadline=DEADLINE + 10)
     filter_pid(pane, pid)
+    text = pane.wait_for(lambda t: row_for(t, pid, name) and (not reused or row_for(t, pid, reuser)),
+                         f"the PID filter showing {name}" + (f" and {reuser}" if reused else ""))
+    # The filter selects the newest process with the PID; a click takes the exited one.
+    y = next(i for i, l in enumerate(text.splitlines()) if row_for(l, pid, name))
+    pane.mouse(0, 40, y)
+    pane.wait_for(lambda _: 7 in sgr_at(row_for(pane.capture(colors=True), pid, name), name),
+                  f"{name} selected by the click")
     pane.keys("Enter")
     text = pane.wait_for(lambda t: f"details: {name} ({pid})" in t and "exit: exit 7 after" in t,
                          "the details pane with the exit code")

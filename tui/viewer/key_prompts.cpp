@@ -91,7 +91,7 @@ Request Controller::edit_pid(const Event& e)
         }
         tree_.set_filter(std::move(f));
         if (!tree_.filter().pids.empty())
-            if (const model::Process* p = tree_.find_pid(tree_.filter().pids.front())) ui_.selected = p->id;
+            if (const model::Process* p = tree_.find_pid(tree_.filter().pids.front())) ui_.selected = p->ref();
         return Request::Redraw;
     }
     case Key::Escape: return cancel_filter_prompt();
@@ -214,7 +214,7 @@ Request Controller::open_signal_menu()
         return Request::Redraw;
     }
     ui_.mode = Mode::Signal;
-    ui_.signal_target = p->id;
+    ui_.signal_target = p->ref();
     ui_.signal_choice = 0;  // TERM
     return Request::Redraw;
 }

@@ -164,7 +164,7 @@ Request Controller::normal_char(char32_t c)
     case 'k': move_by(-1); return Request::Redraw;
     case 'j': move_by(1); return Request::Redraw;
     case ' ':
-        if (ui_.selected) tree_.toggle_collapsed(*ui_.selected);
+        if (ui_.selected) tree_.toggle_collapsed(ui_.selected->id);
         return Request::Redraw;
     case '+': return set_collapsed_selected(false);
     case '-': return set_collapsed_selected(true);
@@ -268,8 +268,8 @@ Request Controller::open_name_filter()
 
 Request Controller::set_collapsed_selected(bool collapsed)
 {
-    if (!ui_.selected || tree_.is_collapsed(*ui_.selected) == collapsed) return Request::None;
-    tree_.set_collapsed(*ui_.selected, collapsed);
+    if (!ui_.selected || tree_.is_collapsed(ui_.selected->id) == collapsed) return Request::None;
+    tree_.set_collapsed(ui_.selected->id, collapsed);
     return Request::Redraw;
 }
 
@@ -306,7 +306,7 @@ void Controller::move_to(std::ptrdiff_t index)
     std::size_t idx = static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(index, 0, last));
     auto rows = view.rows(idx, 1);
     if (rows.empty()) return;
-    ui_.selected = rows.front().proc->id;
+    ui_.selected = rows.front().proc->ref();
     ui_.sel_index = idx;
     std::size_t body = static_cast<std::size_t>(std::max(1, ui_.body_rows));
     if (idx < ui_.top) ui_.top = idx;
@@ -328,7 +328,7 @@ void Controller::scroll(std::ptrdiff_t delta)
     if (idx != ui_.sel_index) {
         auto rows = view.rows(idx, 1);
         if (!rows.empty()) {
-            ui_.selected = rows.front().proc->id;
+            ui_.selected = rows.front().proc->ref();
             ui_.sel_index = idx;
         }
     }

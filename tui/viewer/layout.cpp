@@ -81,13 +81,13 @@ std::string_view skip_columns(std::string_view text, std::size_t columns)
 void paint_row(const model::ProcessTree& tree, const Row& row, int y, const UiState& ui, const Theme& theme, Grid& g)
 {
     const Process& p = *row.proc;
-    if (p.is_host()) return paint_host_row(tree, row, y, ui.selected && p.id == *ui.selected, theme, g);
+    if (p.is_host()) return paint_host_row(tree, row, y, ui.selected && p.ref() == *ui.selected, theme, g);
     Style st = theme.row_style(row.state);
     Style cmd = row.state == RowState::Normal ? theme.cmdline : st;
     if (!(st == theme.normal)) g.fill(0, y, -1, st);  // render() cleared the rest
     const Usage* usage = ui.usage ? ui.usage->find(p.id) : nullptr;
     int x = g.put(0, y, row_cells(ui.columns, p, usage, tree.now()), st);
-    bool selected = ui.selected && row.proc->id == *ui.selected;
+    bool selected = ui.selected && row.proc->ref() == *ui.selected;
     std::size_t raw = (static_cast<std::size_t>(g.width()) + ui.hscroll) * 4;
     std::string label = row_label(tree, row, theme, raw);
     // Name part in the row style, command line in `cmd` style.
@@ -242,7 +242,7 @@ void sync_selection(const ViewRows& view, UiState& ui, int body_rows)
         idx = *found;
     } else {
         auto r = view.rows(idx, 1);
-        if (!r.empty()) ui.selected = r.front().proc->id;
+        if (!r.empty()) ui.selected = r.front().proc->ref();
     }
     // Keep the selection on the same screen row when rows moved above it.
     if (idx != ui.sel_index && ui.sel_index >= ui.top && ui.sel_index < ui.top + page) {

@@ -232,7 +232,7 @@ std::vector<std::string> log_lines(const model::ProcessTree& tree, const model::
 {
     std::vector<const Process*> tops;
     for (std::uint32_t pid : tree.filter().pids)
-        if (const Process* top = tree.find_pid(pid)) tops.push_back(top);
+        for (const Process* top : tree.with_pid(pid)) tops.push_back(top);
     if (!tree.filter().pids.empty() && tops.empty()) {
         if (matching) *matching = 0;
         return {};
@@ -332,7 +332,8 @@ void paint_spawners(const model::ProcessTree& tree, UiState& ui, const model::Sp
         for (const model::Spawner& s : counts->top(tree.now(), each, recent)) {
             if (y >= top + 1 + body) break;
             bool sel = ui.pane_focus && ui.pane_targets.size() == ui.pane_sel;
-            ui.pane_targets.push_back(s.id);
+            const Process* spawner = tree.find(s.id);  // the newest with its identity, as counted
+            ui.pane_targets.push_back(spawner ? spawner->ref() : model::ProcessRef{s.id});
             std::string name = model::escape(s.name);
             g.put(1, y,
                   fmt::format("{:<24} {:>7} {:>8} {:>8.1f} {:>8}", std::string(fit_prefix(name, 24)), s.id.pid,

@@ -462,7 +462,7 @@ bool Session::refresh_status(std::uint64_t steady_ns)
 
 void Session::send_signal(std::uint64_t steady_ns)
 {
-    std::optional<model::Identity> target = std::exchange(ui_.signal_target, std::nullopt);
+    std::optional<model::ProcessRef> target = std::exchange(ui_.signal_target, std::nullopt);
     auto choices = signal_choices();
     if (!target || !ui_.can_signal || ui_.signal_choice >= choices.size()) return;
     const SignalChoice& sig = choices[ui_.signal_choice];
@@ -470,7 +470,7 @@ void Session::send_signal(std::uint64_t steady_ns)
     // The tree follows exits as they happen: a process it holds as running
     // is that process, not a later one with its pid.
     if (!p || p->exited) {
-        set_notice(fmt::format("{} has exited; no signal sent", target->pid), steady_ns);
+        set_notice(fmt::format("{} has exited; no signal sent", target->id.pid), steady_ns);
         return;
     }
     std::string who = fmt::format("{} ({})", p->id.pid, model::escape(p->name));

@@ -47,16 +47,16 @@ enum class Pane : std::uint8_t {
 struct UiState {
     Mode mode = Mode::Normal;
     Pane pane = Pane::None;
-    bool pane_focus = false;                    // Up/Down/PgUp/PgDn/Home/End act on the pane (Tab switches)
-    std::size_t pane_scroll = 0;                // details: first line shown; log: lines back from the newest
-    std::size_t pane_sel = 0;                   // spawners: the selected line
-    std::vector<model::Identity> pane_targets;  // spawners: the process of each line, as laid out
-    std::optional<model::Identity> details_of;  // the process the details scroll belongs to
-    std::string edit;                           // text typed at the / or p prompt
-    model::Filter saved_filter;                 // restored when a prompt is cancelled
-    // The selection is a process (identity), so it stays on that process
+    bool pane_focus = false;                      // Up/Down/PgUp/PgDn/Home/End act on the pane (Tab switches)
+    std::size_t pane_scroll = 0;                  // details: first line shown; log: lines back from the newest
+    std::size_t pane_sel = 0;                     // spawners: the selected line
+    std::vector<model::ProcessRef> pane_targets;  // spawners: the process of each line, as laid out
+    std::optional<model::ProcessRef> details_of;  // the process the details scroll belongs to
+    std::string edit;                             // text typed at the / or p prompt
+    model::Filter saved_filter;                   // restored when a prompt is cancelled
+    // The selection is a process (exactly: a ProcessRef), so it stays on it
     // when rows move; sel_index is where it was last seen.
-    std::optional<model::Identity> selected;
+    std::optional<model::ProcessRef> selected;
     std::size_t sel_index = 0;
     std::size_t top = 0;      // first tree row on screen
     std::size_t hscroll = 0;  // columns of the command lines scrolled off to the left
@@ -72,11 +72,11 @@ struct UiState {
     std::size_t help_top = 0;                         // first help line shown
     std::optional<SeekRequest> seek;                  // for the session to carry out
     std::string hint;                                 // a key's one-time hint, for the status line
-    std::string search;                          // the F3 / n / N search term (name, and command line with --cmdline)
-    std::optional<model::Identity> search_from;  // where the selection was when the search prompt opened
+    std::string search;                            // the F3 / n / N search term (name, and command line with --cmdline)
+    std::optional<model::ProcessRef> search_from;  // where the selection was when the search prompt opened
     // F9: the process to signal and the signal chosen (an index into
     // signal_choices()); signalling needs a local live source.
-    std::optional<model::Identity> signal_target;
+    std::optional<model::ProcessRef> signal_target;
     std::size_t signal_choice = 0;
     bool can_signal = false;
     std::string cannot_signal;  // why not, for the hint

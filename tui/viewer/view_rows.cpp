@@ -94,7 +94,7 @@ ViewRows::ViewRows(const model::ProcessTree& tree, const ViewOrder& order, RowCa
         cache.rows = model::ordered_rows(tree, process_less(order, usage), order.flat);
         cache.index.clear();
         cache.index.reserve(cache.rows.size());
-        for (std::size_t i = 0; i < cache.rows.size(); ++i) cache.index.emplace(cache.rows[i].proc->id, i);
+        for (std::size_t i = 0; i < cache.rows.size(); ++i) cache.index.emplace(cache.rows[i].proc->ref().serial, i);
     }
     ordered_ = &cache;
 }
@@ -114,10 +114,10 @@ std::vector<model::Row> ViewRows::rows(std::size_t first, std::size_t count) con
     return std::vector<model::Row>(begin, end);
 }
 
-std::optional<std::size_t> ViewRows::index_of(model::Identity id) const
+std::optional<std::size_t> ViewRows::index_of(const model::ProcessRef& ref) const
 {
-    if (!ordered_) return model::TreeView(tree_).index_of(id);
-    auto it = ordered_->index.find(id);
+    if (!ordered_) return model::TreeView(tree_).index_of(ref);
+    auto it = ordered_->index.find(ref.serial);
     if (it == ordered_->index.end()) return std::nullopt;
     return it->second;
 }

@@ -59,7 +59,7 @@ struct RowCache {
     std::uint64_t usage_generation = ~0ull;  // when sorted by a sampled figure
     ViewOrder order;
     std::vector<model::Row> rows;
-    std::unordered_map<model::Identity, std::size_t, model::IdentityHash> index;
+    std::unordered_map<std::uint64_t, std::size_t> index;  // by ProcessRef::serial
 };
 
 class ViewRows {
@@ -69,7 +69,7 @@ public:
 
     std::size_t row_count() const;
     std::vector<model::Row> rows(std::size_t first, std::size_t count) const;
-    std::optional<std::size_t> index_of(model::Identity id) const;
+    std::optional<std::size_t> index_of(const model::ProcessRef& ref) const;
     std::vector<model::Row> all_rows() const { return rows(0, row_count()); }
 
 private:

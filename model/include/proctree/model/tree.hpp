@@ -159,6 +159,15 @@ private:
     std::unique_ptr<ProcessHistory> p_;
 };
 
+// One held process exactly. Two processes can share an Identity (a pid
+// reused within one clock tick); the serial, given out in order of creation
+// by the tree and kept by its copies, tells them apart.
+struct ProcessRef {
+    Identity id;
+    std::uint64_t serial = 0;
+    friend bool operator==(const ProcessRef&, const ProcessRef&) = default;
+};
+
 struct Process {
 private:
     // Declared first: what flattening touches shares the node's first cache
@@ -180,6 +189,9 @@ private:
     bool sentinel_ = false;      // the tree's invisible root
     bool lineage_only_ = false;  // dropped from the history, stays for its descendants
     bool host_node_ = false;     // a fleet's host: its children are that host's roots
+    // The next older process held with this pid (and host): by_pid_'s chain.
+    Process* older_same_pid_ = nullptr;
+    std::uint64_t serial_ = 0;  // ProcessRef::serial
     HistoryBox history_;
 
 public:
@@ -215,6 +227,7 @@ public:
     const Process* first_child() const { return first_child_; }
     const Process* next_sibling() const { return next_; }
     bool collapsed() const { return collapsed_; }
+    ProcessRef ref() const { return {id, serial_}; }
     // A fleet's host node (name: the host; id: {kHostPid, 0, host key}), not a process.
     bool is_host() const { return host_node_; }
     static constexpr std::uint32_t kHostPid = 0xFFFFFFFFu;  // no OS gives it out
@@ -295,10 +308,15 @@ public:
     // Bumped by every change that can alter what a view shows.
     std::uint64_t generation() const { return generation_; }
 
+    // The newest process with this identity.
     const Process* find(Identity id) const;
+    const Process* find(const ProcessRef& ref) const;
     // The living process with this pid (on that host of a fleet); else the
     // most recent one with it.
     const Process* find_pid(std::uint32_t pid, std::uint32_t host = 0) const;
+    // Every process held with this pid, newest first: a reused pid's
+    // predecessors stay findable while they are kept.
+    std::vector<const Process*> with_pid(std::uint32_t pid, std::uint32_t host = 0) const;
     std::size_t size() const { return by_id_.size() + superseded_.size() - hosts_.size(); }
     const TreeStats& stats() const { return stats_; }
     const std::optional<StreamHeader>& header() const { return header_; }
@@ -344,8 +362,10 @@ private:
     void on_exec(const Record& r, const ProcessExec& e);
     void reparent(Process* p, Identity parent, std::uint64_t time_ns);
     void on_image_facts(const ImageFactsRecord& f);
+    static std::shared_ptr<const ImageFacts>* facts_slot(Process& p, std::uint64_t seq);
     void retire(Process* p);
     void retire_one(Process* p);
+    void forget_pid(Process* p);
     void expire(Process* p);
     void enforce_history();
     void drop_stale_exits();
@@ -389,6 +409,7 @@ private:
     TreeStats stats_;
     std::uint64_t now_ = 0;
     std::uint64_t generation_ = 0;
+    std::uint64_t next_serial_ = 1;
     bool in_snapshot_ = false;
     bool snapshot_complete_ = false;
     std::vector<HostInfo> hosts_;     // a fleet's hosts: key - 1

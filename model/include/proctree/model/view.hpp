@@ -42,9 +42,11 @@ public:
     std::vector<Row> rows(std::size_t first, std::size_t count) const;
     std::vector<Row> all_rows() const { return rows(0, row_count()); }
     // Index of the row showing this process, if it is visible.
-    std::optional<std::size_t> index_of(Identity id) const;
+    std::optional<std::size_t> index_of(Identity id) const { return index_of_node(tree_.find(id)); }
+    std::optional<std::size_t> index_of(const ProcessRef& ref) const { return index_of_node(tree_.find(ref)); }
 
 private:
+    std::optional<std::size_t> index_of_node(const Process* p) const;
     std::vector<Row> rows_in(const ViewScope& s, std::size_t first, std::size_t count) const;
     std::optional<std::size_t> index_in(const ViewScope& s, const Process* p) const;
 
